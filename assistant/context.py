@@ -1,0 +1,114 @@
+"""The grounding context of one answer: measured facts, findings, similar cases and knowledge.
+
+Everything the LLM may say comes from here, and every number it writes is checked against
+:meth:`Context.allowed_numbers`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .knowledge import Snippet
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One measured value with its citation tag, e.g. key ``qtc_bazett``, tag ``[QTc 452 ms, Bazett]``."""
+
+    key: str
+    label: str
+    value: float
+    unit: str
+    tag: str
+    confidence: float | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}: {fmt(self.value)} {self.unit}".strip()
+
+
+def fmt(value: float) -> str:
+    """Numbers as shown to the user: integers for ms, bpm and degrees (the precision of a clinical printout)."""
+    return str(int(round(value)))
+
+
+_SCALARS = [
+    ("heart_rate", "heart_rate_bpm", "Heart rate", "bpm", "HR {} bpm"),
+    ("rr", "rr_ms", "RR interval", "ms", "RR {} ms"),
+    ("p_duration", "p_duration_ms", "P duration", "ms", "P {} ms"),
+    ("pr", "pr_ms", "PR interval", "ms", "PR {} ms"),
+    ("qrs", "qrs_ms", "QRS duration", "ms", "QRS {} ms"),
+    ("qt", "qt_ms", "QT interval", "ms", "QT {} ms"),
+]
+QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
+
+
+def facts_from_measurements(m: dict) -> list[Fact]:
+    """Facts for every non-null global measurement in a ``Measurements.to_dict()``."""
+    conf = m.get("confidence") or {}
+    facts = []
+    for key, mkey, label, unit, tag in _SCALARS:
+        v = m.get(mkey)
+        if v is not None:
+            facts.append(Fact(key, label, float(v), unit, "[" + tag.format(fmt(v)) + "]", conf.get(mkey)))
+    for f in QTC_FORMULAS:
+        v = (m.get("qtc_ms") or {}).get(f)
+        if v is not None:
+            facts.append(Fact(f"qtc_{f}", f"QTc ({f.capitalize()})", float(v), "ms",
+                              f"[QTc {fmt(v)} ms, {f.capitalize()}]", conf.get(f"qtc_ms.{f}", conf.get("qtc_ms"))))
+    for a in ("p", "qrs", "t"):
+        v = (m.get("axis_deg") or {}).get(a)
+        if v is not None:
+            name = a.upper()
+            facts.append(Fact(f"axis_{a}", f"{name} axis", float(v), "degrees",
+                              f"[{name} axis {fmt(v)}°]", conf.get(f"axis_deg.{a}")))
+    return facts
+
+
+@dataclass
+class Context:
+    """Everything one answer may rest on.
+
+    Attributes:
+        measurements: ``Measurements.to_dict()`` of the ECG.
+        findings: list of finding dicts (code, statement, criterion, source, values, leads).
+        cases: list of similar-case dicts (``Case.to_dict()``).
+        snippets: knowledge entries chosen for the question.
+        sex: "M"/"F"/None, for sex-specific limits.
+        source: "signal" or "image" (a digitized image is less certain).
+    """
+
+    measurements: dict
+    findings: list[dict] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    snippets: list[Snippet] = field(default_factory=list)
+    sex: str | None = None
+    source: str = "signal"
+    lead_quality: dict = field(default_factory=dict)
+
+    @property
+    def facts(self) -> list[Fact]:
+        return facts_from_measurements(self.measurements)
+
+    def fact(self, key: str) -> Fact | None:
+        return next((f for f in self.facts if f.key == key), None)
+
+    def case_tag(self, case: dict) -> str:
+        return f"[case {case['case_no']}]"
+
+    def render(self) -> str:
+        """The context as prompt text: facts with their tags, findings, cases, knowledge."""
+        lines = ["Measured on this ECG (tag to cite in brackets):"]
+        lines += [f"- {f.text} {f.tag}" for f in self.facts] or ["- nothing could be measured"]
+        if self.findings:
+            lines.append("Findings from criteria:")
+            lines += [f"- {d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]" for d in self.findings]
+        if self.cases:
+            lines.append("Similar historical cases:")
+            for c in self.cases:
+                labels = ", ".join(c.get("labels", {}).values()) or "no labels"
+                lines.append(f"- {self.case_tag(c)} {c['record_id']}, similarity {c['similarity']:.2f}: {labels}. "
+                             f"Report: {c.get('report', '')}")
+        if self.snippets:
+            lines.append("Clinical knowledge:")
+            lines += [f"- {s.text} {s.tag}" for s in self.snippets]
+        return "\n".join(lines)

@@ -1,0 +1,240 @@
+"""Deterministic, grounded replies built only from the measurements, findings, cases and knowledge.
+
+These are the answers' backbone: they state the measured values with their citation tags and
+compare them with the named limits. The LLM adds explanation around them, and when its text fails
+verification, these replies are shown alone.
+
+Limits used (also in ``data/knowledge.json`` with their sources):
+- heart rate 60-100 bpm, AHA/ACC/HRS Part II (Mason 2007);
+- PR 120-200 ms, QRS below 110 ms and 120 ms for complete bundle branch block, Part III (Surawicz 2009);
+- QTc prolonged at 450 ms or more (men) / 460 ms or more (women), short at 390 ms or less, Part IV (Rautaharju 2009);
+- frontal QRS axis -30..+90 degrees normal, Parts II-III.
+"""
+from __future__ import annotations
+
+from .context import Context, fmt
+from .knowledge import get_snippet
+
+OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
+
+QTC_LONG_MS = {"M": 450.0, "F": 460.0}
+QTC_SHORT_MS = 390.0
+
+
+def _unsure(ctx: Context, key: str, mkey: str) -> str:
+    conf = (ctx.measurements.get("confidence") or {}).get(mkey)
+    if ctx.source == "image":
+        extra = " It was measured on a digitized image, so treat it with more caution."
+    else:
+        extra = ""
+    if conf is not None and conf < 0.5:
+        return f" I am not confident in this value (confidence {conf:.2f}): check it by hand.{extra}"
+    return extra
+
+
+def _missing(ctx: Context, mkey: str, what: str) -> str:
+    reason = (ctx.measurements.get("null_reasons") or {}).get(mkey)
+    return f"I could not measure the {what} on this ECG" + (f" ({reason})." if reason else ".")
+
+
+def heart_rate(ctx: Context) -> str:
+    hr, rr = ctx.fact("heart_rate"), ctx.fact("rr")
+    if hr is None:
+        return _missing(ctx, "heart_rate_bpm", "heart rate")
+    v = round(hr.value)
+    band = "below 60 bpm (bradycardia range)" if v < 60 else "above 100 bpm (tachycardia range)" if v > 100 \
+        else "within the normal resting range of 60 to 100 bpm"
+    s = f"The heart rate is {fmt(hr.value)} bpm {hr.tag}"
+    if rr is not None:
+        s += f", from a mean RR interval of {fmt(rr.value)} ms {rr.tag}"
+    s += f". That is {band} {get_snippet('heart-rate').tag}."
+    rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH")]
+    if rhythm:
+        s += " " + "; ".join(f"{f['statement']} [finding: {f['code']}]" for f in rhythm[:2]) + "."
+    return s + _unsure(ctx, "heart_rate", "heart_rate_bpm")
+
+
+def qt(ctx: Context) -> str:
+    qt_f, b, fr = ctx.fact("qt"), ctx.fact("qtc_bazett"), ctx.fact("qtc_fridericia")
+    if qt_f is None or b is None:
+        return _missing(ctx, "qt_ms", "QT interval")
+    s = f"The QT interval is {fmt(qt_f.value)} ms {qt_f.tag}; corrected for rate, the QTc is {fmt(b.value)} ms by Bazett {b.tag}"
+    if fr is not None:
+        s += f" and {fmt(fr.value)} ms by Fridericia {fr.tag}"
+    s += ". "
+    long_tag = get_snippet("long-qtc").tag
+    qtc = round(b.value)
+    if ctx.sex in QTC_LONG_MS:
+        limit = QTC_LONG_MS[ctx.sex]
+        who = "men" if ctx.sex == "M" else "women"
+        if qtc >= limit:
+            s += f"That is prolonged: the limit for {who} is {fmt(limit)} ms {long_tag}."
+        elif qtc <= QTC_SHORT_MS:
+            s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
+        else:
+            s += f"That is not prolonged: the limit for {who} is {fmt(limit)} ms {long_tag}."
+    else:
+        m_lim, f_lim = QTC_LONG_MS["M"], QTC_LONG_MS["F"]
+        if qtc >= f_lim:
+            s += f"That is prolonged for men and women alike (limits {fmt(m_lim)} and {fmt(f_lim)} ms) {long_tag}."
+        elif qtc >= m_lim:
+            s += (f"That is prolonged for a man (limit {fmt(m_lim)} ms) but not for a woman (limit {fmt(f_lim)} ms); "
+                  f"the patient's sex is not known {long_tag}.")
+        elif qtc <= QTC_SHORT_MS:
+            s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
+        else:
+            s += f"That is not prolonged (limits {fmt(m_lim)} ms for men, {fmt(f_lim)} ms for women) {long_tag}."
+    hr = ctx.fact("heart_rate")
+    if hr is not None and (hr.value > 90 or hr.value < 55) and fr is not None:
+        s += " At this heart rate Bazett's correction is less reliable; Fridericia's value is the better guide."
+    return s + _unsure(ctx, "qt", "qt_ms")
+
+
+def explain_qt(ctx: Context) -> str:
+    s = get_snippet("long-qtc").text + " " + get_snippet("long-qtc").tag
+    b = ctx.fact("qtc_bazett")
+    if b is not None:
+        s += f" On this ECG the QTc is {fmt(b.value)} ms by Bazett {b.tag}."
+    return s
+
+
+def axis(ctx: Context) -> str:
+    q = ctx.fact("axis_qrs")
+    if q is None:
+        return _missing(ctx, "axis_deg", "QRS axis")
+    v = round(q.value)
+    if -30 <= v <= 90:
+        cls = "normal (-30° to +90°)"
+    elif -90 <= v < -30:
+        cls = "left axis deviation (-30° to -90°)"
+    elif 90 < v <= 180:
+        cls = "right axis deviation (+90° to +180°)"
+    else:
+        cls = "extreme axis (-90° to -180°)"
+    s = f"The frontal QRS axis is {v:+d}° {q.tag}, which is {cls} {get_snippet('axis').tag}."
+    others = [f"{name} axis {round(f.value):+d}° {f.tag}" for name, f in (("P", ctx.fact("axis_p")), ("T", ctx.fact("axis_t"))) if f]
+    if others:
+        s += " The " + " and the ".join(others) + "."
+    return s + _unsure(ctx, "axis_qrs", "axis_deg.qrs")
+
+
+def pr(ctx: Context) -> str:
+    f = ctx.fact("pr")
+    if f is None:
+        return _missing(ctx, "pr_ms", "PR interval")
+    v = round(f.value)
+    tag = get_snippet("pr-interval").tag
+    if v > 200:
+        s = f"The PR interval is {v} ms {f.tag}, longer than 200 ms: first-degree AV block {tag}."
+    elif v < 120:
+        s = f"The PR interval is {v} ms {f.tag}, shorter than 120 ms {tag}."
+    else:
+        s = f"The PR interval is {v} ms {f.tag}, within the normal 120 to 200 ms {tag}."
+    return s + _unsure(ctx, "pr", "pr_ms")
+
+
+def qrs(ctx: Context) -> str:
+    f = ctx.fact("qrs")
+    if f is None:
+        return _missing(ctx, "qrs_ms", "QRS duration")
+    v = round(f.value)
+    tag = get_snippet("qrs-duration").tag
+    if v >= 120:
+        s = f"The QRS duration is {v} ms {f.tag}: wide (120 ms or more) {tag}."
+    elif v >= 110:
+        s = f"The QRS duration is {v} ms {f.tag}: mildly prolonged (110 to 119 ms) {tag}."
+    else:
+        s = f"The QRS duration is {v} ms {f.tag}: normal (below 110 ms) {tag}."
+    conduction = [d for d in ctx.findings if d.get("code") in ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "LAFB", "LPFB")]
+    if conduction:
+        s += " " + "; ".join(f"{d['statement']} [finding: {d['code']}]" for d in conduction) + "."
+    return s + _unsure(ctx, "qrs", "qrs_ms")
+
+
+def _findings_with(ctx: Context, codes: tuple[str, ...] | None, empty: str) -> str:
+    chosen = [d for d in ctx.findings if codes is None or d.get("code") in codes]
+    if not chosen:
+        return empty
+    return " ".join(f"{d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]." for d in chosen)
+
+
+def rhythm(ctx: Context) -> str:
+    return _findings_with(ctx, ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "PACE", "PAC", "PVC"),
+                          "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx)
+
+
+def extra_beats(ctx: Context) -> str:
+    beats = ctx.measurements.get("beats") or {}
+    classes = beats.get("classes") or []
+    times = beats.get("r_peaks_ms") or []
+    names = {"premature_ventricular": "premature ventricular", "premature_supraventricular": "premature supraventricular"}
+    extra = [(t, c) for t, c in zip(times, classes) if c in names]
+    if not classes:
+        return "I could not classify the beats on this ECG."
+    if not extra:
+        return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
+    where = ", ".join(f"{names[c]} at {t / 1000:.1f} s" for t, c in extra[:8])
+    return f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats]. " + \
+        _findings_with(ctx, ("PAC", "PVC"), "")
+
+
+def lvh(ctx: Context) -> str:
+    v = ctx.measurements.get("voltages") or {}
+    s = _findings_with(ctx, ("LVH", "LVOLT"), "The voltage criteria for left ventricular hypertrophy are not met.")
+    return s + " " + get_snippet("lvh").text + " " + get_snippet("lvh").tag if not v else s
+
+
+def st(ctx: Context) -> str:
+    return _findings_with(ctx, ("STE", "STD", "TINV", "QWAVE", "NST_", "ISC_"),
+                          "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
+        + " " + get_snippet("st-changes").tag
+
+
+def intervals(ctx: Context) -> str:
+    facts = [f for f in ctx.facts if f.key in ("heart_rate", "pr", "qrs", "qt", "qtc_bazett", "qtc_fridericia", "axis_qrs")]
+    if not facts:
+        return "Nothing could be measured on this ECG."
+    return "Measurements: " + "; ".join(f"{f.label} {fmt(f.value)} {f.unit} {f.tag}" for f in facts) + "."
+
+
+def summary(ctx: Context) -> str:
+    return intervals(ctx) + " " + _findings_with(ctx, None, "No finding met its criteria.")
+
+
+def similar_cases(ctx: Context) -> str:
+    if not ctx.cases:
+        return "The case library is not available, so I cannot show similar cases."
+    lines = [f"The {len(ctx.cases)} most similar cases in the library:"]
+    for c in ctx.cases:
+        labels = ", ".join(c.get("labels", {}).values()) or "no labels"
+        lines.append(f"{ctx.case_tag(c)} {c['record_id']} (similarity {c['similarity']:.2f}): {labels}; "
+                     f"report: \"{c.get('report', '')}\"")
+    return "\n".join(lines)
+
+
+def teach(ctx: Context) -> str:
+    s = get_snippet("reading-order")
+    return f"{s.text} {s.tag} On this ECG, start with the rate: " + heart_rate(ctx)
+
+
+def general(ctx: Context) -> str:
+    return ("I can answer questions about this ECG's rate, rhythm, extra beats, PR, QRS, QT/QTc, axis, "
+            "voltage, ST segments, and show similar cases. " + intervals(ctx))
+
+
+REPLIES = {
+    "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "qrs": qrs,
+    "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
+    "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
+}
+
+#: The measured values an answer to an intent must state.
+REQUIRED_FACTS = {
+    "heart_rate": ("heart_rate",), "qt": ("qtc_bazett",), "axis": ("axis_qrs",), "pr": ("pr",),
+    "qrs": ("qrs",), "intervals": ("heart_rate", "qrs", "qt"),
+}
+
+
+def grounded_reply(intents: list[str], ctx: Context) -> str:
+    """The deterministic reply to the intents, in order, without the overread line."""
+    return "\n\n".join(REPLIES[i](ctx) for i in intents if i in REPLIES).strip()
