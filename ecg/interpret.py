@@ -1,0 +1,508 @@
+"""Criteria-based ECG statements from measurements.
+
+``interpret(x, sex=None, age=None) -> list[Finding]``. Every finding names the rule it applied
+(with the threshold), the source of that threshold, and the measured values behind it. Thresholds
+live in ``ecg/criteria.json`` (one place, each with its source: the AHA/ACC/HRS recommendations
+for the standardization and interpretation of the ECG, parts I-VI, the Fourth Universal
+Definition of MI, and the papers named there).
+
+Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
+1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
+upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CRITERIA_PATH = Path(__file__).with_name("criteria.json")
+
+#: Pairs of contiguous leads (UDMI4: I-aVL lateral; II, III, aVF inferior; V1-V6 in sequence).
+CONTIGUOUS = [("I", "aVL"), ("II", "III"), ("II", "aVF"), ("III", "aVF"), ("V1", "V2"), ("V2", "V3"),
+              ("V3", "V4"), ("V4", "V5"), ("V5", "V6"), ("I", "V6")]
+TERRITORY = {"inferior": ("II", "III", "aVF"), "lateral": ("I", "aVL", "V5", "V6"),
+             "septal": ("V1", "V2"), "anterior": ("V3", "V4")}
+
+
+@dataclass
+class Finding:
+    """One statement about an ECG.
+
+    Attributes:
+        code: PTB-XL SCP code where one exists, else an upper-case name.
+        statement: plain English sentence.
+        criterion: the rule applied, with its threshold.
+        source: citation of the threshold.
+        values: measured values behind it, names carry units (``{"pr_ms": 224.0}``).
+        leads: leads involved (may be empty).
+        confidence: 0..1, from the confidences of the values used and the margin to the threshold.
+    """
+
+    code: str
+    statement: str
+    criterion: str
+    source: str
+    values: dict = field(default_factory=dict)
+    leads: list = field(default_factory=list)
+    confidence: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["confidence"] = round(float(self.confidence), 3)
+        return d
+
+
+@lru_cache(maxsize=1)
+def criteria() -> dict:
+    """The thresholds of ``ecg/criteria.json`` (parsed once)."""
+    return json.loads(CRITERIA_PATH.read_text())
+
+
+def _c(group: str, name: str):
+    return criteria()[group][name]["value"]
+
+
+def _src(group: str, name: str) -> str:
+    key = criteria()[group][name]["source"]
+    return criteria()["sources"][key]
+
+
+def _margin_conf(value: float, thr: float, scale: float, base: float = 1.0) -> float:
+    """Confidence from the distance to a threshold: 0.5 at the threshold, -> base far beyond it."""
+    import math
+
+    z = abs(value - thr) / max(scale, 1e-9)
+    return max(0.0, min(1.0, base * (0.5 + 0.5 * (1 - math.exp(-z)))))
+
+
+def interpret(x, sex: str | None = None, age: float | None = None) -> list[Finding]:
+    """Interpret an ECG or its measurements.
+
+    Args:
+        x: :class:`ecg.record.ECG` (measured first) or :class:`ecg.measure.Measurements` or its
+            ``to_dict()``.
+        sex: ``"M"``/``"F"`` (sex-specific QTc, Cornell and ST limits); read from ``ecg.meta``
+            (or the measurements' ``meta``) when not given.
+        age: years (the ST-elevation limit in V2-V3 for men depends on age 40).
+
+    Returns:
+        list of :class:`Finding`, rhythm first, then conduction, axis, hypertrophy, QT,
+        ST-T, Q waves, technical.
+
+    Raises:
+        TypeError: ``x`` is none of the accepted types.
+    """
+    from .measure import Measurements, measure
+    from .record import ECG
+
+    meta: dict = {}
+    if isinstance(x, ECG):
+        meta = dict(x.meta)
+        m = measure(x, interpret=False).to_dict()
+    elif isinstance(x, Measurements):
+        meta = dict(x.meta or {})
+        m = x.to_dict()
+    elif isinstance(x, dict) and "heart_rate_bpm" in x:
+        m = x
+    else:
+        raise TypeError(f"interpret() takes an ECG or Measurements; got {type(x).__name__}.")
+    sex = sex if sex is not None else meta.get("sex")
+    age = age if age is not None else meta.get("age")
+    sex = sex.upper()[:1] if isinstance(sex, str) and sex else None
+    out: list[Finding] = []
+    out += _rhythm(m)
+    out += _conduction(m)
+    out += _axis(m)
+    out += _hypertrophy(m, sex)
+    out += _qt(m, sex)
+    out += _st_t(m, sex, age)
+    out += _q_waves(m)
+    out += _technical(m)
+    return out
+
+
+# ----------------------------------------------------------------------------------------- rhythm
+
+
+def _rhythm(m: dict) -> list[Finding]:
+    f: list[Finding] = []
+    rh = m.get("rhythm") or {}
+    hr = m.get("heart_rate_bpm")
+    conf = m.get("confidence", {})
+    n = rh.get("n_beats", 0)
+    vals = {"heart_rate_bpm": None if hr is None else round(hr, 1)}
+    if n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction"):
+        f.append(Finding("PACE", "Paced rhythm: most QRS complexes follow a pacemaker stimulus.",
+                         f"pacemaker spike before >= {_c('paced', 'paced_fraction'):.0%} of beats",
+                         _src("paced", "paced_fraction"),
+                         {"paced_beats": rh.get("n_paced"), "beats": n, **vals}, [], 0.8))
+        return f + _ectopy(m, False)
+    irr = rh.get("irregular_fraction")
+    rmssd = rh.get("rmssd_norm")
+    pcons = rh.get("p_consistency")
+    ppres = rh.get("p_present_fraction", 0.0) or 0.0
+    pr = m.get("pr_ms")
+    irregular = irr is not None and rmssd is not None and irr >= _c("af", "irregular_fraction_min") and rmssd >= _c("af", "rmssd_norm_min")
+    no_p = pr is None or ppres < 0.5 or (pcons is not None and pcons < _c("af", "p_consistency_max"))
+    ahz, aconc = rh.get("atrial_dominant_hz"), rh.get("atrial_concentration")
+    flutter = (ahz is not None and aconc is not None and no_p and
+               _c("flutter", "atrial_hz_min") <= ahz <= _c("flutter", "atrial_hz_max") and aconc >= _c("flutter", "concentration_min"))
+    if flutter:
+        f.append(Finding("AFLT", f"Atrial flutter: regular atrial waves at about {ahz * 60:.0f}/min without distinct P waves.",
+                         f"dominant atrial frequency {_c('flutter', 'atrial_hz_min')}-{_c('flutter', 'atrial_hz_max')} Hz "
+                         f"after QRST cancellation, spectral concentration >= {_c('flutter', 'concentration_min')}, no repeating P wave",
+                         _src("flutter", "atrial_hz_min"),
+                         {"atrial_rate_per_min": round(ahz * 60), "spectral_concentration": round(aconc, 2), **vals}, [], 0.6))
+    elif irregular and no_p:
+        c = min(1.0, 0.5 + 0.5 * min(irr, 1.0)) * (1.0 if pcons is None else min(1.0, 1.2 - pcons))
+        f.append(Finding("AFIB", "Atrial fibrillation: irregularly irregular ventricular rhythm without distinct P waves.",
+                         f"irregular RR (>= {_c('af', 'irregular_fraction_min'):.0%} of successive RR differences > 8% of mean RR, "
+                         f"normalized RMSSD >= {_c('af', 'rmssd_norm_min')}) and no repeating P wave "
+                         f"(P-window beat correlation < {_c('af', 'p_consistency_max')})",
+                         _src("af", "irregular_fraction_min"),
+                         {"irregular_fraction": round(irr, 2), "rmssd_norm": round(rmssd, 3),
+                          "p_consistency": None if pcons is None else round(pcons, 2), **vals}, [], max(0.5, c)))
+    elif not no_p and hr is not None:
+        p_axis = (m.get("axis_deg") or {}).get("p")
+        lo, hi = _c("sinus", "p_axis_min_deg"), _c("sinus", "p_axis_max_deg")
+        sinus_p = p_axis is None or lo <= p_axis <= hi
+        if sinus_p:
+            rng = rh.get("rr_range_ms")
+            brady, tachy = _c("rate", "brady_bpm"), _c("rate", "tachy_bpm")
+            c_hr = conf.get("heart_rate_bpm", 0.8)
+            pv = {**vals, "pr_ms": pr, "p_axis_deg": p_axis}
+            if hr < brady:
+                f.append(Finding("SBRAD", f"Sinus bradycardia at {hr:.0f}/min.",
+                                 f"sinus P waves and rate < {brady}/min", _src("rate", "brady_bpm"), pv, [],
+                                 _margin_conf(hr, brady, 3, c_hr)))
+            elif hr > tachy:
+                f.append(Finding("STACH", f"Sinus tachycardia at {hr:.0f}/min.",
+                                 f"sinus P waves and rate > {tachy}/min", _src("rate", "tachy_bpm"), pv, [],
+                                 _margin_conf(hr, tachy, 3, c_hr)))
+            elif rng is not None and rng > _c("sinus", "arrhythmia_rr_range_ms") and rh.get("n_premature_supraventricular", 0) == 0 \
+                    and rh.get("n_premature_ventricular", 0) == 0:
+                f.append(Finding("SARRH", f"Sinus arrhythmia: sinus rhythm at {hr:.0f}/min with RR varying by {rng:.0f} ms.",
+                                 f"sinus P waves, RR range of sinus beats > {_c('sinus', 'arrhythmia_rr_range_ms')} ms",
+                                 _src("sinus", "arrhythmia_rr_range_ms"), {**pv, "rr_range_ms": rng}, [],
+                                 _margin_conf(rng, _c("sinus", "arrhythmia_rr_range_ms"), 60, c_hr)))
+            else:
+                f.append(Finding("SR", f"Sinus rhythm at {hr:.0f}/min.",
+                                 f"P wave before every QRS with a constant PR, frontal P axis {lo}..{hi} deg, rate {brady}-{tachy}/min",
+                                 _src("rate", "brady_bpm"), pv, [],
+                                 min(c_hr, 0.5 + 0.5 * min(1.0, (pcons or 0.5) + 0.2))))
+    return f + _ectopy(m, any(x.code in ("AFIB", "AFLT") for x in f))
+
+
+def _ectopy(m: dict, af: bool) -> list[Finding]:
+    f = []
+    b = m.get("beats") or {}
+    cls, times = b.get("classes", []), b.get("r_peaks_ms", [])
+    for code, name, word in (("PVC", "premature_ventricular", "Premature ventricular complexes"),
+                             ("PAC", "premature_supraventricular", "Premature atrial (supraventricular) complexes")):
+        at = [round(t / 1000.0, 2) for t, c in zip(times, cls) if c == name]
+        if at and not (code == "PAC" and af):
+            n = len(cls)
+            crit = ("premature beat (RR < 87% of the local RR) with an abnormal QRS (correlation with the dominant QRS < 0.80 or "
+                    "width > 1.4x)" if code == "PVC" else "premature beat (RR < 87% of the local RR) with a QRS like the dominant one")
+            shown = ", ".join(f"{t:g} s" for t in at[:10]) + (" ..." if len(at) > 10 else "")
+            f.append(Finding(code, f"{word}: {len(at)} of {n} beats, at {shown}.", crit, criteria()["sources"]["AAMI_EC57"],
+                             {"count": len(at), "beats": n, "times_s": at[:50]}, [], 0.7))
+    return f
+
+
+# ----------------------------------------------------------------------------------------- conduction
+
+
+def _pl(m, lead, key):
+    v = (m.get("per_lead") or {}).get(lead) or {}
+    return v.get(key)
+
+
+def _conduction(m: dict) -> list[Finding]:
+    f: list[Finding] = []
+    conf = m.get("confidence", {})
+    pr, qrs = m.get("pr_ms"), m.get("qrs_ms")
+    if pr is not None:
+        t1, ts = _c("pr", "first_degree_ms"), _c("pr", "short_ms")
+        if pr > t1:
+            f.append(Finding("1AVB", f"First-degree AV block: PR interval {pr:.0f} ms.", f"PR > {t1} ms",
+                             _src("pr", "first_degree_ms"), {"pr_ms": pr}, [], _margin_conf(pr, t1, 10, conf.get("pr_ms", 0.7))))
+        elif pr < ts:
+            f.append(Finding("SHORT_PR", f"Short PR interval: {pr:.0f} ms.", f"PR < {ts} ms",
+                             _src("pr", "short_ms"), {"pr_ms": pr}, [], _margin_conf(pr, ts, 10, conf.get("pr_ms", 0.7))))
+    if qrs is None:
+        return f
+    cq = conf.get("qrs_ms", 0.7)
+    full, inc, ivcd = _c("qrs", "complete_bbb_ms"), _c("qrs", "incomplete_bbb_ms"), _c("qrs", "ivcd_ms")
+    rbbb = _rbbb_pattern(m)
+    lbbb = _lbbb_pattern(m)
+    axis = (m.get("axis_deg") or {}).get("qrs")
+    vals = {"qrs_ms": qrs}
+    if qrs >= full and rbbb[0]:
+        f.append(Finding("CRBBB", f"Complete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
+                         f"QRS >= {full} ms; rsr'/rsR'/rSR' or broad R in V1-V2; S wider than R or > 40 ms in I and V6",
+                         _src("qrs", "complete_bbb_ms"), {**vals, **rbbb[2]}, ["V1", "V2", "I", "V6"], _margin_conf(qrs, full, 8, cq)))
+    elif qrs >= full and lbbb[0]:
+        f.append(Finding("CLBBB", f"Complete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}.",
+                         f"QRS >= {full} ms; broad R in I, aVL, V5-V6 without q; R peak time > 60 ms in V5-V6; QS or rS in V1",
+                         _src("qrs", "complete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "aVL", "V1", "V5", "V6"], _margin_conf(qrs, full, 8, cq)))
+    elif inc <= qrs < full and rbbb[0]:
+        f.append(Finding("IRBBB", f"Incomplete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
+                         f"QRS {inc}-{full - 1} ms with the RBBB pattern in V1-V2", _src("qrs", "incomplete_bbb_ms"),
+                         {**vals, **rbbb[2]}, ["V1", "V2"], 0.6))
+    elif inc <= qrs < full and lbbb[0]:
+        f.append(Finding("ILBBB", f"Incomplete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}.",
+                         f"QRS {inc}-{full - 1} ms with R peak time > 60 ms in V5-V6 and no q in I, V5, V6",
+                         _src("qrs", "incomplete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "V5", "V6"], 0.55))
+    elif qrs > ivcd:
+        f.append(Finding("IVCD", f"Nonspecific intraventricular conduction delay: QRS {qrs:.0f} ms without a bundle branch block pattern.",
+                         f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"), vals, [],
+                         _margin_conf(qrs, ivcd, 8, cq)))
+    if axis is not None and qrs < full:
+        lafb = _c("qrs", "lafb_axis_deg")
+        qr_avl = (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr")
+        if -90 <= axis <= lafb:
+            f.append(Finding("LAFB", f"Left anterior fascicular block: QRS axis {axis:.0f} deg, QRS {qrs:.0f} ms.",
+                             f"frontal QRS axis {lafb} to -90 deg, QRS < {full} ms (qR in aVL supports it)",
+                             _src("qrs", "lafb_axis_deg"), {"axis_qrs_deg": axis, "qrs_ms": qrs, "qR_in_aVL": qr_avl},
+                             ["aVL", "II", "III", "aVF"],
+                             _margin_conf(axis, lafb, 8, (m.get("confidence") or {}).get("axis_deg.qrs", 0.7)) * (1.0 if qr_avl else 0.8)))
+        lp = _c("qrs", "lpfb_axis_deg")
+        rs_i = (_pl(m, "I", "qrs_morphology") or "").startswith("rS")
+        qr_iii = (_pl(m, "III", "qrs_morphology") or "").lower().startswith("qr")
+        if lp < axis <= 180 and rs_i and qr_iii:
+            f.append(Finding("LPFB", f"Left posterior fascicular block: QRS axis {axis:.0f} deg with rS in I and qR in III.",
+                             "frontal QRS axis +90 to +180 deg, rS in I and aVL, qR in III and aVF, QRS < 120 ms "
+                             "(exclude right ventricular hypertrophy clinically)",
+                             _src("qrs", "lpfb_axis_deg"), {"axis_qrs_deg": axis, "qrs_ms": qrs}, ["I", "aVL", "III", "aVF"], 0.5))
+    return f
+
+
+def _rbbb_pattern(m) -> tuple[bool, str, dict]:
+    """RBBB morphology (Part III): R' (rsr', rsR', rSR') or broad monophasic R in V1/V2, and a
+    terminal S in I and V6 (our proxy for 'S of greater duration than R or > 40 ms': an S wave
+    present in I and V6 with the QRS ending negative)."""
+    rp = False
+    which = ""
+    for lead in ("V1", "V2"):
+        mo = _pl(m, lead, "qrs_morphology") or ""
+        if "'" in mo and ("R'" in mo or "r'" in mo):
+            rp, which = True, f"{mo} in {lead}"
+            break
+        if mo in ("R", "qR", "Rs") and lead == "V1":
+            rp, which = True, f"dominant R ({mo}) in V1"
+            break
+    s_i = (_pl(m, "I", "s_amp_mv") or 0) < -0.05 or "S" in (_pl(m, "I", "qrs_morphology") or "") or "s" in (_pl(m, "I", "qrs_morphology") or "")
+    s_v6 = (_pl(m, "V6", "s_amp_mv") or 0) < -0.05 or "s" in (_pl(m, "V6", "qrs_morphology") or "").lower()
+    ok = rp and (s_i or s_v6)
+    return ok, which + (", terminal S in I/V6" if ok else ""), {"V1_morphology": _pl(m, "V1", "qrs_morphology"),
+                                                                 "V2_morphology": _pl(m, "V2", "qrs_morphology")}
+
+
+def _lbbb_pattern(m) -> tuple[bool, str, dict]:
+    """LBBB morphology (Part III): V1 QS or rS; no q in I, V5, V6; R peak time > 60 ms in V5-V6."""
+    v1 = _pl(m, "V1", "qrs_morphology") or ""
+    v1_neg = v1 in ("QS", "rS", "rs", "Qr") or (_pl(m, "V1", "qrs_polarity") == "negative")
+    no_q = all((_pl(m, ld, "q_amp_mv") or 0) > -0.05 for ld in ("I", "V5", "V6") if _pl(m, ld, "q_amp_mv") is not None)
+    rpt = [(_pl(m, ld, "r_peak_time_ms")) for ld in ("V5", "V6")]
+    rpt = [v for v in rpt if v is not None]
+    late = bool(rpt) and max(rpt) > _c("qrs", "lbbb_r_peak_time_ms")
+    pos_lat = (_pl(m, "I", "qrs_polarity") == "positive") or (_pl(m, "V6", "qrs_polarity") == "positive")
+    ok = v1_neg and no_q and pos_lat and (late or not rpt)
+    return ok, f"{v1 or 'negative QRS'} in V1, no q in I/V5/V6, R peak time {max(rpt) if rpt else 'n/a'} ms in V5-V6", \
+        {"V1_morphology": v1, "r_peak_time_v5_v6_ms": max(rpt) if rpt else None}
+
+
+# ----------------------------------------------------------------------------------------- axis
+
+
+def _axis(m: dict) -> list[Finding]:
+    f = []
+    ax = (m.get("axis_deg") or {}).get("qrs")
+    if ax is None:
+        return f
+    lo, hi = _c("axis", "normal_min_deg"), _c("axis", "normal_max_deg")
+    c = (m.get("confidence") or {}).get("axis_deg.qrs", 0.7)
+    if -90 <= ax < lo:
+        f.append(Finding("LAD", f"Left axis deviation: frontal QRS axis {ax:.0f} deg.", f"QRS axis between {lo} and -90 deg",
+                         _src("axis", "normal_min_deg"), {"axis_qrs_deg": ax}, [], _margin_conf(ax, lo, 8, c)))
+    elif hi < ax <= 180:
+        f.append(Finding("RAD", f"Right axis deviation: frontal QRS axis {ax:.0f} deg.", f"QRS axis between {hi} and 180 deg",
+                         _src("axis", "normal_max_deg"), {"axis_qrs_deg": ax}, [], _margin_conf(ax, hi, 8, c)))
+    elif -180 < ax < -90:
+        f.append(Finding("NW_AXIS", f"Extreme (north-west) axis: frontal QRS axis {ax:.0f} deg.", "QRS axis between -90 and -180 deg",
+                         _src("axis", "normal_min_deg"), {"axis_qrs_deg": ax}, [], 0.6 * c + 0.2))
+    return f
+
+
+# ----------------------------------------------------------------------------------------- hypertrophy / voltage
+
+
+def _hypertrophy(m: dict, sex) -> list[Finding]:
+    f = []
+    v = m.get("voltages") or {}
+    sl, co = v.get("sokolow_lyon_mv"), v.get("cornell_mv")
+    ravl = _pl(m, "aVL", "r_amp_mv")
+    hits, vals = [], {}
+    if sl is not None and sl > _c("lvh", "sokolow_lyon_mv"):
+        hits.append(f"Sokolow-Lyon {sl:.2f} mV > {_c('lvh', 'sokolow_lyon_mv')} mV")
+        vals["sokolow_lyon_mv"] = sl
+    if co is not None:
+        thr = _c("lvh", "cornell_female_mv") if sex == "F" else _c("lvh", "cornell_male_mv")
+        if co > thr:
+            hits.append(f"Cornell {co:.2f} mV > {thr} mV ({'women' if sex == 'F' else 'men' if sex == 'M' else 'sex unknown: male limit'})")
+            vals["cornell_mv"] = co
+    if ravl is not None and ravl > _c("lvh", "ravl_mv"):
+        hits.append(f"R(aVL) {ravl:.2f} mV > {_c('lvh', 'ravl_mv')} mV")
+        vals["r_avl_mv"] = ravl
+    if hits:
+        f.append(Finding("LVH", "Left ventricular hypertrophy by voltage criteria (" + "; ".join(hits) + ").",
+                         "Sokolow-Lyon S(V1)+R(V5/V6) > 3.5 mV, or Cornell R(aVL)+S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) > 1.1 mV",
+                         "; ".join([criteria()["sources"]["SOKOLOW"], criteria()["sources"]["CORNELL"], criteria()["sources"]["AHA_V"]]),
+                         vals, ["V1", "V5", "V6", "aVL", "V3"], 0.5 + 0.15 * len(hits)))
+    limb = [_pl(m, ld, "qrs_pp_mv") for ld in ("I", "II", "III", "aVR", "aVL", "aVF")]
+    limb = [x for x in limb if x is not None]
+    prec = [_pl(m, ld, "qrs_pp_mv") for ld in ("V1", "V2", "V3", "V4", "V5", "V6")]
+    prec = [x for x in prec if x is not None]
+    tl, tp = _c("low_voltage", "limb_pp_mv"), _c("low_voltage", "precordial_pp_mv")
+    low_l = len(limb) >= 3 and max(limb) < tl
+    low_p = len(prec) >= 3 and max(prec) < tp
+    if low_l or low_p:
+        where = " and ".join(w for w, b in (("limb", low_l), ("precordial", low_p)) if b)
+        f.append(Finding("LVOLT", f"Low QRS voltage in the {where} leads.",
+                         f"QRS peak-to-peak < {tl} mV in every limb lead or < {tp} mV in every precordial lead",
+                         _src("low_voltage", "limb_pp_mv"),
+                         {"max_limb_qrs_pp_mv": max(limb) if limb else None, "max_precordial_qrs_pp_mv": max(prec) if prec else None},
+                         [], 0.7))
+    return f
+
+
+# ----------------------------------------------------------------------------------------- QT
+
+
+def _qt(m: dict, sex) -> list[Finding]:
+    f = []
+    form = _c("qtc", "formula")
+    q = (m.get("qtc_ms") or {}).get(form)
+    if q is None:
+        return f
+    c = (m.get("confidence") or {}).get("qt_ms", 0.7)
+    lim = _c("qtc", "long_female_ms") if sex == "F" else _c("qtc", "long_male_ms")
+    who = "women" if sex == "F" else "men" if sex == "M" else "sex unknown: the lower (male) limit"
+    vals = {f"qtc_{k}_ms": (None if v is None else round(v)) for k, v in (m.get("qtc_ms") or {}).items()}
+    vals["qt_ms"] = m.get("qt_ms")
+    vals["heart_rate_bpm"] = None if m.get("heart_rate_bpm") is None else round(m["heart_rate_bpm"], 1)
+    if q >= lim:
+        f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).", f"QTc ({form}) >= {lim} ms ({who})",
+                         _src("qtc", "long_male_ms"), vals, [], _margin_conf(q, lim, 10, c)))
+    elif q <= _c("qtc", "short_ms"):
+        f.append(Finding("SHORT_QTC", f"Short QTc: {q:.0f} ms ({form.capitalize()}).", f"QTc ({form}) <= {_c('qtc', 'short_ms')} ms",
+                         _src("qtc", "short_ms"), vals, [], _margin_conf(q, _c("qtc", "short_ms"), 10, c)))
+    return f
+
+
+# ----------------------------------------------------------------------------------------- ST-T, Q
+
+
+def _contiguous(leads: set[str]) -> list[str]:
+    hit = set()
+    for a, b in CONTIGUOUS:
+        if a in leads and b in leads:
+            hit.update((a, b))
+    return sorted(hit, key=lambda x: ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6").index(x)
+                  if x in ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6") else 99)
+
+
+def _territories(leads) -> str:
+    names = [t for t, ls in TERRITORY.items() if sum(1 for x in leads if x in ls) >= (1 if t in ("septal", "anterior") else 2)]
+    return ", ".join(names) if names else "contiguous"
+
+
+def _st_t(m: dict, sex, age) -> list[Finding]:
+    f = []
+    pl = m.get("per_lead") or {}
+    qual = m.get("signal_quality") or {}
+    good = {ld for ld, q in qual.items() if q and not q.get("flat") and (q.get("score") or 0) >= 0.3}
+    ste, std, tinv = {}, {}, {}
+    other = _c("st", "ste_other_mv")
+    if sex == "F":
+        v23 = _c("st", "ste_v2v3_female_mv")
+    elif sex == "M" and age is not None and age < 40:
+        v23 = _c("st", "ste_v2v3_male_young_mv")
+    else:
+        v23 = _c("st", "ste_v2v3_male_40_mv")
+    for ld, d in pl.items():
+        if ld not in good or not d or d.get("st_j_mv") is None or ld == "aVR":
+            continue
+        j, j60 = d["st_j_mv"], d["st_j60_mv"]
+        thr = v23 if ld in ("V2", "V3") else other
+        if j >= thr:
+            ste[ld] = j
+        if j <= -_c("st", "std_mv") and j60 is not None and j60 <= j + 0.02:
+            std[ld] = j
+        t = d.get("t_amp_mv")
+        r, s = d.get("r_amp_mv") or 0, abs(d.get("s_amp_mv") or 0)
+        if t is not None and t <= -_c("st", "tinv_mv") and r >= 0.3 and r > s:
+            tinv[ld] = t
+    for code, hits, word, crit, key in (
+        ("STE", ste, "ST elevation", f"J-point elevation >= {v23} mV in V2-V3 ({'women' if sex == 'F' else 'men'}) or >= {other} mV in other leads, in two contiguous leads", "ste_other_mv"),
+        ("STD", std, "ST depression", f"horizontal or down-sloping ST depression >= {_c('st', 'std_mv')} mV at the J point in two contiguous leads", "std_mv"),
+        ("TINV", tinv, "T-wave inversion", f"T wave inverted > {_c('st', 'tinv_mv')} mV in two contiguous leads with a prominent R wave (R > S)", "tinv_mv"),
+    ):
+        cont = _contiguous(set(hits))
+        if cont:
+            where = _territories(cont)
+            f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}).", crit, _src("st", key),
+                             {f"{('st_j' if code != 'TINV' else 't_amp')}_mv_{ld}": hits[ld] for ld in cont}, cont,
+                             0.5 + 0.1 * min(4, len(cont))))
+    return f
+
+
+def _q_waves(m: dict) -> list[Finding]:
+    pl = m.get("per_lead") or {}
+    hits = {}
+    d23, dot, dep = _c("q_wave", "v2v3_dur_ms"), _c("q_wave", "other_dur_ms"), _c("q_wave", "other_depth_mv")
+    for ld, d in pl.items():
+        if not d or d.get("q_dur_ms") is None or ld in ("aVR", "V1"):
+            continue
+        qs = d.get("qrs_morphology") == "QS"
+        if ld in ("V2", "V3"):
+            if d["q_dur_ms"] >= d23 or qs:
+                hits[ld] = d["q_dur_ms"]
+        elif (d["q_dur_ms"] >= dot and (d.get("q_amp_mv") or 0) <= -dep) or (qs and ld != "III"):
+            hits[ld] = d["q_dur_ms"]
+    if "V2" in hits and "V3" not in hits and (pl.get("V2") or {}).get("qrs_morphology") == "QS":
+        hits.pop("V2")
+    cont = _contiguous(set(hits))
+    if not cont:
+        return []
+    return [Finding("QWAVE", f"Pathological Q waves in {', '.join(cont)} ({_territories(cont)}).",
+                    f"Q >= {d23} ms or QS in V2-V3; Q >= {dot} ms and >= {dep} mV deep or QS in I, II, aVL, aVF, V4-V6; two contiguous leads",
+                    _src("q_wave", "other_dur_ms"), {f"q_dur_ms_{ld}": hits[ld] for ld in cont}, cont, 0.6)]
+
+
+# ----------------------------------------------------------------------------------------- technical
+
+
+def _technical(m: dict) -> list[Finding]:
+    f = []
+    pl = m.get("per_lead") or {}
+    i, avr = pl.get("I") or {}, pl.get("aVR") or {}
+    if i.get("qrs_polarity") == "negative" and (i.get("p_amp_mv") or 0) < -0.03 and avr.get("qrs_polarity") == "positive":
+        f.append(Finding("LIMB_REVERSAL", "Suspected left/right arm electrode reversal: P and QRS negative in lead I, QRS positive in aVR.",
+                         "inverted P and QRS in lead I with upright QRS in aVR (LA/RA reversal pattern)",
+                         criteria()["sources"]["BATCHVAROV"],
+                         {"p_amp_I_mv": i.get("p_amp_mv"), "qrs_polarity_I": i.get("qrs_polarity"),
+                          "qrs_polarity_aVR": avr.get("qrs_polarity")}, ["I", "aVR"], 0.6))
+    q = m.get("signal_quality") or {}
+    thr = _c("quality", "poor_score")
+    bad = [ld for ld, v in q.items() if v and (v.get("flat") or (v.get("score") or 0) < thr)]
+    if bad:
+        why = {ld: q[ld].get("reason") for ld in bad}
+        f.append(Finding("POOR_QUALITY", f"Poor signal quality in leads {', '.join(bad)}; measurements there are unreliable.",
+                         f"lead quality score < {thr} (median-beat SNR) or flat line", _src("quality", "poor_score"),
+                         {f"quality_{ld}": q[ld].get("score") for ld in bad} | {f"reason_{ld}": why[ld] for ld in bad}, bad, 0.8))
+    return f

@@ -1,0 +1,774 @@
+"""ECG measurement engine: rate, intervals, axes, amplitudes, beats, fiducials, quality.
+
+``measure(ecg) -> Measurements``. Pipeline (all at the internal rate of 500 Hz):
+
+1. resample (:func:`ecg.filters.resample`), band-pass 0.5-40 Hz zero phase;
+2. beat detection over all usable leads and beat classification (:mod:`ecg.beats`);
+3. median beat per lead over the dominant beats, delineated globally and per lead
+   (:mod:`ecg.delineate`): global intervals from the earliest onset and latest offset across
+   leads, as clinical programs do (IEC 60601-2-25:2011, 201.12.4.4.103);
+4. per-lead amplitudes, ST level at J+60 ms, polarities, axes, voltages, signal quality;
+5. a confidence per value from named evidence (split-half beat agreement, SNR, lead count);
+6. findings from :func:`ecg.interpret.interpret`.
+
+Records longer than 60 s are measured in 60 s windows: beats and classes over the whole
+record, intervals as the median over (up to 120 evenly spaced) windows.
+
+Formulas (reported values obey them exactly, computed from the rounded RR and QT):
+
+* heart rate ``HR = 60000 / RR`` with RR the mean of all RR intervals (ms);
+* QTc Bazett ``QT / sqrt(RR_s)`` (Bazett, Heart 7:353, 1920); Fridericia ``QT / RR_s ** (1/3)``
+  (Fridericia, Acta Med Scand 53:469, 1920); Framingham ``QT + 154 (1 - RR_s)`` (Sagie et al.,
+  Am J Cardiol 70:797, 1992); Hodges ``QT + 1.75 (HR - 60)`` (Hodges et al., JACC 1:694, 1983).
+* Sokolow-Lyon voltage ``S(V1) + max(R(V5), R(V6))`` (Sokolow & Lyon, Am Heart J 37:161, 1949);
+  Cornell voltage ``R(aVL) + S(V3)`` (Casale et al., JACC 6:572, 1985).
+* frontal axes: least-squares direction of the net wave areas of the available limb leads on the
+  hexaxial reference system (lead angles I 0, II 60, III 120, aVR -150, aVL -30, aVF 90 degrees;
+  augmented leads scaled by sqrt(3)/2; Einthoven/Goldberger relations, see Part I, Kligfield 2007).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import beats as _beats
+from . import delineate as _dl
+from .errors import ECGSignalError
+from .filters import WORK_FS, bandpass, fill_nan, resample
+from .leads import LIMB_LEADS
+from .quality import lead_quality
+from .record import ECG, MIN_DURATION_S
+
+#: Accepted sampling rates (Hz). Below 100 Hz QRS onset/offset cannot be located to 10 ms.
+MIN_FS, MAX_FS = 100.0, 1000.0
+#: Records longer than this are measured in windows of this length (s).
+WINDOW_S = 60.0
+#: At most this many windows are delineated in a long record (evenly spaced).
+MAX_DELINEATED_WINDOWS = 120
+
+LEAD_ANGLE_DEG = {"I": 0.0, "II": 60.0, "III": 120.0, "aVR": -150.0, "aVL": -30.0, "aVF": 90.0}
+LEAD_GAIN = {"I": 1.0, "II": 1.0, "III": 1.0, "aVR": math.sqrt(3) / 2, "aVL": math.sqrt(3) / 2,
+             "aVF": math.sqrt(3) / 2}
+
+#: Tolerances (ms) that map an estimated uncertainty to confidence 0.5 (the IEC 60601-2-25 SD
+#: limits: 10 ms for PR and QRS, 30 ms for QT; 12 ms used for P duration).
+TOL_MS = {"p_duration_ms": 12.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 20.0}
+
+SCALAR_KEYS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
+
+
+@dataclass
+class Measurements:
+    """Everything :func:`measure` found. ``to_dict()`` gives the JSON-safe view.
+
+    Units: ms for times and intervals (from record start for fiducials and beats), mV for
+    amplitudes, degrees (-180..180, frontal plane) for axes, bpm for heart rate.
+
+    Attributes not in ``to_dict()``:
+        median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
+            point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
+        rr_series_ms: float ``(n_beats - 1,)`` RR intervals in ms.
+    """
+
+    heart_rate_bpm: float | None = None
+    rr_ms: float | None = None
+    p_duration_ms: float | None = None
+    pr_ms: float | None = None
+    qrs_ms: float | None = None
+    qt_ms: float | None = None
+    qtc_ms: dict = field(default_factory=lambda: {"bazett": None, "fridericia": None, "framingham": None, "hodges": None})
+    axis_deg: dict = field(default_factory=lambda: {"p": None, "qrs": None, "t": None})
+    fs_hz: float = 0.0
+    leads: list = field(default_factory=list)
+    duration_s: float = 0.0
+    confidence: dict = field(default_factory=dict)
+    null_reasons: dict = field(default_factory=dict)
+    per_lead: dict = field(default_factory=dict)
+    voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
+    beats: dict = field(default_factory=lambda: {"r_peaks_ms": [], "classes": [], "rr_ms": []})
+    rhythm: dict = field(default_factory=dict)
+    fiducials: dict = field(default_factory=dict)
+    signal_quality: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    median_beats: np.ndarray | None = field(default=None, repr=False)
+    rr_series_ms: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (plain floats/ints/None/str/bool/lists/dicts; NaN -> None)."""
+        d = {
+            "heart_rate_bpm": self.heart_rate_bpm, "rr_ms": self.rr_ms,
+            "p_duration_ms": self.p_duration_ms, "pr_ms": self.pr_ms, "qrs_ms": self.qrs_ms,
+            "qt_ms": self.qt_ms, "qtc_ms": self.qtc_ms, "axis_deg": self.axis_deg,
+            "fs_hz": self.fs_hz, "leads": self.leads, "duration_s": self.duration_s,
+            "confidence": self.confidence, "null_reasons": self.null_reasons,
+            "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
+            "rhythm": self.rhythm, "fiducials": self.fiducials,
+            "signal_quality": self.signal_quality,
+            "findings": [f.to_dict() if hasattr(f, "to_dict") else f for f in self.findings],
+        }
+        return _json_safe(d)
+
+
+def _json_safe(o):
+    if isinstance(o, dict):
+        return {str(k): _json_safe(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_json_safe(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return [_json_safe(v) for v in o.tolist()]
+    if isinstance(o, (bool, np.bool_)):
+        return bool(o)
+    if isinstance(o, (int, np.integer)):
+        return int(o)
+    if isinstance(o, (float, np.floating)):
+        f = float(o)
+        return f if math.isfinite(f) else None
+    return o
+
+
+# --------------------------------------------------------------------------------------------
+# window analysis
+
+
+@dataclass
+class _Window:
+    start: int                      # first sample (500 Hz) of the window in the record
+    beats: np.ndarray               # aligned QRS positions, record samples at 500 Hz
+    classes: list
+    dominant: np.ndarray            # bool per beat
+    median: np.ndarray | None = None
+    dl: Any = None
+    halves: list = field(default_factory=list)
+    quality: list = field(default_factory=list)
+    noise: np.ndarray | None = None
+    rr_dom: float | None = None
+    p_consistency: float | None = None
+    atrial: dict = field(default_factory=dict)
+
+
+def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
+    x500 = resample(raw, fs_in, WORK_FS)
+    x500, nan = fill_nan(x500)
+    xf = bandpass(x500, WORK_FS, 0.5, 40.0)
+    w = usable.astype(float)
+    ptp = np.percentile(xf, 99.5, axis=1) - np.percentile(xf, 0.5, axis=1)
+    w[ptp < 0.05] = 0.0
+    w[nan.mean(axis=1) > 0.5] = 0.0
+    if not w.any():
+        return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
+    r = _beats.detect_r_peaks(xf, WORK_FS, w)
+    spikes = _beats.pacing_spikes(raw, fs_in) if fs_in >= 400 else np.zeros(0)
+    paced = None
+    if spikes.size and r.size:
+        t_r = r / WORK_FS
+        paced = np.array([np.any((spikes > tr - 0.12) & (spikes < tr - 0.005)) for tr in t_r])
+        if paced.mean() < 0.3:  # isolated spike-like artefacts are not a paced rhythm
+            paced = None
+    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced)
+    cls = np.array(classes, dtype=object)
+    if r.size:
+        counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}
+        dom_class = "paced" if counts["paced"] > counts["normal"] else "normal"
+        dominant = cls == dom_class
+        if dominant.sum() < 1:
+            dominant = np.ones(r.size, bool)
+    else:
+        dominant = np.zeros(0, bool)
+    xm = np.where(w[:, None] > 0, xf, np.nan)
+    win = _Window(start500, r, classes, dominant)
+    stack = None
+    if r.size:
+        med, aligned, stack = _dl.median_beats(xm, r, dominant)
+        win.beats = aligned
+        win.median = med
+        dom = aligned[dominant]
+        rr_d = np.diff(aligned)
+        win.rr_dom = float(np.median(rr_d)) if rr_d.size else None
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if stack.shape[0] >= 2:
+                    res = stack - med[None]
+                    win.noise = np.sqrt(np.nanmedian(np.nanmean(res[:, :, 20:580] ** 2, axis=2), axis=0))
+        if delineate:
+            win.dl = _dl.delineate_median(med, win.rr_dom, win.noise)
+            if dom.size >= 4:
+                for part in (0, 1):
+                    sel = np.zeros(aligned.size, bool)
+                    di = np.flatnonzero(dominant)[part::2]
+                    sel[di] = True
+                    mh, _, _ = _dl.median_beats(xm, aligned, sel, refine=False)
+                    win.halves.append(_dl.delineate_median(mh, win.rr_dom, None))
+            if win.dl.p_present and stack.shape[0] >= 3:
+                win.p_consistency = _p_consistency(stack, med, win.dl)
+        win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
+    win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS)
+    win.beats = win.beats + start500
+    return win
+
+
+def _p_consistency(stack: np.ndarray, med: np.ndarray, dl) -> float:
+    """Mean correlation of each beat's P-wave window with the median beat's (-1..1).
+
+    Sinus P waves repeat beat after beat; in atrial fibrillation the "P window" holds f waves
+    that do not correlate with their average.
+    """
+    a, b = max(0, dl.p_on - 10), min(_dl.N_MEDIAN, dl.p_off + 10)
+    ok = np.all(np.isfinite(med), axis=1)
+    m = med[ok, a:b]
+    m = m - m.mean(axis=1, keepdims=True)
+    cs = []
+    for s in stack:
+        y = s[ok, a:b]
+        if not np.isfinite(y).all():
+            continue
+        y = y - y.mean(axis=1, keepdims=True)
+        den = np.linalg.norm(y) * np.linalg.norm(m)
+        if den > 0:
+            cs.append(float(np.sum(y * m) / den))
+    return float(np.median(cs)) if cs else 0.0
+
+
+def _atrial_activity(xf, w, beats, med, dl) -> dict:
+    """Spectral summary of atrial activity after cancelling the median QRST complex.
+
+    The dominant frequency of the residual in the leads where atrial activity is largest
+    (II, III, aVF, V1; here: all usable leads) is 4-9 Hz in atrial fibrillation and a sharp
+    peak near 4-6 Hz (240-350/min) in typical flutter (Bollmann et al., Europace 8:911, 2006).
+    """
+    try:
+        n_l, n = xf.shape
+        res = np.array(xf, dtype=np.float64, copy=True)
+        if med is None or not np.isfinite(med).any():
+            return {}
+        for b in beats:
+            lo, hi = b - _dl.PRE, b + _dl.POST
+            a0, a1 = max(0, lo), min(n, hi)
+            seg = med[:, a0 - lo: a1 - lo]
+            good = np.isfinite(seg)
+            res[:, a0:a1] = np.where(good, res[:, a0:a1] - np.nan_to_num(seg), res[:, a0:a1])
+        use = np.flatnonzero(w > 0)
+        if use.size == 0 or n < 1000:
+            return {}
+        from scipy.signal import welch
+
+        f, p = welch(res[use], fs=WORK_FS, nperseg=min(n, 1024), axis=-1)
+        p = p.sum(axis=0)
+        band = (f >= 3.0) & (f <= 10.0)
+        if not band.any():
+            return {}
+        pk = int(np.argmax(np.where(band, p, 0)))
+        tot = float(p[(f >= 1.0) & (f <= 20.0)].sum()) + 1e-12
+        conc = float(p[max(0, pk - 2): pk + 3].sum() / tot)
+        return {"dominant_hz": float(f[pk]), "concentration": conc}
+    except Exception:  # never let an auxiliary estimate break a measurement
+        return {}
+
+
+# --------------------------------------------------------------------------------------------
+# measure
+
+
+def measure(ecg: ECG, interpret: bool = True) -> Measurements:
+    """Measure an ECG.
+
+    Args:
+        ecg: :class:`ecg.record.ECG`; any ``fs`` from 100 to 1000 Hz, 1 to 12 (or more) leads,
+            2 s to 24 h. NaN samples are treated as not recorded.
+        interpret: also run :func:`ecg.interpret.interpret` and fill ``findings``.
+
+    Returns:
+        :class:`Measurements`. Values that cannot be measured are None with a reason in
+        ``null_reasons``.
+
+    Raises:
+        ECGSignalError: the record is shorter than 2 s, its rate is outside 100-1000 Hz, no lead
+            holds a signal, or no heart beat can be found.
+    """
+    if not isinstance(ecg, ECG):
+        raise ECGSignalError(f"measure() needs an ecg.ECG record; got {type(ecg).__name__}. Load one with ecg.load().")
+    fs = float(ecg.fs)
+    if fs < MIN_FS or fs > MAX_FS:
+        raise ECGSignalError(
+            f"The sampling rate is {fs:g} Hz; measurements need 100 to 1000 Hz. Resample the record "
+            "into that range (500 Hz is standard for diagnostic ECGs)."
+        )
+    if ecg.duration_s < MIN_DURATION_S:
+        raise ECGSignalError(
+            f"The record lasts {ecg.duration_s:.2f} s; at least {MIN_DURATION_S:g} s is needed to measure "
+            "a heart rate (a standard 12-lead ECG is 10 s)."
+        )
+    sig = ecg.signal
+    finite = np.isfinite(sig)
+    usable = finite.mean(axis=1) >= 0.5
+    if not usable.any():
+        raise ECGSignalError("No lead holds a recorded signal (all samples are missing); nothing can be measured.")
+    n_in = sig.shape[1]
+    win_in = int(WINDOW_S * fs)
+    if n_in <= win_in * 1.5:
+        windows = [_analyze_window(sig, fs, 0, True, usable)]
+    else:
+        starts = list(range(0, n_in - int(2 * fs), win_in))
+        n_w = len(starts)
+        pick = set(np.unique(np.linspace(0, n_w - 1, min(n_w, MAX_DELINEATED_WINDOWS)).round().astype(int)).tolist())
+        windows = []
+        for k, s in enumerate(starts):
+            e = min(n_in, s + win_in)
+            if n_in - e < 2 * fs:
+                e = n_in
+            windows.append(_analyze_window(sig[:, s:e], fs, int(round(s * WORK_FS / fs)), k in pick, usable))
+            if e == n_in:
+                break
+    return _summarize(ecg, windows, interpret)
+
+
+def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurements:
+    leads = list(ecg.leads)
+    n_l = len(leads)
+    m = Measurements(fs_hz=float(ecg.fs), leads=leads, duration_s=round(ecg.duration_s, 3))
+    m.meta = {k: ecg.meta.get(k) for k in ("record_id", "age", "sex") if k in ecg.meta}
+    all_beats = np.concatenate([w.beats for w in windows]) if windows else np.zeros(0, int)
+    all_cls = sum((list(w.classes) for w in windows), [])
+    order = np.argsort(all_beats, kind="stable")
+    all_beats = all_beats[order]
+    all_cls = [all_cls[i] for i in order]
+    # drop duplicates at window borders (within 150 ms)
+    if all_beats.size:
+        keep = np.concatenate(([True], np.diff(all_beats) > 0.15 * WORK_FS))
+        all_beats = all_beats[keep]
+        all_cls = [c for c, k in zip(all_cls, keep) if k]
+    # signal quality: per lead, worst-of-median over windows
+    qual = {}
+    for i, name in enumerate(leads):
+        qs = [w.quality[i] for w in windows if w.quality]
+        if not qs:
+            continue
+        scores = [q["score"] for q in qs]
+        qi = qs[int(np.argsort(scores)[len(scores) // 2])]
+        qual[name] = dict(qi)
+    m.signal_quality = qual
+    if all_beats.size < 2:
+        if all_beats.size == 0:
+            raise ECGSignalError(
+                "No heart beat could be found in any lead (flat, noise-only, or not an ECG). "
+                "Check the electrodes and the units (the signal should be in millivolts)."
+            )
+    r_ms = all_beats * 1000.0 / WORK_FS
+    rr = np.diff(r_ms)
+    m.rr_series_ms = rr.astype(float)
+    m.beats = {
+        "r_peaks_ms": [round(float(v), 1) for v in r_ms],
+        "classes": list(all_cls),
+        "rr_ms": [round(float(v), 1) for v in rr],
+    }
+    nr: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    qvals = [q["score"] for q in qual.values() if not q["flat"]]
+    mean_q = float(np.mean(qvals)) if qvals else 0.0
+    if rr.size:
+        m.rr_ms = float(round(float(np.mean(rr))))
+        m.heart_rate_bpm = 60000.0 / m.rr_ms
+        conf["rr_ms"] = conf["heart_rate_bpm"] = round(min(1.0, 0.4 + 0.6 * mean_q) * (1.0 if rr.size >= 3 else 0.7), 3)
+    else:
+        nr["rr_ms"] = nr["heart_rate_bpm"] = "only one beat was found; a rate needs two"
+    # rhythm descriptors
+    m.rhythm = _rhythm_summary(rr, all_cls, windows)
+
+    # intervals: median over delineated windows
+    dws = [w for w in windows if w.dl is not None and w.dl.qrs_on is not None]
+    if not dws:
+        for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms"):
+            nr[k] = "no median beat could be formed (too few clean beats)"
+        m.median_beats = np.full((n_l, _dl.N_MEDIAN), np.nan, np.float32)
+        m.null_reasons, m.confidence = nr, conf
+        _finish_qtc(m, nr, conf)
+        if interpret:
+            _add_findings(m, ecg)
+        return m
+    vals = {k: [] for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")}
+    uncs = {k: [] for k in vals}
+    for w in dws:
+        iv, un = _intervals(w)
+        for k in vals:
+            if iv[k] is not None:
+                vals[k].append(iv[k])
+                uncs[k].append(un[k])
+    # representative window: the one whose QRS duration is the median
+    qrs_list = [(_intervals(w)[0]["qrs_ms"] or 0.0) for w in dws]
+    rep = dws[int(np.argsort(qrs_list)[len(qrs_list) // 2])]
+    dl = rep.dl
+    snr_q = mean_q
+    for k in vals:
+        if vals[k]:
+            v = float(np.median(vals[k]))
+            setattr(m, k, float(round(v)))
+            u = float(np.median(uncs[k]))
+            c = 1.0 / (1.0 + (u / TOL_MS[k]) ** 2)
+            c *= 0.5 + 0.5 * snr_q
+            conf[k] = round(float(c), 3)
+        else:
+            if k in ("p_duration_ms", "pr_ms"):
+                nr[k] = ("no P wave was found before the QRS (atrial fibrillation/flutter, junctional rhythm, "
+                         "or P too small for the noise)")
+            elif k == "qt_ms":
+                nr[k] = "the end of the T wave could not be located"
+            else:
+                nr[k] = "QRS onset/offset could not be located"
+    m.median_beats = rep.median.astype(np.float32) if rep.median is not None else None
+    _per_lead(m, rep, leads)
+    _axes(m, rep, leads, nr, conf)
+    _voltages(m)
+    _fiducials(m, rep, leads)
+    _finish_qtc(m, nr, conf)
+    m.null_reasons, m.confidence = nr, conf
+    if interpret:
+        _add_findings(m, ecg)
+    return m
+
+
+def _finish_qtc(m: Measurements, nr: dict, conf: dict) -> None:
+    if m.qt_ms is not None and m.rr_ms is not None:
+        rr_s = m.rr_ms / 1000.0
+        hr = 60000.0 / m.rr_ms
+        m.qtc_ms = {
+            "bazett": m.qt_ms / math.sqrt(rr_s),
+            "fridericia": m.qt_ms / rr_s ** (1.0 / 3.0),
+            "framingham": m.qt_ms + 154.0 * (1.0 - rr_s),
+            "hodges": m.qt_ms + 1.75 * (hr - 60.0),
+        }
+        for k in m.qtc_ms:
+            conf[f"qtc_ms.{k}"] = round(min(conf.get("qt_ms", 0.5), conf.get("rr_ms", 0.5)), 3)
+    else:
+        why = nr.get("qt_ms") or nr.get("rr_ms") or "QT or RR not measured"
+        for k in ("bazett", "fridericia", "framingham", "hodges"):
+            m.qtc_ms[k] = None
+            nr[f"qtc_ms.{k}"] = why
+
+
+def _intervals(w: _Window) -> tuple[dict, dict]:
+    """Global intervals (ms) of a window's median beat and their uncertainties (ms).
+
+    Uncertainty = root-sum-square of the split-half differences of the two fiducials (median beat
+    of odd beats vs of even beats) plus a floor from the sampling step (2 ms) and the noise.
+    """
+    dl = w.dl
+    iv = {"p_duration_ms": None, "pr_ms": None, "qrs_ms": None, "qt_ms": None}
+    un = {k: None for k in iv}
+    if dl is None or dl.qrs_on is None:
+        return iv, un
+
+    def sp(name):
+        vs = [getattr(h, name) for h in w.halves if getattr(h, name) is not None]
+        if len(vs) < 2:
+            return 6.0 if len(w.halves) else 4.0  # unknown: a few samples
+        return abs(_dl.ms(vs[0] - vs[1]))
+
+    def u(a, b):
+        return float(math.sqrt(sp(a) ** 2 + sp(b) ** 2 + 2.0 ** 2))
+
+    iv["qrs_ms"] = _dl.ms(dl.qrs_off - dl.qrs_on)
+    un["qrs_ms"] = u("qrs_on", "qrs_off")
+    if dl.t_off is not None:
+        iv["qt_ms"] = _dl.ms(dl.t_off - dl.qrs_on)
+        un["qt_ms"] = u("qrs_on", "t_off")
+    if dl.p_present and dl.p_on is not None and (w.p_consistency is None or w.p_consistency > 0.2):
+        iv["p_duration_ms"] = _dl.ms(dl.p_off - dl.p_on)
+        iv["pr_ms"] = _dl.ms(dl.qrs_on - dl.p_on)
+        un["p_duration_ms"] = u("p_on", "p_off")
+        un["pr_ms"] = u("p_on", "qrs_on")
+    return iv, un
+
+
+def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window]) -> dict:
+    """RR variability and atrial-activity descriptors used by the rhythm criteria."""
+    out: dict = {"n_beats": len(classes)}
+    for c in ("normal", "premature_supraventricular", "premature_ventricular", "paced"):
+        out[f"n_{c}"] = int(sum(1 for x in classes if x == c))
+    if rr.size >= 2:
+        normal_pairs = [i for i in range(1, len(classes)) if classes[i] == "normal" and classes[i - 1] == "normal"]
+        rrn = rr[[i - 1 for i in normal_pairs]] if normal_pairs else rr
+        d = np.abs(np.diff(rr))
+        out["rr_cv"] = float(np.std(rr) / np.mean(rr))
+        out["rmssd_norm"] = float(np.sqrt(np.mean(np.diff(rr) ** 2)) / np.mean(rr))
+        out["rr_range_ms"] = float(np.max(rrn) - np.min(rrn)) if rrn.size else None
+        # fraction of successive RR differences larger than 8% of the mean RR (irregularity)
+        out["irregular_fraction"] = float(np.mean(d > 0.08 * np.mean(rr)))
+    dws = [w for w in windows if w.dl is not None]
+    if dws:
+        pres = [bool(w.dl.p_present) for w in dws]
+        out["p_present_fraction"] = float(np.mean(pres))
+        pc = [w.p_consistency for w in dws if w.p_consistency is not None]
+        out["p_consistency"] = float(np.median(pc)) if pc else None
+        psnr = [w.dl.p_snr for w in dws]
+        out["p_snr"] = float(np.median(psnr))
+        at = [w.atrial for w in dws if w.atrial]
+        if at:
+            out["atrial_dominant_hz"] = float(np.median([a["dominant_hz"] for a in at]))
+            out["atrial_concentration"] = float(np.median([a["concentration"] for a in at]))
+    return out
+
+
+def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
+    """Per-lead amplitudes on the median beat, relative to the isoelectric level before QRS onset."""
+    dl, med = w.dl, w.median
+    out = {}
+    for i, name in enumerate(leads):
+        row = med[i] if med is not None else None
+        if row is None or not np.isfinite(row).all() or dl.baseline is None or not np.isfinite(dl.baseline[i]):
+            out[name] = {k: None for k in ("q_amp_mv", "r_amp_mv", "s_amp_mv", "t_amp_mv", "st_j_mv", "st_j60_mv",
+                                           "qrs_polarity", "t_polarity", "q_dur_ms", "r_peak_time_ms",
+                                           "qrs_morphology", "qrs_pp_mv", "p_amp_mv")}
+            continue
+        y = row.astype(np.float64) - dl.baseline[i]
+        qon, qoff = dl.qrs_on, dl.qrs_off
+        q = y[qon:qoff + 1]
+        defl = _deflections(q)
+        r_amp = max([a for _, a, _ in defl if a > 0], default=0.0)
+        ir = next((k for k, (_, a, _) in enumerate(defl) if a > 0 and a == r_amp), None)
+        q_amp, q_dur = 0.0, 0.0
+        if defl and defl[0][1] < 0 and (ir is None or 0 < ir):
+            q_amp = defl[0][1]
+            q_dur = _dl.ms(defl[0][2])
+        elif defl and defl[0][1] < 0 and ir is None:  # QS complex
+            q_amp = defl[0][1]
+            q_dur = _dl.ms(defl[0][2])
+        s_amp = min([a for k, (_, a, _) in enumerate(defl) if a < 0 and ir is not None and k > ir], default=0.0)
+        rpt = _dl.ms(int(np.argmax(q))) if r_amp > 0 else None
+        j60 = min(_dl.N_MEDIAN - 1, qoff + 30)
+        st_j = float(y[qoff])
+        st60 = float(y[j60])
+        t_amp = None
+        tpol = None
+        if dl.t_off is not None:
+            ts = y[qoff + 20: dl.t_off + 1]
+            if ts.size:
+                mx, mn = float(ts.max()), float(ts.min())
+                t_amp = mx if abs(mx) >= abs(mn) else mn
+                if max(abs(mx), abs(mn)) < 0.05:
+                    tpol = "flat"
+                elif mx > 0.05 and mn < -0.05 and min(abs(mx), abs(mn)) > 0.4 * max(abs(mx), abs(mn)):
+                    tpol = "biphasic"
+                else:
+                    tpol = "positive" if t_amp > 0 else "negative"
+        net = float(q.max() + q.min())
+        pp = float(q.max() - q.min())
+        qpol = "isoelectric" if pp < 0.05 or abs(net) < 0.2 * pp else ("positive" if net > 0 else "negative")
+        p_amp = None
+        if dl.p_present:
+            ps = y[dl.p_on:dl.p_off + 1]
+            p_amp = float(ps.max()) if abs(ps.max()) >= abs(ps.min()) else float(ps.min())
+        out[name] = {
+            "q_amp_mv": round(q_amp, 3), "r_amp_mv": round(r_amp, 3), "s_amp_mv": round(s_amp, 3),
+            "t_amp_mv": None if t_amp is None else round(t_amp, 3),
+            "st_j_mv": round(st_j, 3), "st_j60_mv": round(st60, 3),
+            "qrs_polarity": qpol, "t_polarity": tpol,
+            "q_dur_ms": round(q_dur, 1), "r_peak_time_ms": None if rpt is None else round(rpt, 1),
+            "qrs_morphology": _morph(defl), "qrs_pp_mv": round(pp, 3),
+            "p_amp_mv": None if p_amp is None else round(p_amp, 3),
+        }
+    m.per_lead = out
+
+
+def _deflections(q: np.ndarray, min_mv: float = 0.05) -> list[tuple[int, float, int]]:
+    """Split a baseline-corrected QRS into same-sign lobes: (start, peak amplitude mV, length)."""
+    out = []
+    if q.size == 0:
+        return out
+    s = np.sign(q)
+    i = 0
+    while i < q.size:
+        j = i
+        while j + 1 < q.size and s[j + 1] == s[i]:
+            j += 1
+        lobe = q[i:j + 1]
+        amp = float(lobe.max()) if s[i] > 0 else float(lobe.min())
+        if abs(amp) >= min_mv:
+            if out and np.sign(out[-1][1]) == np.sign(amp):  # merge lobes split by a small crossing
+                st, a0, ln = out[-1]
+                out[-1] = (st, amp if abs(amp) > abs(a0) else a0, j + 1 - st)
+            else:
+                out.append((i, amp, j + 1 - i))
+        i = j + 1
+    return out
+
+
+def _morph(defl) -> str:
+    """QRS morphology label (Q/R/S, primes for repeats; lower case for waves < half the largest)."""
+    if not defl:
+        return "isoelectric"
+    big = max(abs(a) for _, a, _ in defl)
+    if all(a < 0 for _, a, _ in defl):
+        return "QS"
+    out, seen_r, n_r, n_s = [], False, 0, 0
+    for _, a, _ in defl:
+        up = abs(a) >= 0.5 * big
+        if a > 0:
+            lab = ("R" if up else "r") + "'" * n_r
+            n_r += 1
+            seen_r = True
+        elif not seen_r:
+            lab = "Q" if up else "q"
+        else:
+            lab = ("S" if up else "s") + "'" * n_s
+            n_s += 1
+        out.append(lab)
+    return "".join(out)
+
+
+def _fit_axis(areas: dict[str, float]) -> tuple[float | None, float]:
+    """Least-squares frontal vector from lead areas; returns (angle deg, magnitude)."""
+    names = [n for n in areas if n in LEAD_ANGLE_DEG and areas[n] is not None]
+    if len(names) < 2:
+        return None, 0.0
+    ang = np.radians([LEAD_ANGLE_DEG[n] for n in names])
+    if np.ptp(np.mod(ang, np.pi)) < 1e-6:  # only collinear leads (e.g. aVR with... none)
+        return None, 0.0
+    a = np.stack([np.cos(ang), np.sin(ang)], axis=1) * np.array([LEAD_GAIN[n] for n in names])[:, None]
+    b = np.array([areas[n] for n in names])
+    v, *_ = np.linalg.lstsq(a, b, rcond=None)
+    return float(np.degrees(np.arctan2(v[1], v[0]))), float(np.hypot(*v))
+
+
+def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -> None:
+    dl, med = w.dl, w.median
+    limb = [(i, n) for i, n in enumerate(leads) if n in LIMB_LEADS and med is not None and np.isfinite(med[i]).all()]
+    spans = {"qrs": (dl.qrs_on, dl.qrs_off)}
+    if dl.p_present:
+        spans["p"] = (dl.p_on, dl.p_off)
+    if dl.t_off is not None:
+        spans["t"] = (dl.qrs_off + 10, dl.t_off)
+    for wave in ("p", "qrs", "t"):
+        key = f"axis_deg.{wave}"
+        if len(limb) < 2:
+            m.axis_deg[wave] = None
+            nr[key] = "a frontal axis needs at least two limb leads (I, II, III, aVR, aVL, aVF)"
+            continue
+        if wave not in spans:
+            m.axis_deg[wave] = None
+            nr[key] = "no P wave found" if wave == "p" else "T wave end not located"
+            continue
+        a, b = spans[wave]
+
+        def areas_of(mm):
+            return {n: float(np.sum(mm[i, a:b + 1] - (dl.baseline[i]))) * 2.0 for i, n in limb}  # mV*ms
+
+        ang, mag = _fit_axis(areas_of(med))
+        if ang is None:
+            m.axis_deg[wave] = None
+            nr[key] = "the available limb leads are collinear; the frontal axis is undetermined"
+            continue
+        m.axis_deg[wave] = float(round(ang))
+        # confidence: vector magnitude relative to noise, and split-half agreement of the areas
+        noise = 0.0
+        if w.noise is not None:
+            noise = float(np.nanmean([w.noise[i] for i, _ in limb])) * math.sqrt(max(1, b - a + 1)) * 2.0
+        rel = mag / (mag + 3 * noise + 1e-6)
+        ref = {"p": 8.0, "qrs": 20.0, "t": 20.0}[wave]  # mV*ms below which a direction is weak
+        c = rel * (mag / (mag + ref))
+        conf[key] = round(float(min(1.0, max(0.0, c))), 3)
+
+
+def _voltages(m: Measurements) -> None:
+    pl = m.per_lead
+
+    def g(lead, k):
+        v = pl.get(lead, {}).get(k)
+        return None if v is None else abs(v)
+
+    sv1, rv5, rv6, ravl, sv3 = g("V1", "s_amp_mv"), g("V5", "r_amp_mv"), g("V6", "r_amp_mv"), g("aVL", "r_amp_mv"), g("V3", "s_amp_mv")
+    if sv1 is not None and (rv5 is not None or rv6 is not None):
+        m.voltages["sokolow_lyon_mv"] = round(sv1 + max(v for v in (rv5, rv6) if v is not None), 3)
+    else:
+        m.voltages["sokolow_lyon_mv"] = None
+        m.null_reasons["voltages.sokolow_lyon_mv"] = "needs V1 and V5 or V6"
+    if ravl is not None and sv3 is not None:
+        m.voltages["cornell_mv"] = round(ravl + sv3, 3)
+    else:
+        m.voltages["cornell_mv"] = None
+        m.null_reasons["voltages.cornell_mv"] = "needs aVL and V3"
+
+
+def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
+    """Fill ``m.fiducials`` (ms from record start).
+
+    Layout::
+
+        {"units": "ms from record start",
+         "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window},
+         "representative_beat": k,           # index into beats.r_peaks_ms
+         "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_peak, t_off},   # on beat k
+         "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_peak, t_off}},  # on beat k
+         "beats": {"qrs_on_ms": [...], "qrs_off_ms": [...], "p_on_ms": [...], "p_off_ms": [...],
+                   "t_off_ms": [...]}}        # one per beat, None where the wave is absent
+
+    Fiducials of dominant beats are those of the median beat placed on each beat's alignment
+    point; non-dominant beats (ectopics) get QRS onset/offset of their own and no P/T.
+    """
+    dl = w.dl
+    names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_peak", "t_off")
+    med_f = {k: getattr(dl, k) for k in names}
+    all_r = np.asarray(m.beats["r_peaks_ms"])
+    beats_w = w.beats
+    dom_idx = np.flatnonzero(w.dominant)
+    if dom_idx.size:
+        k_local = dom_idx[len(dom_idx) // 2]
+    else:
+        k_local = len(beats_w) // 2
+    rep_ms = beats_w[k_local] * 1000.0 / WORK_FS
+    k_global = int(np.argmin(np.abs(all_r - rep_ms))) if all_r.size else 0
+
+    def place(center_ms, s):
+        return None if s is None else round(center_ms + _dl.ms(s - _dl.ALIGN), 1)
+
+    glob = {k: place(rep_ms, v) for k, v in med_f.items()}
+    per = {}
+    for i, name in enumerate(leads):
+        pl = dl.per_lead.get(i)
+        if pl is None:
+            per[name] = None
+            continue
+        per[name] = {k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_peak", "t_off")}
+    # per-beat (all windows share the same median offsets; the representative window's are used)
+    dom_all = np.zeros(all_r.size, bool)
+    cls = m.beats["classes"]
+    dom_cls = "paced" if cls.count("paced") > cls.count("normal") else "normal"
+    dom_all = np.array([c == dom_cls for c in cls])
+    beats_f = {"qrs_on_ms": [], "qrs_off_ms": [], "p_on_ms": [], "p_off_ms": [], "t_off_ms": []}
+    for j, r in enumerate(all_r):
+        if dom_all[j]:
+            beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
+            beats_f["qrs_off_ms"].append(place(r, dl.qrs_off))
+            beats_f["p_on_ms"].append(place(r, dl.p_on))
+            beats_f["p_off_ms"].append(place(r, dl.p_off))
+            beats_f["t_off_ms"].append(place(r, dl.t_off))
+        else:
+            # ectopic beat: wider QRS window, no P/T from the dominant median
+            beats_f["qrs_on_ms"].append(round(r - 60.0, 1))
+            beats_f["qrs_off_ms"].append(round(r + 80.0, 1))
+            beats_f["p_on_ms"].append(None)
+            beats_f["p_off_ms"].append(None)
+            beats_f["t_off_ms"].append(None)
+    m.fiducials = {
+        "units": "ms from record start",
+        "median_beat": {"fs_hz": WORK_FS, "align_ms": _dl.ms(_dl.ALIGN),
+                        **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
+                        "per_lead": {name: (None if dl.per_lead.get(i) is None else
+                                            {k: (None if v is None else _dl.ms(v)) for k, v in dl.per_lead[i].items()})
+                                     for i, name in enumerate(leads)}},
+        "representative_beat": k_global,
+        "global": glob,
+        "per_lead": per,
+        "beats": beats_f,
+    }
+
+
+def _add_findings(m: Measurements, ecg: ECG) -> None:
+    from .interpret import interpret
+
+    m.findings = interpret(m, sex=ecg.meta.get("sex"), age=ecg.meta.get("age"))

@@ -1,0 +1,88 @@
+"""Per-lead signal quality: flat or missing lead, baseline wander, noise, and a 0..1 score.
+
+The indices follow the signal quality indices of Clifford et al., "Signal quality indices and
+data fusion for determining clinical acceptability of electrocardiograms", Physiol Meas
+33:1419-1433, 2012 (flat-line detection, baseline power, beat-to-beat agreement). The score is
+a logistic map of the median-beat SNR: ``SNR_dB = 20 log10(QRS peak-to-peak / noise RMS)``, with
+noise the RMS difference between individual beats and the median beat (so muscle noise, mains
+residue and wander all count). The numbers below are our own calibration, not a standard.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: A lead whose band-passed peak-to-peak is below this (mV) is flat (disconnected electrode).
+FLAT_PTP_MV = 0.05
+#: SNR (dB) at which the score is 0.5, and the width (dB) of the logistic map.
+SNR_MID_DB = 12.0
+SNR_WIDTH_DB = 3.0
+
+
+def lead_quality(
+    raw: np.ndarray,
+    filtered: np.ndarray,
+    nan_mask: np.ndarray,
+    stack: np.ndarray | None,
+    median: np.ndarray | None,
+    fs: float,
+) -> list[dict]:
+    """Quality of every lead.
+
+    Args:
+        raw: ``(n_leads, n)`` signal at 500 Hz before band-pass (NaN filled), mV.
+        filtered: ``(n_leads, n)`` band-passed 0.5-40 Hz, mV.
+        nan_mask: ``(n_leads, n)`` True where the input had no sample.
+        stack: ``(n_beats, n_leads, 600)`` dominant beats or None; median: ``(n_leads, 600)``.
+        fs: Hz of ``raw`` and ``filtered``.
+
+    Returns:
+        one dict per lead: ``score`` 0..1, ``noise`` (mV RMS, beat-to-beat), ``baseline_wander``
+        (mV RMS of the < 0.5 Hz component), ``flat`` (bool), ``snr_db``, ``reason`` (text).
+    """
+    n_l = raw.shape[0]
+    out = []
+    wander = raw - filtered
+    for i in range(n_l):
+        missing = float(nan_mask[i].mean()) if nan_mask.size else 0.0
+        f = filtered[i][~nan_mask[i]] if missing < 1 else np.zeros(1)
+        ptp = float(np.percentile(f, 99.5) - np.percentile(f, 0.5)) if f.size > 10 else 0.0
+        bw = float(np.std(wander[i][~nan_mask[i]])) if missing < 1 else 0.0
+        flat = missing > 0.5 or ptp < FLAT_PTP_MV
+        noise = None
+        snr_db = None
+        if not flat and stack is not None and median is not None and stack.shape[0] >= 2 and np.isfinite(median[i]).all():
+            res = stack[:, i, :] - median[i][None, :]
+            with np.errstate(all="ignore"):
+                per_beat = np.sqrt(np.nanmean(res * res, axis=1))
+            noise = float(np.nanmedian(per_beat)) if np.isfinite(per_beat).any() else None
+            qrs = median[i][170:260]
+            amp = float(np.nanmax(qrs) - np.nanmin(qrs))
+            if noise is not None:
+                snr_db = 20 * np.log10(max(amp, 1e-4) / max(noise, 1e-4))
+        if flat:
+            score, reason = 0.0, ("lead missing" if missing > 0.5 else "flat line (electrode off or lead not recorded)")
+        elif snr_db is None:
+            # no beats to compare: judge by high-frequency content only
+            hf = float(np.std(np.diff(f))) if f.size > 2 else 0.0
+            snr_db = 20 * np.log10(max(ptp, 1e-4) / max(hf * 4, 1e-4))
+            score = float(1 / (1 + np.exp(-(snr_db - SNR_MID_DB) / SNR_WIDTH_DB)))
+            reason = "ok" if score >= 0.5 else "noisy"
+        else:
+            score = float(1 / (1 + np.exp(-(snr_db - SNR_MID_DB) / SNR_WIDTH_DB)))
+            if score >= 0.5:
+                reason = "ok"
+            elif bw > 0.3 and bw > 2 * (noise or 0):
+                reason = "baseline wander"
+            else:
+                reason = "noise (beats differ from the median beat)"
+        if not flat and bw > 0.5 and score >= 0.5:
+            reason = "ok (baseline wander removed by filtering)"
+        out.append({
+            "score": round(float(score), 3),
+            "noise": None if noise is None else round(noise, 4),
+            "baseline_wander": round(bw, 4),
+            "flat": bool(flat),
+            "snr_db": None if snr_db is None else round(float(snr_db), 1),
+            "reason": reason,
+        })
+    return out
