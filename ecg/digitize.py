@@ -1,0 +1,541 @@
+"""Digitize a paper ECG image (scan, screenshot, PDF page or phone photo) into a calibrated
+12-lead signal.
+
+Pipeline (each step in its own module):
+
+1. read the image (:mod:`ecg.digitize_grid`): PNG/JPEG/BMP/TIFF, a PDF page (pypdfium2), bytes or
+   an array;
+2. separate trace ink from the grid and divide out uneven light;
+3. rectify: Hough lines of the grid -> vanishing points -> homography that makes the grid
+   axis-aligned (removes rotation and perspective);
+4. grid pitch in px/mm along x and y from the grid's periodicity (1 mm / 5 mm lines);
+5. rows of traces from the ink projection; the printed span from the continuous ink of each row;
+   layout from the number of rows (and, for six rows, whether the lower rows repeat leads);
+6. follow every trace by dynamic programming over the ink runs of each pixel column
+   (:mod:`ecg.digitize_trace`), keep peaks, resample at 500 Hz;
+7. calibration: mm from the grid (or from the 1 mV pulse, or from a stated speed and gain when
+   there is no grid), mV from the gain (stated > printed pulse > printed text > 10 mm/mV);
+8. text (:mod:`ecg.digitize_ocr`): header/footer lines with personal data removed, machine
+   measurements, speed and gain; per-lead quality with reasons.
+
+The result is an :class:`ecg.record.ECG` at 500 Hz in mV with the 12 standard leads; every lead
+covers only the time it was printed for (NaN elsewhere).
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from . import digitize_grid as G
+from . import digitize_trace as T
+from .errors import DigitizationError
+from .leads import STANDARD_LEADS
+from .record import ECG
+
+FS = 500.0
+MIN_PX_PER_MM = 2.0
+STANDARD_GAINS = (5.0, 10.0, 20.0)
+
+#: Row contents per layout (same convention as :data:`ecg.render.LAYOUTS`).
+SHORT_ROWS = [["I", "aVR", "V1", "V4"], ["II", "aVL", "V2", "V5"], ["III", "aVF", "V3", "V6"]]
+SIX_BY_TWO = [["I", "V1"], ["II", "V2"], ["III", "V3"], ["aVR", "V4"], ["aVL", "V5"], ["aVF", "V6"]]
+DEFAULT_RHYTHM = ["II", "V1", "V5"]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+def _snap(v: float, choices, tol: float = 0.15) -> float | None:
+    for c in choices:
+        if abs(v - c) <= tol * c:
+            return float(c)
+    return None
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 50:
+        return float("nan")
+    x, y = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    d = math.sqrt(float((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / d) if d > 0 else float("nan")
+
+
+def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
+             gain_mm_mv: float | None = None, progress: Callable[[float, str], None] | None = None,
+             ocr: bool = True) -> ECG:
+    """Turn an image of a paper ECG into a calibrated 12-lead :class:`~ecg.record.ECG`.
+
+    Args:
+        image: path (PNG, JPEG, BMP, TIFF, PDF), raw bytes of such a file, or a numpy uint8
+            image (BGR ``(h, w, 3)`` or gray ``(h, w)``).
+        page: PDF page (0-based); ignored for other images.
+        paper_speed_mm_s: paper speed when known (25 or 50 mm/s); otherwise read from the page's
+            text, else 25 mm/s is assumed (and said in ``warnings``).
+        gain_mm_mv: gain when known (5, 10, 20 mm/mV); otherwise measured from the 1 mV
+            calibration pulse, else read from the page's text, else 10 mm/mV.
+        progress: optional ``callable(fraction 0..1, message)`` called as the steps go.
+        ocr: read printed text with rapidocr (header, speed/gain, lead labels). ``False`` skips
+            it (about 1 s faster); the signal does not depend on it.
+
+    Returns:
+        ECG, ``fs`` = 500 Hz, ``signal`` float32 ``(12, 5000)`` in mV for a 10 s page (the
+        number of samples follows the printed duration), leads ``I, II, III, aVR, aVL, aVF,
+        V1..V6``; NaN where a lead was not printed. ``meta["source"] == "image"``;
+        ``meta["digitization"]`` is a JSON-safe dict: ``layout``, ``px_per_mm``,
+        ``px_per_mm_xy``, ``rotation_deg``, ``perspective_corrected``, ``paper_speed_mm_s``,
+        ``gain_mm_mv``, ``calibration`` (``"grid"``, ``"calibration pulse"``, ``"stated"``),
+        ``lead_quality`` (lead -> 0..1), ``lead_quality_reasons`` (lead -> reason, for leads
+        below 0.8), ``header_text`` (lines, personal data removed), ``header_measurements``
+        (machine statements, evidence only), ``trace_boxes`` (lead -> list of printed
+        segments with their baseline origin in rectified pixels and bounding box in image
+        pixels), ``image_to_rectified`` (3x3 homography), ``image_size``, ``warnings``,
+        ``timing_s``.
+
+    Raises:
+        DigitizationError: not an image; resolution too low (with the measured px/mm); no grid
+            and no calibration pulse to scale it; no traces found.
+    """
+    report = progress or _no_progress
+    t_start = time.perf_counter()
+    warnings: list[str] = []
+    report(0.0, "reading image")
+    bgr, info = G.read_image(image, page=page)
+    h0, w0 = bgr.shape[:2]
+    if min(h0, w0) < 120:
+        raise DigitizationError(
+            f"The image is only {w0}x{h0} pixels; a 12-lead ECG needs at least about 600 pixels across "
+            "(2 px per mm of paper) to follow the traces. Upload a larger scan or photo.")
+    scale0 = 1.0
+    if max(h0, w0) > 3600:  # ~12 px/mm for a full page: more only costs time
+        scale0 = 3600.0 / max(h0, w0)
+        bgr = cv2.resize(bgr, None, fx=scale0, fy=scale0, interpolation=cv2.INTER_AREA)
+    S0 = np.diag([scale0, scale0, 1.0])
+
+    report(0.1, "separating traces from the grid")
+    maps = G.ink_and_grid_maps(bgr)
+    report(0.25, "correcting rotation and perspective")
+    geo = G.rectify(maps["grid"], maps["ink"])
+    H = geo["H"]
+    size = geo["size"]
+    identity = np.allclose(H, np.eye(3), atol=1e-9) and tuple(size) == (bgr.shape[1], bgr.shape[0])
+    if identity:
+        dark, chroma, grid = maps["darkness"], maps["chroma"], maps["grid"]
+    else:
+        warp = lambda a: cv2.warpPerspective(a, H, tuple(size), flags=cv2.INTER_LINEAR,
+                                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        dark, chroma, grid = warp(maps["darkness"]), warp(maps["chroma"]), warp(maps["grid"])
+    thr = maps["ink_threshold"]
+    ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
+
+    report(0.4, "measuring the grid")
+    gx = G.grid_pitch(grid, 1)
+    gy = G.grid_pitch(grid, 0, hint_px_per_mm=gx["px_per_mm"] if np.isfinite(gx["px_per_mm"]) else None)
+    grid_found = (gx["strength"] > 10 and gy["strength"] > 6 and np.isfinite(gx["px_per_mm"])
+                  and np.isfinite(gy["px_per_mm"]))
+    calibration = "grid"
+    if grid_found:
+        ppx, ppy = gx["px_per_mm"], gy["px_per_mm"]
+        if abs(ppx / ppy - 1) > 0.12:
+            warnings.append(f"grid pitch differs between x ({ppx:.2f} px/mm) and y ({ppy:.2f} px/mm); "
+                            "the photo may be strongly tilted")
+        box = T.grid_box(grid, 0.5 * (ppx + ppy))
+        if box is None:
+            box = (0, 0, ink.shape[1], ink.shape[0])
+    else:
+        # provisional scale: a standard page is about 280 mm wide
+        ppx = ppy = ink.shape[1] / 280.0
+        box = (0, 0, ink.shape[1], ink.shape[0])
+    if grid_found and min(ppx, ppy) < MIN_PX_PER_MM:
+        raise DigitizationError(
+            f"Resolution too low: the grid measures {min(ppx, ppy):.2f} px per mm; at least {MIN_PX_PER_MM:g} px/mm "
+            f"(about {MIN_PX_PER_MM * 25.4:.0f} dpi) is needed to follow the traces. Upload a scan at 150 dpi or more, "
+            "or a photo where the ECG fills the frame.")
+    h, w = ink.shape
+    ink_density = float(ink[box[1]:box[3], box[0]:box[2]].mean()) if ink.size else 0.0
+    if ink_density > 0.06:  # a dark printed grid got into the ink mask: drop long straight lines
+        ink, _ = G.remove_straight_lines(ink, int(20 * ppx))
+        ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
+
+    report(0.5, "finding the rows of traces")
+    rows = T.find_rows(ink, box, ppy)
+    if not rows:
+        raise DigitizationError(
+            ("No ECG traces were found" + (" on the grid" if grid_found else " and no ECG grid was found")) +
+            ": no dark continuous lines run across the image. Check that the image is an ECG (a scan or photo of the "
+            "printed traces, not a report page without them), in focus and not overexposed.")
+    ext = []
+    for r in rows:
+        xa, xb = T.row_extent(ink, r, box[0], box[2], ppx)
+        ext.append((xa, xb))
+    ext_arr = np.array(ext, float)
+    good = np.isfinite(ext_arr).all(1) & ((ext_arr[:, 1] - ext_arr[:, 0]) > 0.25 * (box[2] - box[0]))
+    if not good.any():
+        raise DigitizationError(
+            "No ECG traces were found: the dark marks on the image are too short to be trace rows (each row of "
+            "a paper ECG runs at least a quarter of the page). Check that the image shows the traces, in focus.")
+    rows = [r for r, g in zip(rows, good) if g]
+    ext_arr = ext_arr[good]
+    thick0 = 1.0
+
+    # text: speed / gain / header
+    header_lines: list[str] = []
+    header_meas: dict[str, float] = {}
+    ocr_speed = ocr_gain = None
+    if ocr:
+        report(0.55, "reading printed text")
+        try:
+            from . import digitize_ocr as O
+            header_lines, header_meas, ocr_speed, ocr_gain = _read_header(bgr, rows, H, O)
+        except Exception as exc:  # OCR is evidence only; never fail the signal for it
+            warnings.append(f"printed text could not be read ({type(exc).__name__})")
+    if paper_speed_mm_s:
+        speed = float(paper_speed_mm_s)
+        speed_how = "stated"
+    elif ocr_speed:
+        speed, speed_how = ocr_speed, "printed"
+    else:
+        speed, speed_how = 25.0, "assumed"
+        warnings.append("paper speed not printed or not read; 25 mm/s assumed")
+
+    # scale without a grid: from the calibration pulse, else from a 10 s row at the stated speed
+    if not grid_found:
+        pulses = [T.find_pulse(ink, r, xa, ppx, ppy, speed) for r, (xa, _) in zip(rows, ext_arr)]
+        pulses = [p for p in pulses if p]
+        span_px = float(np.median(ext_arr[:, 1] - ext_arr[:, 0]))
+        g_assumed = float(gain_mm_mv or ocr_gain or 10.0)
+        if pulses:
+            hpx = float(np.median([p["height_px"] for p in pulses]))
+            ppy = ppx = hpx / g_assumed
+            calibration = "calibration pulse"
+            warnings.append(f"no grid found; mm scale from the 1 mV calibration pulse assuming {g_assumed:g} mm/mV")
+        elif paper_speed_mm_s or gain_mm_mv:
+            ppx = ppy = span_px / (10.0 * speed)
+            calibration = "stated"
+            warnings.append("no grid and no calibration pulse found; scale from the stated speed with 10 s per row")
+        else:
+            raise DigitizationError(
+                "No ECG grid was found and there is no 1 mV calibration pulse to measure the scale from, so "
+                "millimetres (and so seconds and millivolts) cannot be known. Give the paper speed and gain "
+                "(e.g. 25 mm/s, 10 mm/mV) to digitize it assuming 10 s per row, or upload an image where the grid is visible.")
+        if min(ppx, ppy) < MIN_PX_PER_MM:
+            raise DigitizationError(
+                f"Resolution too low: about {min(ppx, ppy):.2f} px per mm of paper; at least {MIN_PX_PER_MM:g} px/mm is needed.")
+        rows = T.find_rows(ink, box, ppy) or rows
+        ext_arr = np.array([T.row_extent(ink, r, box[0], box[2], ppx) for r in rows], float)
+        ok = np.isfinite(ext_arr).all(1)
+        rows, ext_arr = [r for r, g in zip(rows, ok) if g], ext_arr[ok]
+
+    report(0.6, "following the traces")
+    # printed span: rows share their right end; a full row is 10 s at 25 mm/s (250 mm)
+    x_end = float(np.median(ext_arr[:, 1]))
+    span_px = float(np.median(ext_arr[:, 1] - ext_arr[:, 0]))
+    dur = span_px / (ppx * speed)
+    row_s = 250.0 / speed
+    if abs(dur - row_s) <= 0.08 * row_s:
+        dur = row_s
+    elif dur > row_s:
+        warnings.append(f"rows span {dur:.1f} s, longer than a standard {row_s:g} s row; paper speed may differ from "
+                        f"{speed:g} mm/s")
+    n_samp = int(round(dur * FS))
+    row_sigs, row_flags = [], []
+    thicks = []
+    x_lo_f = x_end - dur * speed * ppx
+    for r in rows:
+        T.follow_trace(ink, r, int(math.floor(x_lo_f - 2)), int(math.ceil(x_end + 1)), ppx)
+        thicks.append(T.trace_thickness(r))
+    thick = float(np.median(thicks)) if thicks else thick0
+    # the last ink column lies half a line width beyond the last sample's centre
+    x_last = x_end - max(0.0, (thick - 1) / 2)
+    x_start = x_last - (n_samp - 1) / FS * speed * ppx
+    x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx
+    for r in rows:
+        r.x_start, r.x_end = x_start, x_end
+    for r in rows:
+        px_, py_ = T.columns_to_curve(r, thick)
+        y = T.resample(px_, py_, x_of_t, max_gap_px=1.0 * ppx)
+        cols = r.cols
+        colf = np.interp(x_of_t, cols, np.arange(len(cols))).round().astype(int)
+        amb = r.ambiguous[colf]
+        clp = r.clipped[colf]
+        row_sigs.append(y)
+        row_flags.append((amb, clp))
+
+    # gain
+    pulses = []
+    for r in rows:
+        p = T.find_pulse(ink, r, x_start, ppx, ppy, speed)
+        if p:
+            pulses.append((p["height_px"] - thick) / ppy)
+    pulse_gain = _snap(float(np.median(pulses)), STANDARD_GAINS) if pulses else None
+    if gain_mm_mv:
+        gain, calib_gain = float(gain_mm_mv), "stated"
+        if pulse_gain and pulse_gain != gain:
+            warnings.append(f"stated gain {gain:g} mm/mV but the calibration pulse measures {pulse_gain:g} mm")
+    elif pulse_gain:
+        gain, calib_gain = pulse_gain, "calibration pulse"
+        if ocr_gain and ocr_gain != pulse_gain:
+            warnings.append(f"printed gain {ocr_gain:g} mm/mV disagrees with the calibration pulse ({pulse_gain:g} mm)")
+    elif ocr_gain:
+        gain, calib_gain = ocr_gain, "printed"
+    else:
+        gain, calib_gain = 10.0, "assumed"
+        warnings.append("no calibration pulse found and gain not printed; 10 mm/mV assumed")
+    if calibration == "grid" and (calib_gain == "calibration pulse"):
+        calibration = "grid" if grid_found else "calibration pulse"
+    if paper_speed_mm_s and gain_mm_mv:
+        calibration = "stated" if not grid_found else "grid"
+
+    report(0.8, "assigning leads")
+    mv = [(r.baseline - y) / (ppy * gain) for r, y in zip(rows, row_sigs)]
+    layout, assign = _assign_layout(mv, dur, warnings)
+    signal = np.full((12, n_samp), np.nan, np.float32)
+    quality: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    trace_boxes: dict[str, list[dict[str, Any]]] = {}
+    Hinv = np.linalg.inv(S0) @ np.linalg.inv(H) if True else None
+    filled: dict[str, list[tuple[int, int, float, str]]] = {}
+    for (ri, i0, i1, lead, is_rhythm) in assign:
+        r = rows[ri]
+        seg = mv[ri][i0:i1].astype(np.float64)
+        amb, clp = row_flags[ri][0][i0:i1], row_flags[ri][1][i0:i1]
+        # lead-change marks and jumps at internal boundaries: hold the nearest clean value
+        m = max(1, int(round((thick / 2 + 1) / (speed * ppx) * FS)))
+        if i0 > 0:
+            seg[:m] = np.nan
+        if i1 < n_samp:
+            seg[-m:] = np.nan
+        cov = float(np.isfinite(seg).mean())
+        seg = _fill_short_gaps(seg, int(0.04 * FS))
+        q, why = _quality(seg, cov, float(amb.mean()), float(clp.mean()))
+        li = STANDARD_LEADS.index(lead)
+        prev = filled.get(lead)
+        if prev is not None and not is_rhythm:
+            # a short segment of a lead already given by a rhythm strip: keep the strip, note agreement
+            continue
+        if is_rhythm and prev is not None:
+            signal[li, :] = np.nan
+        signal[li, i0:i1] = seg.astype(np.float32)
+        filled.setdefault(lead, []).append((i0, i1, q, why))
+        quality[lead] = round(q, 3)
+        if why:
+            reasons[lead] = why
+        x0 = x_start + i0 / FS * speed * ppx
+        x1 = x_start + i1 / FS * speed * ppx
+        bb = np.array([[[x0, r.y_lo], [x1, r.y_lo], [x1, r.y_hi], [x0, r.y_hi]]], np.float64)
+        bimg = cv2.perspectiveTransform(bb, Hinv)[0]
+        trace_boxes[lead] = [{
+            "row": int(ri), "t0_s": round(i0 / FS, 4), "t1_s": round(i1 / FS, 4),
+            "x0_px": round(float(x0), 2), "y0_px": round(float(r.baseline), 2),
+            "px_per_mm_x": round(float(ppx), 4), "px_per_mm_y": round(float(ppy), 4),
+            "bbox_image_px": [round(float(v), 1) for v in (*bimg.min(0), *bimg.max(0))],
+        }]
+    for lead in STANDARD_LEADS:
+        if lead not in quality:
+            quality[lead] = 0.0
+            reasons[lead] = "not found on the page"
+    if all(q == 0 for q in quality.values()):
+        raise DigitizationError("No ECG traces could be followed on the page. Check that the image is a paper ECG in focus.")
+    dig = {
+        "layout": layout,
+        "px_per_mm": round(float((ppx + ppy) / 2 / scale0), 4),
+        "px_per_mm_xy": [round(float(ppx / scale0), 4), round(float(ppy / scale0), 4)],
+        "rotation_deg": round(float(geo.get("rotation_deg", 0.0)), 2),
+        "perspective_corrected": bool(geo.get("perspective", False)),
+        "paper_speed_mm_s": float(speed), "paper_speed_source": speed_how,
+        "gain_mm_mv": float(gain), "gain_source": calib_gain,
+        "calibration": calibration,
+        "grid_found": bool(grid_found),
+        "lead_quality": quality,
+        "lead_quality_reasons": reasons,
+        "header_text": header_lines,
+        "header_measurements": header_meas,
+        "trace_boxes": trace_boxes,
+        "image_to_rectified": (H @ S0).tolist(),
+        "image_size": [int(w0), int(h0)],
+        "rows": len(rows),
+        "duration_s": float(dur),
+        "warnings": warnings,
+    }
+    dig["timing_s"] = round(time.perf_counter() - t_start, 3)
+    report(1.0, "done")
+    meta = {"source": "image", "record_id": Path(str(image)).stem if isinstance(image, (str, Path)) else "image",
+            "digitization": dig}
+    return ECG(signal=signal, fs=FS, leads=list(STANDARD_LEADS), meta=meta)
+
+
+def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fill NaN runs up to ``max_gap`` samples by linear interpolation (edges: nearest value)."""
+    ok = np.isfinite(x)
+    if ok.all() or not ok.any():
+        return x
+    idx = np.arange(len(x))
+    filled = np.interp(idx, idx[ok], x[ok])
+    # measure NaN run lengths
+    out = x.copy()
+    bad = ~ok
+    d = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    for s, e in zip(starts, ends):
+        edge = s == 0 or e == len(x)
+        if e - s <= max_gap or (edge and e - s <= 2 * max_gap):
+            out[s:e] = filled[s:e]
+    return out
+
+
+def _quality(seg: np.ndarray, coverage: float, ambiguous: float, clipped: float) -> tuple[float, str]:
+    """Quality 0..1 of one lead and the reason when it is below 0.8."""
+    q = coverage * (1 - 0.6 * ambiguous) * (1 - clipped)
+    why = []
+    if coverage < 0.9:
+        why.append(f"trace followed over {coverage:.0%} of its span")
+    if ambiguous > 0.15:
+        why.append(f"other ink close to the trace in {ambiguous:.0%} of columns (overlapping leads, text or marks)")
+    if clipped > 0.02:
+        why.append(f"trace runs into the neighbouring row in {clipped:.0%} of columns")
+    fin = seg[np.isfinite(seg)]
+    if len(fin) and np.ptp(fin) < 0.08:
+        q *= 0.3
+        why.append("flat line (peak-to-peak under 0.08 mV)")
+    return float(np.clip(q, 0, 1)), "; ".join(why) if q < 0.8 else ""
+
+
+def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
+    """Map rows to leads. Returns ``(layout, [(row, i0, i1, lead, is_rhythm)])``."""
+    n = len(mv)
+    ns = len(mv[0])
+    q4 = [int(round(k * ns / 4)) for k in range(5)]
+    q2 = [0, ns // 2, ns]
+    out = []
+
+    def short_rows():
+        for r, leads in enumerate(SHORT_ROWS):
+            for c, lead in enumerate(leads):
+                out.append((r, q4[c], q4[c + 1], lead, False))
+
+    def rhythm_lead(sig: np.ndarray, default: str) -> tuple[str, float]:
+        best, best_c = default, -1.0
+        for r, leads in enumerate(SHORT_ROWS):
+            for c, lead in enumerate(leads):
+                cc = _corr(sig[q4[c]:q4[c + 1]], mv[r][q4[c]:q4[c + 1]])
+                if np.isfinite(cc) and cc > best_c:
+                    best, best_c = lead, cc
+        return (best, best_c) if best_c > 0.8 else (default, best_c)
+
+    if n == 1:
+        out.append((0, 0, ns, "II", True))
+        warnings.append("single strip: lead assumed to be II")
+        return "1x1", out
+    if n == 12:
+        for r, lead in enumerate(STANDARD_LEADS):
+            out.append((r, 0, ns, lead, True))
+        return "12x1", out
+    if n == 6:
+        # 3x4+3 if rows 4-6 repeat short segments of rows 1-3, else 6x2
+        scores = [rhythm_lead(mv[r], d)[1] for r, d in zip((3, 4, 5), DEFAULT_RHYTHM)]
+        if np.nanmean(scores) > 0.8:
+            short_rows()
+            for r, d in zip((3, 4, 5), DEFAULT_RHYTHM):
+                out.append((r, 0, ns, rhythm_lead(mv[r], d)[0], True))
+            return "3x4+3", out
+        for r, leads in enumerate(SIX_BY_TWO):
+            for c, lead in enumerate(leads):
+                out.append((r, q2[c], q2[c + 1], lead, False))
+        return "6x2", out
+    if n >= 3:
+        if n > 6:
+            warnings.append(f"{n} rows of traces found; read as a 3x4 page with {n - 3} rhythm strips")
+        short_rows()
+        used = []
+        for k, r in enumerate(range(3, n)):
+            d = DEFAULT_RHYTHM[k] if k < 3 else "II"
+            lead, c = rhythm_lead(mv[r], d)
+            if lead in used:
+                continue
+            used.append(lead)
+            out.append((r, 0, ns, lead, True))
+        return ("3x4" if n == 3 else f"3x4+{n - 3}"), out
+    # two rows: most likely a two-lead rhythm print
+    for r, lead in zip(range(n), ("II", "V1")):
+        out.append((r, 0, ns, lead, True))
+    warnings.append("two rows found: read as rhythm strips of II and V1 (labels not checked)")
+    return f"{n}x1", out
+
+
+def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O) -> tuple[list[str], dict, float | None, float | None]:
+    """OCR of the text above the first and below the last trace row (in the original image)."""
+    h, w = bgr.shape[:2]
+    Hinv = np.linalg.inv(H)
+    ys = []
+    for r in (rows[0], rows[-1]):
+        p = cv2.perspectiveTransform(np.array([[[0.0, r.baseline], [w, r.baseline]]]), Hinv)[0]
+        ys.append(p[:, 1])
+    top_cut = int(np.clip(np.min(ys[0]) - 0.25 * (rows[0].y_hi - rows[0].y_lo), 0, h))
+    bot_cut = int(np.clip(np.max(ys[1]) + 0.15 * (rows[-1].y_hi - rows[-1].y_lo), 0, h))
+    items = []
+    if top_cut > 0.04 * h:
+        items += O.read_text(bgr[:top_cut])
+    if bot_cut < 0.96 * h:
+        for it in O.read_text(bgr[bot_cut:]):
+            it["box"][1] += bot_cut
+            it["box"][3] += bot_cut
+            items.append(it)
+    raw = [it["text"] for it in items if it["score"] > 0.5 and not O.is_lead_name(it["text"])]
+    speed, gain = O.parse_speed_gain(raw)
+    meas = O.parse_measurements(raw)
+    lines = [O.redact(t) for t in raw]
+    return lines, meas, speed, gain
+
+
+def overlay(image: Any, ecg: ECG, color: tuple[int, int, int] = (255, 120, 0), thickness: int | None = None) -> np.ndarray:
+    """The original image with the digitized traces drawn over it, for the UI.
+
+    Args:
+        image: the same image given to :func:`digitize` (path, bytes or array).
+        ecg: the ECG :func:`digitize` returned (uses ``meta["digitization"]``).
+        color: BGR colour of the drawn traces (default blue, visible on red, green and grey grids).
+        thickness: line thickness in px (default: about 0.3 mm of paper).
+
+    Returns:
+        BGR uint8 array, same size as the image, with every printed lead segment drawn where the
+        digitizer read it and the lead name at its start.
+
+    Raises:
+        DigitizationError: the ECG carries no digitization metadata (it did not come from an image).
+    """
+    dig = ecg.meta.get("digitization") if ecg.meta else None
+    if not dig or "trace_boxes" not in dig:
+        raise DigitizationError("This ECG was not digitized from an image, so there is nothing to overlay.")
+    bgr, _ = G.read_image(image)
+    out = bgr.copy()
+    M = np.linalg.inv(np.array(dig["image_to_rectified"], float))
+    speed, gain = dig["paper_speed_mm_s"], dig["gain_mm_mv"]
+    ppmm = dig["px_per_mm"]
+    th = thickness or max(1, int(round(0.3 * ppmm)))
+    for lead, boxes in dig["trace_boxes"].items():
+        sig = ecg.lead(lead)
+        for b in boxes:
+            i0, i1 = int(round(b["t0_s"] * ecg.fs)), int(round(b["t1_s"] * ecg.fs))
+            v = sig[i0:i1].astype(np.float64)
+            t = np.arange(len(v)) / ecg.fs
+            x = b["x0_px"] + t * speed * b["px_per_mm_x"]
+            y = b["y0_px"] - v * gain * b["px_per_mm_y"]
+            ok = np.isfinite(y)
+            if ok.sum() < 2:
+                continue
+            pts = cv2.perspectiveTransform(np.stack([x, y], 1)[None].astype(np.float64), M)[0]
+            idx = np.flatnonzero(ok)
+            for part in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
+                if len(part) > 1:
+                    p = np.round(pts[part] * 16).astype(np.int32).reshape(-1, 1, 2)
+                    cv2.polylines(out, [p], False, color, th, cv2.LINE_AA, shift=4)
+            lab = cv2.perspectiveTransform(np.array([[[b["x0_px"], b["y0_px"] - 3 * b["px_per_mm_y"]]]]), M)[0, 0]
+            cv2.putText(out, lead, (int(lab[0]), int(lab[1])), cv2.FONT_HERSHEY_SIMPLEX,
+                        max(0.4, ppmm / 10), color, max(1, th // 2), cv2.LINE_AA)
+    return out

@@ -1,0 +1,447 @@
+"""Image side of digitization: reading the image, separating ink from grid, and the page
+geometry (rotation, perspective and grid pitch in pixels per mm).
+
+Steps, each a function:
+
+1. :func:`read_image` - path / bytes / array / PDF page -> BGR uint8.
+2. :func:`ink_and_grid_maps` - paper-normalized darkness, trace ink mask and grid-line strength.
+3. :func:`rectify` - find the two families of grid lines (Hough transform), their vanishing
+   points, and the homography that makes them parallel, orthogonal and axis-aligned
+   (affine rectification from the vanishing line, Hartley & Zisserman, Multiple View Geometry,
+   2nd ed., section 2.7).
+4. :func:`grid_pitch` - px per mm along x and y from the periodicity of the grid lines (Fourier
+   transform of the grid-line profile, 1 mm fine and 5 mm bold lines of standard ECG paper).
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .errors import DigitizationError
+
+IMAGE_HINT = ("Upload a PNG, JPEG, BMP or TIFF image, or a PDF, of a paper ECG: a scan, a screenshot "
+              "or a phone photo taken straight on, with the whole grid in view.")
+
+
+def read_image(image: Any, page: int = 0, pdf_dpi: float = 200.0) -> tuple[np.ndarray, dict]:
+    """Read an image as BGR uint8 ``(h, w, 3)``.
+
+    Args:
+        image: a path (PNG, JPEG, BMP, TIFF, PDF), the raw bytes of such a file, or a numpy
+            uint8 array (gray ``(h, w)``, BGR ``(h, w, 3)`` or BGRA ``(h, w, 4)``).
+        page: page of a PDF (0-based).
+        pdf_dpi: resolution at which a PDF page is rasterized (pypdfium2).
+
+    Returns:
+        ``(bgr, info)``; ``info`` has ``source`` (``"path"``, ``"bytes"``, ``"array"``) and
+        ``pdf_pages`` for PDFs.
+
+    Raises:
+        DigitizationError: unreadable file, not an image, empty array, PDF page out of range.
+    """
+    info: dict[str, Any] = {}
+    data: bytes | None = None
+    name = "the upload"
+    if isinstance(image, np.ndarray):
+        arr = image
+        info["source"] = "array"
+        if arr.size == 0 or arr.ndim not in (2, 3):
+            raise DigitizationError(f"The image array has shape {arr.shape}; expected (h, w) or (h, w, 3). {IMAGE_HINT}")
+        if arr.dtype != np.uint8:
+            a = arr.astype(np.float64)
+            if a.max() <= 1.0:
+                a = a * 255.0
+            arr = np.clip(a, 0, 255).astype(np.uint8)
+        if arr.ndim == 2:
+            arr = cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
+        elif arr.shape[2] == 4:
+            arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2BGR)
+        elif arr.shape[2] == 1:
+            arr = cv2.cvtColor(arr[..., 0], cv2.COLOR_GRAY2BGR)
+        return np.ascontiguousarray(arr), info
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        data = bytes(image)
+        info["source"] = "bytes"
+    elif isinstance(image, (str, os.PathLike)):
+        p = Path(image)
+        name = p.name
+        if not p.exists():
+            raise DigitizationError(f"File not found: {p}. {IMAGE_HINT}")
+        data = p.read_bytes()
+        info["source"] = "path"
+    elif hasattr(image, "read"):
+        data = image.read()
+        info["source"] = "bytes"
+    else:
+        raise DigitizationError(f"Cannot read an image from a {type(image).__name__}. {IMAGE_HINT}")
+    if not data:
+        raise DigitizationError(f"{name} is empty (0 bytes). {IMAGE_HINT}")
+    if data[:5] == b"%PDF-":
+        return _read_pdf(data, page, pdf_dpi, name, info)
+    buf = np.frombuffer(data, np.uint8)
+    arr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if arr is None:
+        raise DigitizationError(f"{name} is not an image OpenCV can decode (PNG, JPEG, BMP, TIFF) nor a PDF. {IMAGE_HINT}")
+    return arr, info
+
+
+def _read_pdf(data: bytes, page: int, dpi: float, name: str, info: dict) -> tuple[np.ndarray, dict]:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except Exception as exc:  # pdfium raises PdfiumError on damaged files
+        raise DigitizationError(f"{name} looks like a PDF but could not be opened ({exc}). {IMAGE_HINT}") from exc
+    try:
+        n = len(doc)
+        info["pdf_pages"] = n
+        if not 0 <= page < n:
+            raise DigitizationError(f"{name} has {n} page(s); page {page} does not exist (pages are numbered from 0).")
+        pil = doc[page].render(scale=dpi / 72.0).to_pil().convert("RGB")
+        arr = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+        info["pdf_dpi"] = dpi
+        return arr, info
+    finally:
+        doc.close()
+
+
+def paper_normalize(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Divide out uneven light.
+
+    Returns:
+        ``(value, chroma)``, float32 ``(h, w)`` in 0..1: ``value`` is the brightest channel
+        divided by the local paper brightness (1 on clean paper, near 0 on black ink) and
+        ``chroma`` is (max - min channel) / paper brightness (high on coloured grid lines).
+    """
+    f = bgr.astype(np.float32)
+    vmax = f.max(axis=2)
+    vmin = f.min(axis=2)
+    h, w = vmax.shape
+    k = 4
+    small = cv2.resize(vmax, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
+    # paper brightness: the local maximum over ~2.5 % of the image, smoothed
+    r = max(3, int(min(h, w) / k * 0.025) | 1)
+    bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (r, r)))
+    bg = cv2.GaussianBlur(bg, (0, 0), r)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    bg = np.maximum(bg, 20.0)
+    return np.clip(vmax / bg, 0, 1), np.clip((vmax - vmin) / bg, 0, 1)
+
+
+def ink_and_grid_maps(bgr: np.ndarray) -> dict[str, Any]:
+    """Separate dark trace ink from the grid.
+
+    Returns a dict with float32 ``darkness`` (0 paper .. 1 black), uint8 ``ink`` (1 where trace,
+    label or other dark ink), float32 ``grid`` (grid-line strength, ink removed) and the
+    ``ink_threshold`` used (on darkness).
+    """
+    value, chroma = paper_normalize(bgr)
+    dark = 1.0 - value
+    cand = dark[dark > 0.15]
+    thr = 0.45
+    if cand.size > 100:
+        hist, edges = np.histogram(cand, bins=64, range=(0.15, 1.0))
+        # Otsu on the dark pixels: trace core vs grid lines / anti-aliased edges
+        p = hist / hist.sum()
+        omega = np.cumsum(p)
+        mu = np.cumsum(p * (edges[:-1] + edges[1:]) / 2)
+        mu_t = mu[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sb = (mu_t * omega - mu) ** 2 / (omega * (1 - omega))
+        sb = np.nan_to_num(sb)
+        thr = float(edges[int(np.argmax(sb)) + 1])
+    thr = float(np.clip(thr, 0.3, 0.7))
+    # coloured pixels are grid unless very dark
+    ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
+    grid = np.maximum(chroma, dark * (dark <= thr))
+    grid = grid * (1 - cv2.dilate(ink, np.ones((3, 3), np.uint8)))
+    return {"darkness": dark, "ink": ink, "grid": grid.astype(np.float32), "ink_threshold": thr, "chroma": chroma}
+
+
+def remove_straight_lines(ink: np.ndarray, min_len_px: int) -> tuple[np.ndarray, np.ndarray]:
+    """Remove long axis-aligned straight ink lines (a black grid, frame lines) from ``ink``.
+
+    Returns ``(cleaned, lines)``, uint8 masks. Trace pixels crossing a removed line are kept
+    when ink lies directly above and below them.
+    """
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, min_len_px), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, min_len_px)))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kh) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, kv)
+    cleaned = ink & (1 - lines)
+    return cleaned, lines
+
+
+# --------------------------------------------------------------------------------------------
+# geometry
+
+
+def _hough_family(edges: np.ndarray, vertical: bool, max_tilt_rad: float, max_lines: int = 80):
+    """Lines of one near-horizontal family as ``(rho, theta)`` arrays in the edges' frame."""
+    e = edges.T.copy() if vertical else edges
+    h, w = e.shape
+    thr = max(20, int(0.22 * w))
+    lines = None
+    for _ in range(4):
+        lines = cv2.HoughLines(e, 1, np.pi / 1440, thr, min_theta=np.pi / 2 - max_tilt_rad,
+                               max_theta=np.pi / 2 + max_tilt_rad)
+        if lines is not None and len(lines) >= 6:
+            break
+        thr = int(thr * 0.6)
+    if lines is None:
+        return np.zeros((0, 2))
+    lines = lines[:, 0, :]
+    # suppress near-duplicates (same line found at neighbouring rho/theta)
+    keep: list[np.ndarray] = []
+    for rho, th in lines:
+        if all(abs(rho - k[0]) > 2.5 or abs(th - k[1]) > 0.01 for k in keep):
+            keep.append(np.array([rho, th]))
+        if len(keep) >= max_lines:
+            break
+    out = np.array(keep)
+    if vertical:  # in the transposed frame (x'=y, y'=x): x cos t + y sin t = rho  ->  swap
+        out = out.copy()
+    return out
+
+
+def _lines_homog(lines: np.ndarray, vertical: bool, cx: float, cy: float, f: float) -> np.ndarray:
+    """Homogeneous line vectors in normalized image coords ((x - cx)/f, (y - cy)/f)."""
+    rho, th = lines[:, 0], lines[:, 1]
+    c, s = np.cos(th), np.sin(th)
+    if vertical:  # transposed frame: y cos t + x sin t = rho
+        a, b = s, c
+    else:
+        a, b = c, s
+    # a x + b y - rho = 0 with x = f x' + cx
+    L = np.stack([a * f, b * f, a * cx + b * cy - rho], 1)
+    return L / np.linalg.norm(L[:, :2], axis=1, keepdims=True)
+
+
+def _vanishing_point(L: np.ndarray) -> np.ndarray:
+    """Least-squares common point of lines (homogeneous), trimmed once for outliers."""
+    idx = np.arange(len(L))
+    v = None
+    for _ in range(3):
+        _, _, vt = np.linalg.svd(L[idx])
+        v = vt[-1]
+        r = np.abs(L @ v)
+        if len(idx) < 8:
+            break
+        cut = np.quantile(r[idx], 0.8) * 2 + 1e-12
+        new = np.flatnonzero(r <= cut)
+        if len(new) == len(idx) or len(new) < 6:
+            break
+        idx = new
+    return v
+
+
+def rectify(grid: np.ndarray, ink: np.ndarray, max_tilt_deg: float = 20.0) -> dict[str, Any]:
+    """Estimate the homography that makes the grid axis-aligned and rectilinear.
+
+    Args:
+        grid: grid-line strength ``(h, w)`` (from :func:`ink_and_grid_maps`).
+        ink: trace ink mask; used when the grid is too faint (the trace baselines are horizontal).
+        max_tilt_deg: largest rotation searched.
+
+    Returns:
+        dict with ``H`` (3x3, image -> rectified pixels), ``size`` ``(w, h)`` of the rectified
+        image, ``rotation_deg`` (rotation of the horizontal grid lines in the input, counter-
+        clockwise positive), ``perspective`` (True when a finite vanishing point was used),
+        ``n_lines`` ``(horizontal, vertical)``.
+    """
+    h, w = grid.shape
+    scale = min(1.0, 1400.0 / max(h, w))
+    g = cv2.resize(grid, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else grid
+    gh, gw = g.shape
+    # line pixels: locally stronger than their surroundings
+    bgm = cv2.blur(g, (9, 9))
+    edges = ((g > bgm + 0.02) & (g > 0.04)).astype(np.uint8) * 255
+    tilt = np.deg2rad(max_tilt_deg)
+    hl = _hough_family(edges, False, tilt)
+    vl = _hough_family(edges, True, tilt)
+    if len(hl) < 4:
+        inks = cv2.resize(ink * 255, (gw, gh), interpolation=cv2.INTER_AREA) if scale < 1 else ink * 255
+        hl = _hough_family((inks > 60).astype(np.uint8) * 255, False, tilt, 40)
+    cx, cy, f = gw / 2, gh / 2, float(max(gw, gh))
+    S = np.diag([scale, scale, 1.0])  # image -> working pixels
+    N = np.array([[1 / f, 0, -cx / f], [0, 1 / f, -cy / f], [0, 0, 1]])  # working -> normalized
+    info: dict[str, Any] = {"n_lines": [int(len(hl)), int(len(vl))]}
+    if len(hl) < 3:
+        info.update(H=np.eye(3), size=(w, h), rotation_deg=0.0, perspective=False, ok=False)
+        return info
+    Lh = _lines_homog(hl, False, cx, cy, f)
+    vh = _vanishing_point(Lh)
+    if len(vl) >= 3:
+        Lv = _lines_homog(vl, True, cx, cy, f)
+        vv = _vanishing_point(Lv)
+    else:  # assume vertical lines orthogonal to the horizontal ones, no perspective across
+        vv = np.array([-vh[1], vh[0], 0.0]) if abs(vh[2]) < 1e-9 else np.array([-vh[1] / vh[2], vh[0] / vh[2], 0.0])
+    # directions of the two families (sign: +x and +y)
+    def direction(v):
+        d = v[:2] / (np.linalg.norm(v[:2]) + 1e-15)
+        return d
+    # is perspective significant? a vanishing point far away (> 30 image sizes) is at infinity
+    far = 30.0
+    persp = False
+    vh_n = vh / (np.linalg.norm(vh) + 1e-15)
+    vv_n = vv / (np.linalg.norm(vv) + 1e-15)
+    if abs(vh_n[2]) > 1e-12 and np.linalg.norm(vh_n[:2] / vh_n[2]) < far:
+        persp = True
+    if abs(vv_n[2]) > 1e-12 and np.linalg.norm(vv_n[:2] / vv_n[2]) < far:
+        persp = True
+    if persp:
+        Lvan = np.cross(vh_n, vv_n)
+        if abs(Lvan[2]) < 1e-12:
+            persp = False
+        else:
+            Lvan = Lvan / Lvan[2]
+            Hp = np.array([[1, 0, 0], [0, 1, 0], Lvan])
+            vh2, vv2 = Hp @ vh_n, Hp @ vv_n
+            dh, dv = direction(vh2), direction(vv2)
+    if not persp:
+        Hp = np.eye(3)
+        dh, dv = direction(vh_n), direction(vv_n)
+    if dh[0] < 0:
+        dh = -dh
+    if dv[1] < 0:
+        dv = -dv
+    B = np.stack([dh, dv], 1)
+    if abs(np.linalg.det(B)) < 0.5:  # families not distinct: give up on geometry
+        info.update(H=np.eye(3), size=(w, h), rotation_deg=0.0, perspective=False, ok=False)
+        return info
+    A = np.eye(3)
+    A[:2, :2] = np.linalg.inv(B)
+    Hn = A @ Hp  # normalized -> normalized rectified
+    H = np.linalg.inv(N) @ Hn @ N @ S  # image -> working-scale rectified
+    # choose output scale and offset: keep the centre's local scale near the input's
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
+    cj = _jac_scale(H, np.array([w / 2, h / 2]))
+    H = np.diag([1 / cj, 1 / cj, 1]) @ H
+    pc = cv2.perspectiveTransform(corners[None], H)[0]
+    x0, y0 = pc.min(0)
+    x1, y1 = pc.max(0)
+    ow, oh = x1 - x0, y1 - y0
+    if not np.all(np.isfinite(pc)) or ow * oh > 4 * w * h:
+        info.update(H=np.eye(3), size=(w, h), rotation_deg=0.0, perspective=False, ok=False)
+        return info
+    H = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ H
+    rot = float(np.degrees(np.arctan2(-dh[1], dh[0])))
+    info.update(H=H, size=(int(np.ceil(ow)), int(np.ceil(oh))), rotation_deg=rot, perspective=bool(persp), ok=True)
+    return info
+
+
+def _jac_scale(H: np.ndarray, p: np.ndarray) -> float:
+    """Local linear scale (sqrt of |det J|) of homography ``H`` at point ``p``."""
+    e = 1.0
+    pts = np.array([[p, p + [e, 0], p + [0, e]]], np.float64)
+    q = cv2.perspectiveTransform(pts, H)[0]
+    J = np.stack([q[1] - q[0], q[2] - q[0]], 1) / e
+    return float(np.sqrt(abs(np.linalg.det(J))))
+
+
+def _profile_period(profile: np.ndarray, min_px: float, max_px: float) -> tuple[float, float]:
+    """Dominant period (px) of a 1-D profile in ``[min_px, max_px]`` and its peak-to-median ratio."""
+    x = profile - np.mean(profile)
+    n = len(x)
+    if n < 16:
+        return float("nan"), 0.0
+    x = x * np.hanning(n)
+    pad = 1 << int(np.ceil(np.log2(n * 8)))
+    spec = np.abs(np.fft.rfft(x, pad))
+    freqs = np.fft.rfftfreq(pad)
+    band = (freqs >= 1.0 / max_px) & (freqs <= 1.0 / min_px)
+    if not band.any():
+        return float("nan"), 0.0
+    idx = np.flatnonzero(band)
+    k = idx[int(np.argmax(spec[idx]))]
+    if 0 < k < len(spec) - 1:
+        a, b, c = spec[k - 1], spec[k], spec[k + 1]
+        den = a - 2 * b + c
+        dk = 0.5 * (a - c) / den if den != 0 else 0.0
+    else:
+        dk = 0.0
+    f = (k + dk) * (freqs[1] - freqs[0])
+    ratio = float(spec[k] / (np.median(spec[idx]) + 1e-12))
+    return 1.0 / f, ratio
+
+
+def _spectrum(profile: np.ndarray):
+    x = profile - np.mean(profile)
+    n = len(x)
+    x = x * np.hanning(n)
+    pad = 1 << int(np.ceil(np.log2(n * 8)))
+    return np.abs(np.fft.rfft(x, pad)), np.fft.rfftfreq(pad)
+
+
+def _peak_near(spec, freqs, f0, rel=0.08):
+    band = (freqs >= f0 * (1 - rel)) & (freqs <= f0 * (1 + rel))
+    if not band.any():
+        return 0.0, f0
+    idx = np.flatnonzero(band)
+    k = idx[int(np.argmax(spec[idx]))]
+    if 0 < k < len(spec) - 1:
+        a, b, c = spec[k - 1], spec[k], spec[k + 1]
+        den = a - 2 * b + c
+        dk = 0.5 * (a - c) / den if den != 0 else 0.0
+    else:
+        dk = 0.0
+    return float(spec[k]), float((k + dk) * (freqs[1] - freqs[0]))
+
+
+def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None) -> dict[str, float]:
+    """Grid pitch along one axis of an axis-aligned grid image.
+
+    Args:
+        grid: grid-line strength ``(h, w)``, rectified.
+        axis: 1 for px per mm along x (vertical lines, profile over columns), 0 along y.
+        hint_px_per_mm: search only within 0.8..1.25 times this pitch (the other axis's pitch:
+            a rectified grid is nearly square).
+
+    Returns:
+        dict ``px_per_mm`` (NaN when no periodic grid), ``strength`` (peak / median spectrum,
+        > ~8 for a visible grid), ``fine_visible`` (1 mm lines seen, not only the 5 mm ones).
+    """
+    prof = grid.mean(axis=1 - axis) if axis == 1 else grid.mean(axis=1)
+    prof = prof - cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float64), (0, 0), 15).ravel()
+    spec, freqs = _spectrum(prof)
+    n = len(prof)
+    # candidate 1 mm pitches: 1.8 .. 40 px
+    lo, hi = (1.8, 40.0) if not hint_px_per_mm else (0.8 * hint_px_per_mm, 1.25 * hint_px_per_mm)
+    band = (freqs >= 1 / hi) & (freqs <= 1 / lo)
+    if not band.any():
+        return {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
+    med = float(np.median(spec[band]) + 1e-12)
+    idx = np.flatnonzero(band)
+    order = idx[np.argsort(spec[idx])[::-1]]
+    fstar = freqs[order[0]]
+    # a grid has the 5 mm period (bold lines) and its harmonics; the 1 mm frequency is the 5th.
+    cands = []
+    for guess_f1 in (fstar, 5 * fstar):
+        if guess_f1 > 0.5:
+            continue
+        f5 = guess_f1 / 5
+        if f5 < 1.0 / n * 3:
+            continue
+        harm = [(_peak_near(spec, freqs, k * f5, 0.03)[0]) for k in range(1, 6)]
+        score = sum(h for h in harm) / med
+        cands.append((score, guess_f1, harm))
+    if not cands:
+        return {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
+    score, f1, harm = max(cands, key=lambda c: c[0])
+    # refine with the highest clear harmonic of the 5 mm period (more cycles -> more precise)
+    f5 = f1 / 5
+    best_f = f1
+    amp1, fr1 = _peak_near(spec, freqs, f1, 0.03)
+    if amp1 / med > 6:
+        best_f = fr1
+    else:
+        # use the strongest 5 mm harmonic
+        k = int(np.argmax(harm)) + 1
+        a, fr = _peak_near(spec, freqs, k * f5, 0.03)
+        best_f = fr / k * 5
+    strength = float(max(harm) / med)
+    return {"px_per_mm": float(1.0 / best_f), "strength": strength, "fine_visible": float(amp1 / med)}

@@ -1,0 +1,150 @@
+"""Printed text on ECG pages: header/footer lines, paper speed and gain, machine measurements and
+lead labels, read with rapidocr-onnxruntime (bundled ONNX models, CPU, loaded once on first use).
+
+Personal data is removed before anything is returned: lines that look like a name, a date of
+birth, a date, or a patient/record number are replaced by ``"[personal data removed]"``; they
+are never logged.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .leads import STANDARD_LEADS
+
+_ENGINE = None
+_LOCK = threading.Lock()
+
+REDACTED = "[personal data removed]"
+
+_PII = [
+    re.compile(r"\b(name|patient|pat\.?|surname|first\s*name|last\s*name|nom|vorname)\b", re.I),
+    re.compile(r"\b(d\.?o\.?b\.?|birth|born|geb\.?|geburt)", re.I),
+    re.compile(r"\b(id|mrn|pid|record\s*(no|number|#)|case\s*(no|number)|accession|ssn|nhs)\b\s*[:#]?", re.I),
+    re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"),      # dates
+    re.compile(r"\b\d{6,}\b"),                                # long numbers (IDs, phone numbers)
+    re.compile(r"\b(19|20)\d{2}\b.*\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I),
+    re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d{2}", re.I),
+]
+
+
+def engine():
+    """The shared RapidOCR engine (created on first call; bundled models, no network)."""
+    global _ENGINE
+    with _LOCK:
+        if _ENGINE is None:
+            from rapidocr_onnxruntime import RapidOCR
+
+            _ENGINE = RapidOCR()
+    return _ENGINE
+
+
+def redact(line: str) -> str:
+    """Return ``line``, or :data:`REDACTED` when it looks like personal data."""
+    return REDACTED if any(p.search(line) for p in _PII) else line
+
+
+def read_text(bgr: np.ndarray, max_side: int = 1600) -> list[dict[str, Any]]:
+    """Detect and read text in ``bgr``; returns ``[{"text", "box": [x0, y0, x1, y1], "score"}]``
+    in the input's pixel coordinates, top-to-bottom then left-to-right. Unredacted: callers must
+    pass the texts through :func:`redact` before keeping them."""
+    h, w = bgr.shape[:2]
+    s = min(1.0, max_side / max(h, w))
+    img = cv2.resize(bgr, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else bgr
+    res, _ = engine()(img)
+    out = []
+    for box, text, score in res or []:
+        b = np.asarray(box, float) / s
+        out.append({"text": str(text), "box": [float(b[:, 0].min()), float(b[:, 1].min()),
+                                                float(b[:, 0].max()), float(b[:, 1].max())],
+                    "score": float(score)})
+    out.sort(key=lambda d: (round(d["box"][1] / 20), d["box"][0]))
+    return out
+
+
+def recognize(crop: np.ndarray) -> tuple[str, float]:
+    """Recognize a single text line in a small crop (no detection step)."""
+    res, _ = engine()(crop, use_det=False, use_cls=False, use_rec=True)
+    if not res:
+        return "", 0.0
+    text, score = res[0][0], res[0][1]
+    return str(text), float(score)
+
+
+_LABEL_FIX = {"AVR": "aVR", "AVL": "aVL", "AVF": "aVF", "VR": "aVR", "VL": "aVL", "VF": "aVF",
+              "I": "I", "II": "II", "III": "III", "L": "I", "LI": "II", "LII": "III", "IL": "II", "1": "I",
+              "11": "II", "111": "III"}
+
+
+def lead_label(text: str) -> str | None:
+    """Map an OCR'd label (``avr``, ``V 1``, ``VI``, ``Il``) to a standard lead name, or None."""
+    t = re.sub(r"[^A-Za-z0-9]", "", text).upper().replace("O", "0")
+    if not t:
+        return None
+    m = re.fullmatch(r"V([1-6]|I|L|II|III)", t)
+    if m:
+        d = {"I": "1", "L": "1", "II": "2", "III": "3"}.get(m.group(1), m.group(1))
+        return f"V{d}"
+    if t in _LABEL_FIX:
+        return _LABEL_FIX[t]
+    t2 = t.replace("L", "I").replace("1", "I")
+    if t2 in ("I", "II", "III"):
+        return t2
+    return None
+
+
+_NUM = r"(\d{2,3})"
+
+
+def parse_measurements(lines: list[str]) -> dict[str, float]:
+    """Machine statements printed on the page (evidence only, never trusted silently).
+
+    Recognizes e.g. ``Vent rate 75 bpm``, ``HR: 75``, ``PR 160 ms``, ``QRS 92 ms``,
+    ``QT/QTc 400/420 ms``, ``P-R-T axes 60 45 30``. Returns a dict with any of ``vent_rate_bpm``,
+    ``pr_ms``, ``qrs_ms``, ``qt_ms``, ``qtc_ms``, ``p_axis_deg``, ``qrs_axis_deg``, ``t_axis_deg``.
+    """
+    text = " | ".join(lines)
+    out: dict[str, float] = {}
+    pats = {
+        "vent_rate_bpm": r"(?:vent\.?\s*rate|heart\s*rate|\bhr\b|\brate\b)\s*[:=]?\s*" + _NUM + r"\s*(?:bpm|/min|b/min)?",
+        "pr_ms": r"\bPR(?:\s*int(?:erval)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
+        "qrs_ms": r"\bQRS(?:\s*dur(?:ation)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
+        "qtc_ms": r"\bQTc\w*\s*[:=]?\s*(\d{3})\b",
+        "qt_ms": r"\bQT(?!c)\s*[:=]?\s*(\d{3})\b",
+    }
+    for k, p in pats.items():
+        m = re.search(p, text, re.I)
+        if m:
+            out[k] = float(m.group(1))
+    m = re.search(r"QT\s*/\s*QTc\w*\s*[:=]?\s*(\d{3})\s*/\s*(\d{3})", text, re.I)
+    if m:
+        out["qt_ms"], out["qtc_ms"] = float(m.group(1)), float(m.group(2))
+    m = re.search(r"P[-\s]?R[-\s]?T\s*axes?\s*[:=]?\s*(-?\d{1,3})\s+(-?\d{1,3})\s+(-?\d{1,3})", text, re.I)
+    if m:
+        out["p_axis_deg"], out["qrs_axis_deg"], out["t_axis_deg"] = (float(v) for v in m.groups())
+    return out
+
+
+def parse_speed_gain(lines: list[str]) -> tuple[float | None, float | None]:
+    """Paper speed (mm/s) and gain (mm/mV) printed on the page, when they are standard values."""
+    text = " ".join(lines)
+    sp = gn = None
+    m = re.search(r"(\d{2}(?:[.,]\d)?)\s*mm\s*/\s*s(?:ec)?\b", text, re.I)
+    if m:
+        v = float(m.group(1).replace(",", "."))
+        if v in (12.5, 25.0, 50.0):
+            sp = v
+    m = re.search(r"(\d{1,2}(?:[.,]\d)?)\s*mm\s*/\s*mV", text, re.I)
+    if m:
+        v = float(m.group(1).replace(",", "."))
+        if v in (2.5, 5.0, 10.0, 20.0):
+            gn = v
+    return sp, gn
+
+
+def is_lead_name(text: str) -> bool:
+    return lead_label(text) in STANDARD_LEADS and len(re.sub(r"\W", "", text)) <= 4

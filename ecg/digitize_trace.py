@@ -1,0 +1,327 @@
+"""Trace side of digitization: finding the rows of traces on a rectified page, following each
+trace column by column, and turning pixel columns into samples.
+
+All functions take the rectified ink mask (uint8 ``(h, w)``, 1 = ink) in pixel coordinates
+where x grows with time and y grows downwards (so larger voltages have smaller y).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import find_peaks
+
+
+@dataclass
+class Row:
+    """One row of traces: its baseline (y of the most-visited level, px) and vertical window."""
+
+    baseline: float
+    y_lo: int
+    y_hi: int
+    x_start: float = 0.0
+    x_end: float = 0.0
+    # filled by follow_trace
+    cols: np.ndarray | None = None           # x of each followed column
+    top: np.ndarray | None = None            # chosen run top (y, px) per column, NaN if none
+    bot: np.ndarray | None = None
+    ambiguous: np.ndarray | None = None      # another run within reach
+    clipped: np.ndarray | None = None        # run touches the window edge
+    extra: dict = field(default_factory=dict)
+
+
+def grid_box(grid: np.ndarray, ppmm: float) -> tuple[int, int, int, int] | None:
+    """Bounding box ``(x0, y0, x1, y1)`` of the printed grid, or None when no grid is seen."""
+    h, w = grid.shape
+    out = []
+    for axis in (0, 1):
+        prof = grid.mean(axis=axis)
+        prof = gaussian_filter1d(prof, max(1.0, 2.5 * ppmm))
+        ref = np.percentile(prof, 90)
+        if ref <= 0.01:
+            return None
+        on = np.flatnonzero(prof > 0.4 * ref)
+        if len(on) == 0:
+            return None
+        out.append((int(on[0]), int(on[-1]) + 1))
+    (x0, x1), (y0, y1) = out
+    if (x1 - x0) < 0.3 * w or (y1 - y0) < 0.15 * h:
+        return None
+    return x0, y0, x1, y1
+
+
+def find_rows(ink: np.ndarray, box: tuple[int, int, int, int], ppmm: float, min_sep_mm: float = 7.0) -> list[Row]:
+    """Find rows of traces as peaks of the horizontal ink projection (a trace spends most of its
+    time near its baseline, so each row's baseline is a sharp maximum).
+
+    Returns rows sorted top to bottom with their vertical search windows (half-way to the
+    neighbouring baselines, extended to the neighbours' baselines for tall waves).
+    """
+    x0, y0, x1, y1 = box
+    h = ink.shape[0]
+    m = int(3 * ppmm)
+    ya, yb = max(0, y0 - m), min(h, y1 + m)
+    prof = ink[ya:yb, x0:x1].sum(axis=1).astype(np.float64)
+    prof = gaussian_filter1d(prof, max(1.0, 0.5 * ppmm))
+    if prof.max() <= 0:
+        return []
+    peaks, props = find_peaks(prof, distance=max(2, int(min_sep_mm * ppmm)), height=0.22 * prof.max(),
+                              prominence=0.12 * prof.max())
+    # a trace row's projection is long (many columns); demand ink over at least 15 % of the width
+    base = [float(p + ya) for p in peaks]
+    rows: list[Row] = []
+    for i, b in enumerate(base):
+        prev_b = base[i - 1] if i > 0 else max(0.0, ya - 10 * ppmm)
+        next_b = base[i + 1] if i + 1 < len(base) else min(h - 1.0, yb + 10 * ppmm)
+        rows.append(Row(baseline=b, y_lo=int(max(0, prev_b + 1)), y_hi=int(min(h, next_b))))
+    return rows
+
+
+def column_runs(sub: np.ndarray):
+    """Vertical ink runs of every column of ``sub`` (uint8 ``(h, w)``).
+
+    Returns ``(col, start, end)`` int arrays (end exclusive), sorted by column then start.
+    """
+    t = np.ascontiguousarray(sub.T)  # (w, h)
+    pad = np.zeros((t.shape[0], t.shape[1] + 2), np.int8)
+    pad[:, 1:-1] = t
+    d = np.diff(pad, axis=1)
+    sc, sr = np.nonzero(d == 1)
+    ec, er = np.nonzero(d == -1)
+    return sc, sr, er
+
+
+def row_extent(ink: np.ndarray, row: Row, x_lo: int, x_hi: int, ppmm: float) -> tuple[float, float]:
+    """Leftmost and rightmost column of the continuous trace of a row (gaps < 2 mm bridged),
+    looking at the core of the row's window; the calibration pulse, separated by a gap, is
+    left out when it is."""
+    half = 0.35 * (row.y_hi - row.y_lo)
+    ya, yb = int(max(row.y_lo, row.baseline - half)), int(min(row.y_hi, row.baseline + half))
+    occ = ink[ya:yb, x_lo:x_hi].any(axis=0)
+    idx = np.flatnonzero(occ)
+    if len(idx) == 0:
+        return float("nan"), float("nan")
+    gaps = np.diff(idx)
+    brk = np.flatnonzero(gaps > 2.0 * ppmm)
+    # segments of continuous ink; take the longest
+    starts = np.concatenate([[idx[0]], idx[brk + 1]])
+    ends = np.concatenate([idx[brk], [idx[-1]]])
+    k = int(np.argmax(ends - starts))
+    return float(starts[k] + x_lo), float(ends[k] + x_lo)
+
+
+def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
+                 w_base: float = 0.03, max_runs: int = 8,
+                 merge_gap: float | None = None) -> Row:
+    """Follow the row's trace from column ``x_a`` to ``x_b`` (inclusive) by dynamic programming.
+
+    Candidates in each column are its vertical ink runs inside the row window; the path cost is
+    the vertical gap between consecutive chosen runs (mm) plus ``w_base`` per mm of distance from
+    the row baseline. Columns with no ink are skipped (left NaN).
+    """
+    h, w = ink.shape
+    if merge_gap is None:
+        merge_gap = max(2.0, 0.35 * ppmm)
+    x_a, x_b = max(0, int(x_a)), min(w - 1, int(x_b))
+    sub = ink[row.y_lo:row.y_hi, x_a:x_b + 1]
+    n_cols = sub.shape[1]
+    sc, sr, er = column_runs(sub)
+    top = np.full(n_cols, np.nan)
+    bot = np.full(n_cols, np.nan)
+    amb = np.zeros(n_cols, bool)
+    clip = np.zeros(n_cols, bool)
+    row.cols = np.arange(x_a, x_b + 1)
+    if len(sc) == 0:
+        row.top, row.bot, row.ambiguous, row.clipped = top, bot, amb, clip
+        return row
+    bounds = np.searchsorted(sc, np.arange(n_cols + 1))
+    base = row.baseline - row.y_lo
+    win_h = sub.shape[0]
+    costs: list[np.ndarray] = []
+    backs: list[np.ndarray] = []
+    cands: list[tuple[int, np.ndarray, np.ndarray]] = []
+    prev_s = prev_e = prev_cost = None
+    for c in range(n_cols):
+        a, b = bounds[c], bounds[c + 1]
+        if a == b:
+            continue
+        s = sr[a:b].astype(np.float64)
+        e = er[a:b].astype(np.float64)
+        if len(s) > 1:  # one stroke split by anti-aliasing or a crossing grid line: merge
+            keep_s = np.concatenate([[True], s[1:] - e[:-1] > merge_gap])
+            grp = np.cumsum(keep_s) - 1
+            s = s[keep_s]
+            e = np.maximum.reduceat(e, np.flatnonzero(keep_s))
+        if len(s) > max_runs:  # keep the runs nearest to the baseline
+            mid = (s + e) / 2
+            keep = np.sort(np.argsort(np.abs(mid - base))[:max_runs])
+            s, e = s[keep], e[keep]
+        unary = w_base * np.abs((s + e) / 2 - base) / ppmm
+        if prev_s is None:
+            cost = unary
+            back = np.zeros(len(s), int)
+        else:
+            gap = np.maximum(0.0, np.maximum(s[:, None] - prev_e[None, :], prev_s[None, :] - e[:, None]))
+            tot = prev_cost[None, :] + gap / ppmm
+            back = np.argmin(tot, axis=1)
+            cost = tot[np.arange(len(s)), back] + unary
+        costs.append(cost)
+        backs.append(back)
+        cands.append((c, s, e))
+        prev_s, prev_e, prev_cost = s, e, cost
+    # backtrack
+    j = int(np.argmin(costs[-1]))
+    for k in range(len(cands) - 1, -1, -1):
+        c, s, e = cands[k]
+        top[c], bot[c] = s[j], e[j] - 1
+        if len(s) > 1:
+            others = np.delete(np.arange(len(s)), j)
+            dist = np.maximum(0, np.maximum(s[others] - e[j], s[j] - e[others]))
+            amb[c] = bool((dist < 1.5 * ppmm).any())
+        clip[c] = s[j] <= 0 or e[j] >= win_h
+        j = int(backs[k][j])
+    row.top = top + row.y_lo
+    row.bot = bot + row.y_lo
+    row.ambiguous, row.clipped = amb, clip
+    return row
+
+
+def trace_thickness(row: Row) -> float:
+    """Typical vertical run length (px) of the followed trace in flat stretches."""
+    ln = row.bot - row.top + 1
+    ln = ln[np.isfinite(ln)]
+    if len(ln) == 0:
+        return 1.0
+    return float(np.percentile(ln, 25))
+
+
+def columns_to_curve(row: Row, thick: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centre line of the followed trace as points ``(x, y)`` in px, sorted by x.
+
+    A thick line is read two ways: where it runs flat, the centre of each column's vertical ink
+    run is the centre line; where it runs steeply, the centre of each pixel row's horizontal run
+    is (a column then holds several points, one per height, at their own x). Points at the tip
+    of a peak or trough are moved half a line width inwards (the ink extends that far beyond
+    the centre line). ``thick`` is the vertical thickness of a flat line (px).
+    """
+    x = row.cols.astype(np.float64)
+    ok = np.isfinite(row.top)
+    if not ok.any():
+        return np.zeros(0), np.zeros(0)
+    y0 = int(np.nanmin(row.top))
+    y1 = int(np.nanmax(row.bot)) + 1
+    n = len(x)
+    hwin = y1 - y0
+    # mask of the followed trace (chosen runs only)
+    M = np.zeros((hwin, n), bool)
+    ci = np.flatnonzero(ok)
+    tops = (row.top[ok] - y0).astype(int)
+    bots = (row.bot[ok] - y0).astype(int)
+    lens = bots - tops + 1
+    rr = np.repeat(tops, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    cc = np.repeat(ci, lens)
+    M[rr, cc] = True
+    # horizontal runs of the mask: centre (in column units) for every pixel
+    pad = np.zeros((hwin, n + 2), np.int8)
+    pad[:, 1:-1] = M
+    d = np.diff(pad, axis=1)
+    sr, sc = np.nonzero(d == 1)
+    er, ec = np.nonzero(d == -1)
+    hl = ec - sc
+    centre_h = np.zeros((hwin, n))
+    width_h = np.zeros((hwin, n))
+    fr = np.repeat(sr, hl)
+    fc = np.repeat(sc, hl) + (np.arange(hl.sum()) - np.repeat(np.cumsum(hl) - hl, hl))
+    centre_h[fr, fc] = np.repeat((sc + ec - 1) / 2.0, hl)
+    width_h[fr, fc] = np.repeat(hl, hl)
+    r = max(0.0, (thick - 1) / 2)
+    cols = np.arange(n)
+    # steep points: pixels whose horizontal run is about one line wide (a steep stroke) and
+    # centred in this column
+    own = M & (np.abs(centre_h - cols[None, :]) <= 0.5) & (width_h <= 1.3 * thick + 0.5)
+    oy, ox = np.nonzero(own)
+    has_steep = np.zeros(n, bool)
+    has_steep[ox] = True
+    top = np.where(ok, row.top, np.inf)
+    bot = np.where(ok, row.bot, -np.inf)
+    tp = np.concatenate([[np.inf], top[:-1]])
+    tn = np.concatenate([top[1:], [np.inf]])
+    bp = np.concatenate([[-np.inf], bot[:-1]])
+    bn = np.concatenate([bot[1:], [-np.inf]])
+    vlen = np.where(ok, bot - top + 1, 0)
+    flat = ok & (vlen <= thick + 1)
+    up = ok & (top <= tp) & (top <= tn) & ~flat
+    dn = ok & (bot >= bp) & (bot >= bn) & ~flat
+    centre_v = (row.top + row.bot) / 2
+    use_v = ok & ~has_steep & ~up & ~dn
+    pts_x = [x[0] + centre_h[oy, ox], x[use_v]]
+    pts_y = [oy.astype(np.float64) + y0, centre_v[use_v]]
+    # tips of peaks and troughs: half a line width inside the extreme, at the centre of the
+    # extreme pixel row's run
+    cu = np.flatnonzero(up)
+    cd = np.flatnonzero(dn)
+    tu = (row.top[cu] - y0).astype(int)
+    td = (row.bot[cd] - y0).astype(int)
+    pts_x += [x[0] + centre_h[tu, cu], x[0] + centre_h[td, cd]]
+    pts_y += [np.minimum(row.top[cu] + r, centre_v[cu]), np.maximum(row.bot[cd] - r, centre_v[cd])]
+    px = np.concatenate(pts_x)
+    py = np.concatenate(pts_y)
+    # steep points beyond a tip (inside the cap of the peak) are dropped
+    col = np.clip(np.round(px - x[0]).astype(int), 0, n - 1)
+    lo = np.where(up[col], top[col] + r, -np.inf)
+    hi = np.where(dn[col], bot[col] - r, np.inf)
+    py = np.clip(py, lo, hi)
+    order = np.argsort(px, kind="stable")
+    return px[order], py[order]
+
+
+def resample(px: np.ndarray, py: np.ndarray, x_of_t: np.ndarray, max_gap_px: float) -> np.ndarray:
+    """Linear interpolation of the polyline at the columns ``x_of_t``; NaN across gaps wider than
+    ``max_gap_px`` and outside the polyline."""
+    if len(px) < 2:
+        return np.full(len(x_of_t), np.nan)
+    order = np.argsort(px, kind="stable")
+    px, py = px[order], py[order]
+    y = np.interp(x_of_t, px, py, left=np.nan, right=np.nan)
+    # mark gaps
+    k = np.searchsorted(px, x_of_t)
+    k = np.clip(k, 1, len(px) - 1)
+    gap = px[k] - px[k - 1]
+    y[gap > max_gap_px] = np.nan
+    y[(x_of_t < px[0] - 0.5) | (x_of_t > px[-1] + 0.5)] = np.nan
+    return y
+
+
+def find_pulse(ink: np.ndarray, row: Row, x_signal_start: float, ppmm_x: float, ppmm_y: float,
+               speed_mm_s: float) -> dict | None:
+    """Look for the rectangular 1 mV calibration pulse left of the signal.
+
+    Returns ``{"height_mm", "width_mm", "x0", "x1", "base_y"}`` or None. The pulse is the
+    tallest ink blob in the 25 mm left of the signal with a flat top at least 60 % of its width.
+    """
+    x1 = int(x_signal_start - 0.5 * ppmm_x)
+    x0 = int(max(0, x_signal_start - 25 * ppmm_x))
+    if x1 - x0 < 3 * ppmm_x:
+        return None
+    sub = ink[row.y_lo:row.y_hi, x0:x1]
+    if sub.sum() == 0:
+        return None
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    best = None
+    for i in range(1, n):
+        x, y, w, hh, area = stats[i]
+        h_mm, w_mm = hh / ppmm_y, w / ppmm_x
+        if not (2.5 <= h_mm <= 25 and 2.0 <= w_mm <= 15):
+            continue
+        comp = lab[:, x:x + w] == i
+        tops = np.argmax(comp, axis=0)
+        flat = np.mean(np.abs(tops - y) <= max(1.5, 0.3 * ppmm_y))
+        if flat < 0.35:
+            continue
+        base = y + hh - 1 + row.y_lo
+        if best is None or hh > best["height_px"]:
+            best = {"height_px": int(hh), "height_mm": float((hh - 1) / ppmm_y), "width_mm": float(w_mm),
+                    "x0": int(x + x0), "x1": int(x + w + x0), "base_y": float(base), "top_y": float(y + row.y_lo)}
+    return best
