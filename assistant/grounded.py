@@ -21,6 +21,11 @@ QTC_LONG_MS = {"M": 450.0, "F": 460.0}
 QTC_SHORT_MS = 390.0
 
 
+def _stmt(d: dict) -> str:
+    """A finding's statement without its closing full stop, to be followed by its tag."""
+    return str(d["statement"]).rstrip(". ")
+
+
 def _unsure(ctx: Context, key: str, mkey: str) -> str:
     conf = (ctx.measurements.get("confidence") or {}).get(mkey)
     if ctx.source == "image":
@@ -50,7 +55,7 @@ def heart_rate(ctx: Context) -> str:
     s += f". That is {band} {get_snippet('heart-rate').tag}."
     rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH")]
     if rhythm:
-        s += " " + "; ".join(f"{f['statement']} [finding: {f['code']}]" for f in rhythm[:2]) + "."
+        s += " " + "; ".join(f"{_stmt(f)} [finding: {f['code']}]" for f in rhythm[:2]) + "."
     return s + _unsure(ctx, "heart_rate", "heart_rate_bpm")
 
 
@@ -147,7 +152,7 @@ def qrs(ctx: Context) -> str:
         s = f"The QRS duration is {v} ms {f.tag}: normal (below 110 ms) {tag}."
     conduction = [d for d in ctx.findings if d.get("code") in ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "LAFB", "LPFB")]
     if conduction:
-        s += " " + "; ".join(f"{d['statement']} [finding: {d['code']}]" for d in conduction) + "."
+        s += " " + "; ".join(f"{_stmt(d)} [finding: {d['code']}]" for d in conduction) + "."
     return s + _unsure(ctx, "qrs", "qrs_ms")
 
 
@@ -155,7 +160,7 @@ def _findings_with(ctx: Context, codes: tuple[str, ...] | None, empty: str) -> s
     chosen = [d for d in ctx.findings if codes is None or d.get("code") in codes]
     if not chosen:
         return empty
-    return " ".join(f"{d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]." for d in chosen)
+    return " ".join(f"{_stmt(d)} (criterion: {d['criterion']}) [finding: {d['code']}]." for d in chosen)
 
 
 def rhythm(ctx: Context) -> str:

@@ -1,0 +1,1 @@
+"""The ``ecgchat`` command-line entry point (see :mod:`ecgchat.cli`)."""

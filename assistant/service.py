@@ -1,0 +1,88 @@
+"""One ECG's analysis, shared by the CLI and the Streamlit app: measure, interpret, retrieve
+similar cases, and answer questions about it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ecg import ECG
+from ecg.measure import measure
+from retrieval import CaseLibrary, LibraryError, open_or_build
+
+N_CASES = 5
+
+
+@dataclass
+class Analysis:
+    """An ECG with everything measured and retrieved for it.
+
+    Attributes:
+        ecg: the record.
+        measurements: the ``Measurements`` object (``.to_dict()`` for JSON).
+        cases: similar-case dicts, most similar first (empty if the library is unavailable).
+        library_error: why no cases were retrieved, if so.
+    """
+
+    ecg: ECG
+    measurements: object
+    cases: list[dict] = field(default_factory=list)
+    library_error: str | None = None
+
+    @property
+    def measurement_dict(self) -> dict:
+        return self.measurements.to_dict()
+
+    @property
+    def findings(self) -> list[dict]:
+        return self.measurement_dict.get("findings") or []
+
+    @property
+    def sex(self) -> str | None:
+        return self.ecg.meta.get("sex")
+
+    @property
+    def source(self) -> str:
+        return "image" if self.ecg.meta.get("source") == "image" else "signal"
+
+
+def analyze(ecg: ECG, library: CaseLibrary | None = None, k: int = N_CASES,
+            exclude_self: bool = False) -> Analysis:
+    """Measure ``ecg`` and find its ``k`` most similar cases in ``library``.
+
+    Args:
+        ecg: the record.
+        library: an open case library; None to skip retrieval.
+        k: number of similar cases.
+        exclude_self: leave the record itself out of the cases (for records that are in the library).
+
+    Raises:
+        ecg.errors.ECGSignalError: nothing can be measured on the record.
+    """
+    m = measure(ecg)
+    cases, err = [], None
+    if library is not None:
+        exclude = [ecg.record_id] if exclude_self else []
+        cases = [c.to_dict() for c in library.search(m, k=k, exclude=exclude)]
+    else:
+        err = "no case library loaded"
+    return Analysis(ecg=ecg, measurements=m, cases=cases, library_error=err)
+
+
+def library_or_none(progress: Callable[[int, int, str], None] | None = None) -> tuple[CaseLibrary | None, str | None]:
+    """The default case library (built on first use), or None with the reason it is unavailable."""
+    try:
+        return open_or_build(progress=progress), None
+    except (LibraryError, OSError) as exc:
+        return None, str(exc)
+
+
+def demographics_from_library(ecg: ECG, library: CaseLibrary | None) -> None:
+    """Fill ``ecg.meta`` age and sex from the library's database row when the record is a library record."""
+    if library is None:
+        return
+    for m in library.meta:
+        if m["record_id"] == ecg.record_id:
+            for key in ("age", "sex"):
+                if m.get(key) is not None and ecg.meta.get(key) is None:
+                    ecg.meta[key] = m[key]
+            return

@@ -1,0 +1,35 @@
+"""Shared fixtures: paths to the real records in ../shared/data and to the bundled case library."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+PTBXL = SHARED / "ptbxl" / "records500"
+LUDB = SHARED / "ludb" / "data"
+MITBIH = SHARED / "mitbih"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.exists():
+        pytest.fail(f"The real test data folder {SHARED} is missing; clone the project beside ../shared.")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def ptbxl_record(shared_data) -> Path:
+    return PTBXL / "00000" / "00001_hr"
+
+
+@pytest.fixture(scope="session")
+def case_library(tmp_path_factory):
+    """The case library built from the project's bundled PTB-XL records (data/ptbxl), into a temp folder."""
+    from retrieval import CaseLibrary
+
+    return CaseLibrary.build(ROOT / "data" / "ptbxl", tmp_path_factory.mktemp("index"))

@@ -1,0 +1,111 @@
+"""The assistant: the real 4-bit LLM, the numbers check and the grounded fallback, on real records."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.chat import Assistant, citations_in
+from assistant.context import Context, facts_from_measurements, fmt
+from assistant.grounded import OVERREAD
+from assistant.router import route
+from assistant.verify import numbers_in, verify
+from ecg import load
+from ecg.measure import measure
+
+from conftest import PTBXL
+
+
+@pytest.fixture(scope="module")
+def measured():
+    return measure(load(PTBXL / "00000" / "00007_hr")).to_dict()
+
+
+@pytest.fixture(scope="module")
+def llm():
+    from assistant.llm import get_llm
+
+    return get_llm()
+
+
+def test_llm_loads_shipped_gguf_in_4bit_and_generates(llm):
+    import bitsandbytes as bnb
+
+    from assistant.llm import gguf_path
+
+    assert gguf_path().name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert any(isinstance(m, bnb.nn.Linear4bit) for m in llm.model.modules())
+    gen = llm.generate([{"role": "user", "content": "Name one heart chamber."}], max_new_tokens=12)
+    assert gen.n_tokens > 0 and gen.text.strip()
+
+
+def test_numbers_check_rejects_a_number_not_in_the_context(measured):
+    ctx = Context(measurements=measured)
+    hr = ctx.fact("heart_rate").value
+    wrong = round(hr) + 17
+    verdict = verify(f"The heart rate is {wrong} bpm.", ctx.render())
+    assert not verdict.ok and wrong in verdict.unsupported
+    # the same value in the wrong unit is not support either
+    qrs = round(ctx.fact("qrs").value)
+    assert not verify(f"The heart rate is {qrs} bpm.", ctx.render()).ok
+    assert verify(f"The heart rate is {fmt(hr)} bpm.", ctx.render()).ok
+
+
+class _Inventing:
+    """A stand-in for the model that always invents a heart rate: the thing under test is the check."""
+
+    def __init__(self, number: int):
+        self.number = number
+
+    def generate(self, messages, max_new_tokens=80, prefix=""):
+        from assistant.llm import Generation
+
+        return Generation(text=f" the heart rate is really {self.number} bpm.", n_tokens=9, seconds=0.0)
+
+
+def test_invented_number_falls_back_to_context_numbers_only(measured):
+    ctx = Context(measurements=measured)
+    invented = round(ctx.fact("heart_rate").value) + 23
+    ans = Assistant(llm=_Inventing(invented)).answer("What is the heart rate?", measured)
+    assert not ans.used_llm and str(invented) in ans.fallback_reason
+    assert str(invented) not in ans.text
+    body = ans.text.replace(OVERREAD, "")
+    allowed = ctx.render() + " ".join(s.text for s in __import__("assistant.knowledge", fromlist=["x"]).load_knowledge())
+    assert verify(body, allowed).ok
+    assert f"[HR {fmt(ctx.fact('heart_rate').value)} bpm]" in ans.citations
+
+
+def test_real_llm_answers_are_grounded_and_cited(measured, llm, case_library):
+    from assistant.service import analyze
+
+    analysis = analyze(load(PTBXL / "00000" / "00007_hr"), case_library)
+    a = Assistant(llm=llm)
+    for q in ["What is the heart rate?", "Is the QT prolonged?", "What is the axis?",
+              "Show me similar cases", "What does a long QTc mean?"]:
+        ans = a.answer(q, analysis.measurement_dict, cases=analysis.cases)
+        assert ans.text.endswith(OVERREAD)
+        assert ans.citations, q
+        # whatever the model wrote, what is shown passes the check against the context
+        assert ans.used_llm or ans.fallback_reason
+    d = analysis.measurement_dict
+    hr = a.answer("What is the heart rate?", d)
+    assert fmt(d["heart_rate_bpm"]) in hr.text
+    cases = a.answer("Show me similar cases", d, cases=analysis.cases)
+    assert "[case 1]" in cases.citations and analysis.cases[0]["record_id"] in cases.text
+
+
+def test_answer_numbers_equal_measurements(measured):
+    ans = Assistant(llm=None).answer("What is the heart rate and is the QTc prolonged?", measured)
+    facts = {f.key: f for f in facts_from_measurements(measured)}
+    assert route("What is the heart rate and is the QTc prolonged?")[:2] == ["heart_rate", "qt"]
+    assert f"[HR {fmt(facts['heart_rate'].value)} bpm]" in ans.citations
+    assert f"[QTc {fmt(facts['qtc_bazett'].value)} ms, Bazett]" in ans.citations
+    said = set(numbers_in(ans.text))
+    assert round(facts["heart_rate"].value) in said and round(facts["qtc_bazett"].value) in said
+
+
+def test_citations_are_unique_and_ordered():
+    assert citations_in("a [x] b [y] c [x]") == ["[x]", "[y]"]
+
+
+def test_empty_question_is_refused(measured):
+    with pytest.raises(ValueError, match="empty"):
+        Assistant(llm=None).answer("  ", measured)

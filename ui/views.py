@@ -1,0 +1,84 @@
+"""Streamlit components: ECG paper plot with calipers, measurement table, findings, similar cases,
+digitization summary and the chat. Display only; the logic lives in ecg/, retrieval/ and assistant/."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assistant.context import facts_from_measurements
+
+
+def measurement_table(d: dict, from_image: bool = False) -> pd.DataFrame:
+    """One row per global measurement: name, value, unit, confidence."""
+    conf = d.get("confidence") or {}
+    keymap = {"heart_rate": "heart_rate_bpm", "rr": "rr_ms", "p_duration": "p_duration_ms", "pr": "pr_ms",
+              "qrs": "qrs_ms", "qt": "qt_ms"}
+    rows = []
+    for f in facts_from_measurements(d):
+        ck = keymap.get(f.key) or (f"qtc_ms.{f.key[4:]}" if f.key.startswith("qtc_") else f"axis_deg.{f.key[5:]}")
+        c = conf.get(ck, conf.get("qtc_ms") if f.key.startswith("qtc_") else None)
+        rows.append({"measurement": f.label, "value": round(f.value), "unit": f.unit,
+                     "confidence": None if c is None else round(float(c), 2),
+                     "source": "from image" if from_image else "from signal"})
+    for k, why in (d.get("null_reasons") or {}).items():
+        rows.append({"measurement": k, "value": None, "unit": "", "confidence": None, "source": f"not measured: {why}"})
+    return pd.DataFrame(rows)
+
+
+def calipers(d: dict) -> dict:
+    """Caliper spans (ms from record start) for P, PR, QRS and QT from the global fiducials."""
+    g = (d.get("fiducials") or {}).get("global") or {}
+    spans = {"P": (g.get("p_on"), g.get("p_off")), "PR": (g.get("p_on"), g.get("qrs_on")),
+             "QRS": (g.get("qrs_on"), g.get("qrs_off")), "QT": (g.get("qrs_on"), g.get("t_off"))}
+    return {k: v for k, v in spans.items() if None not in v}
+
+
+def show_ecg(analysis) -> None:
+    from ecg.plot import plot_paper
+
+    d = analysis.measurement_dict
+    leads = analysis.ecg.leads
+    default = leads.index("II") if "II" in leads else 0
+    lead = st.selectbox("Calipers on lead", leads, index=default, key="caliper_lead")
+    fig = plot_paper(analysis.ecg, calipers=calipers(d), caliper_lead=lead,
+                     title=f"{analysis.ecg.record_id}: 25 mm/s, 10 mm/mV")
+    st.pyplot(fig, clear_figure=True)
+
+
+def show_measurements(analysis) -> None:
+    d = analysis.measurement_dict
+    st.subheader("Measurements" + (" (from image)" if analysis.source == "image" else ""))
+    st.dataframe(measurement_table(d, analysis.source == "image"), hide_index=True, width="stretch")
+    findings = d.get("findings") or []
+    if findings:
+        st.subheader("Findings")
+        for f in findings:
+            st.markdown(f"- **{f['statement']}** — criterion: {f['criterion']}  \n  <small>{f['source']}</small>",
+                        unsafe_allow_html=True)
+
+
+def show_cases(analysis) -> None:
+    st.subheader("Similar cases")
+    if not analysis.cases:
+        st.info(f"No similar cases: {analysis.library_error or 'the library returned none'}.")
+        return
+    for c in analysis.cases:
+        labels = ", ".join(f"{v} ({k})" for k, v in c["labels"].items()) or "no labels"
+        with st.expander(f"case {c['case_no']}: {c['record_id']} — similarity {c['similarity']:.2f}"):
+            st.markdown(f"**Labels:** {labels}  \n**Cardiologist report:** {c['report'] or '—'}")
+            ms = c.get("measurements") or {}
+            st.caption(", ".join(f"{k} {round(v)}" for k, v in ms.items() if v is not None))
+
+
+def show_digitization(meta: dict, overlay) -> None:
+    st.subheader("Digitized from image")
+    if overlay is not None:
+        st.image(overlay[:, :, ::-1], caption="Traces followed by the digitizer, drawn over the image")
+    q = meta.get("lead_quality") or {}
+    reasons = meta.get("lead_quality_reasons") or {}
+    st.dataframe(pd.DataFrame([{"lead": k, "quality": round(v, 2), "note": reasons.get(k, "")} for k, v in q.items()]),
+                 hide_index=True)
+    st.caption(f"layout {meta.get('layout')}, {meta.get('px_per_mm')} px/mm, rotation {meta.get('rotation_deg')}°, "
+               f"calibration: {meta.get('calibration')}")
+    if meta.get("header_measurements"):
+        st.caption(f"Printed machine statements (evidence only, not trusted): {meta['header_measurements']}")
