@@ -131,7 +131,8 @@ def classify_beats(
         (classes, corr, width_ratio): class names per beat; correlation of each beat's QRS
         with the dominant template (-1..1); each beat's QRS energy width relative to the template.
 
-    Rules: abnormal QRS (correlation < ``ABNORMAL_CORR`` or width > 1.3x the template's)
+    Rules: abnormal QRS (correlation < ``ABNORMAL_CORR``, or correlation < 0.88 together with an
+    energy width > 1.8x or an amplitude > 2.2x the template's)
     and premature or not followed by a normal-looking sinus pattern -> premature_ventricular;
     normal QRS and RR < ``PREMATURE_RATIO`` x local RR -> premature_supraventricular;
     paced flag -> paced; otherwise normal.
@@ -171,10 +172,12 @@ def classify_beats(
         lo, hi = max(0, j - 8), min(rr_all.size, j + 8)
         ref = np.median(rr_all[lo:hi]) if hi > lo else rr_prev[j]
         premature = j > 0 and rr_prev[j] < PREMATURE_RATIO * ref
-        abnormal = corr[j] < ABNORMAL_CORR or width_ratio[j] > 1.4 or ampl_ratio[j] > 2.2
+        # width and amplitude alone are noisy on narrow QRS; they count with a reduced correlation
+        odd_shape = corr[j] < 0.88 and (width_ratio[j] > 1.8 or ampl_ratio[j] > 2.2)
+        abnormal = corr[j] < ABNORMAL_CORR or odd_shape
         if paced_flags is not None and paced_flags[j]:
             classes[j] = "paced"
-        elif abnormal and (premature or width_ratio[j] > 1.4 or corr[j] < 0.5):
+        elif abnormal and (premature or width_ratio[j] > 1.8 or corr[j] < 0.5):
             classes[j] = "premature_ventricular"
         elif premature:
             classes[j] = "premature_supraventricular"
@@ -185,9 +188,10 @@ def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     """Find pacemaker stimulus artefacts.
 
     A pacing spike is a deflection of under 2 ms (Part I, Kligfield 2007, on pacemaker pulse
-    detection) that is much steeper than any physiological slope. At sampling rates of 500 Hz
-    or more it shows as a one- or two-sample slope beyond 8 times the 99.5th-percentile slope of
-    the lead and at least 0.5 mV per sample... These are heuristics (no standard defines them).
+    detection) that is much steeper than any physiological slope. At sampling rates of 400 Hz
+    or more it shows as a second difference beyond 6 times the lead's 99.5th percentile and
+    above 0.8 mV, in at least two leads. These are our heuristics (no standard defines them);
+    devices that filter out pacing spikes before storing the signal defeat them.
 
     Args:
         x_raw: ``(n_leads, n_samples)`` unfiltered ECG in mV at ``fs``.

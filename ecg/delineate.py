@@ -34,12 +34,22 @@ ALIGN = PRE
 
 # Thresholds of the delineator (fractions of the wave's own peak). They were set once on
 # LUDB (see bench/README.md) and are the same for every record.
-QRS_ON_FRAC = 0.06
-QRS_OFF_FRAC = 0.09
+QRS_ON_FRAC = 0.045
+QRS_OFF_FRAC = 0.04
 P_FRAC = 0.22
-T_AREA_WIN_MS = 60.0
-QRS_ON_SHIFT = 0       # samples added to the detected onset
-QRS_OFF_SHIFT = 0
+T_AREA_WIN_MS = 140.0
+T_MIN_MV = 0.08            # a lead's T wave counts for the global T end from this amplitude
+T_OUTLIER_SAMPLES = 20     # latest lead end more than 40 ms after the next one is an outlier
+T_END_BEFORE_NEXT_QRS = 160.0  # ms: the T-end search stops this long before the next QRS onset
+T_AFTER_SLOPE = 75            # samples: the T end lies within 150 ms after the T's steepest descent
+QTC_MAX_S = 0.56              # s: the T-end search covers QT up to this QTc (Bazett)
+# Constant shifts (samples at 500 Hz) between a single-threshold detector and the earliest onset /
+# latest offset of 12 independently annotated leads (LUDB); measured once on LUDB, see bench/README.md.
+QRS_ON_SHIFT = 0
+QRS_OFF_SHIFT = 2
+P_ON_SHIFT = -8
+P_OFF_SHIFT = 7
+T_OFF_SHIFT = 5
 
 
 def ms(samples: float) -> float:
@@ -122,6 +132,7 @@ class Delineation:
     p_off: int | None = None
     qrs_on: int | None = None
     qrs_off: int | None = None
+    t_on: int | None = None
     t_peak: int | None = None
     t_off: int | None = None
     p_present: bool = False
@@ -151,6 +162,16 @@ def _zhang_tend(y: np.ndarray, lo: int, hi: int, w: int) -> int | None:
     c = np.concatenate(([0.0], np.cumsum(y, dtype=np.float64)))
     t = np.arange(lo, hi)
     area = (c[t + 1] - c[t + 1 - w]) - w * y[t]
+    return int(t[np.argmax(area)])
+
+
+def _zhang_ton(y: np.ndarray, lo: int, hi: int, w: int) -> int | None:
+    """T-wave onset: the mirror image of :func:`_zhang_tend` (area to the right of the candidate)."""
+    if hi - lo < 3 or hi + w > y.size:
+        return None
+    c = np.concatenate(([0.0], np.cumsum(y, dtype=np.float64)))
+    t = np.arange(lo, hi)
+    area = (c[t + w] - c[t]) - w * y[t]
     return int(t[np.argmax(area)])
 
 
@@ -200,18 +221,40 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
     mb = m - base_ok[:, None]
     out.evidence.update(vmax=vmax, iso_on=iso_on, iso_off=iso_off)
 
-    # ---- T wave
+    # ---- T wave: per lead (area method), global = latest end among leads with a clear T wave
+    idx_ok = np.flatnonzero(ok)
+    rr_s = rr / FS
     t_lo = qrs_off + 20
-    t_hi = int(min(N_MEDIAN - 1, r + 0.92 * rr - (r - qrs_on) - 30))
-    t_hi = max(t_hi, t_lo + 40) if t_lo + 40 < N_MEDIAN else N_MEDIAN - 1
+    qt_max = min(QTC_MAX_S * np.sqrt(rr_s) * FS, rr - T_END_BEFORE_NEXT_QRS * FS / 1000)
+    t_hi = int(min(N_MEDIAN - 1, qrs_on + qt_max))
     w = int(T_AREA_WIN_MS * FS / 1000)
-    mag = np.sqrt(np.sum(mb[:, :] ** 2, axis=0))
-    mag_s = uniform_filter1d(mag, 9)
-    if t_hi - t_lo > 10:
-        tp = t_lo + int(np.argmax(mag_s[t_lo:t_hi]))
-        out.t_peak = tp
-        te = _zhang_tend(mag_s, tp + 5, t_hi, w)
-        out.t_off = te
+    tl = {}
+    if t_hi - t_lo > 20:
+        for j, li in enumerate(idx_ok):
+            y = uniform_filter1d(mb[j], 9)
+            seg = y[t_lo:t_hi]
+            tp = t_lo + int(np.argmax(np.abs(seg)))
+            sign = 1.0 if y[tp] >= 0 else -1.0
+            dy = np.diff(sign * y[tp:t_hi])
+            smax = tp + int(np.argmin(dy)) if dy.size else tp
+            te = _zhang_tend(sign * y, smax + 2, min(t_hi, smax + T_AFTER_SLOPE), w)
+            ton = _zhang_ton(sign * y, qrs_off, max(qrs_off + 3, tp - 5), w)
+            tl[int(li)] = (tp, te, ton, abs(float(y[tp])))
+        strong = [v for v in tl.values() if v[3] >= T_MIN_MV and v[1] is not None]
+        if len(strong) < 2:
+            strong = sorted([v for v in tl.values() if v[1] is not None], key=lambda v: -v[3])[:3]
+        if strong:
+            ends = sorted(v[1] for v in strong)
+            te = ends[-1]
+            if len(ends) >= 2 and ends[-1] - ends[-2] > T_OUTLIER_SAMPLES:
+                te = ends[-2]
+            out.t_off = int(min(N_MEDIAN - 1, te + T_OFF_SHIFT))
+            mag = uniform_filter1d(np.sqrt(np.sum(mb * mb, axis=0)), 9)
+            out.t_peak = int(t_lo + np.argmax(mag[t_lo:max(t_lo + 1, te)]))
+            ons = sorted(v[2] for v in strong if v[2] is not None)
+            if ons:
+                out.t_on = int(ons[1] if len(ons) >= 3 else ons[0])
+    out.evidence["t_leads"] = tl
     # ---- P wave
     p_hi = qrs_on - 6
     p_lo = max(5, qrs_on - 150)
@@ -240,17 +283,16 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             on = _walk(pm, pk, -1, thr, 0)
             off = _walk(pm, pk, +1, thr, seg.shape[1] - 1)
             if (off - on) >= 20:  # at least 40 ms
-                out.p_on, out.p_peak, out.p_off = p_lo + on, p_lo + pk, p_lo + off
+                out.p_on, out.p_peak, out.p_off = max(0, p_lo + on + P_ON_SHIFT), p_lo + pk, p_lo + off + P_OFF_SHIFT
                 out.p_present = True
 
     # ---- per lead
-    idx_ok = np.flatnonzero(ok)
     for j, li in enumerate(idx_ok):
-        out.per_lead[int(li)] = _delineate_lead(mb[j], out, rr)
+        out.per_lead[int(li)] = _delineate_lead(mb[j], out, rr, int(li))
     return out
 
 
-def _delineate_lead(y: np.ndarray, g: Delineation, rr: float) -> dict:
+def _delineate_lead(y: np.ndarray, g: Delineation, rr: float, li: int) -> dict:
     """Per-lead fiducials inside the global windows (same rules as the global ones)."""
     res: dict = {}
     qon, qoff = g.qrs_on, g.qrs_off
@@ -266,16 +308,9 @@ def _delineate_lead(y: np.ndarray, g: Delineation, rr: float) -> dict:
         res["qrs_on"], res["qrs_off"] = int(on), int(off)
         qseg = y[qon:qoff + 1]
         res["r_peak"] = int(qon + np.argmax(np.abs(qseg)))
-    if g.t_peak is not None and g.t_off is not None:
-        lo, hi = qoff + 20, min(N_MEDIAN - 1, g.t_off + 40)
-        if hi - lo > 10:
-            ts = y[lo:hi]
-            tp = lo + int(np.argmax(np.abs(ts)))
-            sign = 1.0 if y[tp] >= 0 else -1.0
-            res["t_peak"] = tp
-            te = _zhang_tend(sign * uniform_filter1d(y, 9), tp + 5, min(N_MEDIAN - 1, g.t_off + 60),
-                             int(T_AREA_WIN_MS * FS / 1000))
-            res["t_off"] = te
+    tl = g.evidence.get("t_leads", {}).get(li)
+    if tl is not None and g.t_off is not None:
+        res["t_peak"], res["t_off"], res["t_on"] = tl[0], tl[1], tl[2]
     if g.p_present:
         lo, hi = g.p_on, g.p_off
         ps = y[lo:hi + 1]

@@ -702,8 +702,8 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
         {"units": "ms from record start",
          "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window},
          "representative_beat": k,           # index into beats.r_peaks_ms
-         "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_peak, t_off},   # on beat k
-         "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_peak, t_off}},  # on beat k
+         "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_on, t_peak, t_off},   # on beat k
+         "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_on, t_peak, t_off}},  # on beat k
          "beats": {"qrs_on_ms": [...], "qrs_off_ms": [...], "p_on_ms": [...], "p_off_ms": [...],
                    "t_off_ms": [...]}}        # one per beat, None where the wave is absent
 
@@ -711,7 +711,7 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
     point; non-dominant beats (ectopics) get QRS onset/offset of their own and no P/T.
     """
     dl = w.dl
-    names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_peak", "t_off")
+    names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_on", "t_peak", "t_off")
     med_f = {k: getattr(dl, k) for k in names}
     all_r = np.asarray(m.beats["r_peaks_ms"])
     beats_w = w.beats
@@ -733,7 +733,7 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
         if pl is None:
             per[name] = None
             continue
-        per[name] = {k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_peak", "t_off")}
+        per[name] = {k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_on", "t_peak", "t_off")}
     # per-beat (all windows share the same median offsets; the representative window's are used)
     dom_all = np.zeros(all_r.size, bool)
     cls = m.beats["classes"]

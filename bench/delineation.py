@@ -1,0 +1,274 @@
+"""Delineation and global intervals on LUDB, ours vs neurokit2 ``ecg_delineate(method='dwt')``.
+
+Run: ``python -m bench.delineation [--limit N] [--step K] [--no-nk]``.
+
+Prints, for both methods in the same run:
+
+* per wave (P, QRS, T) and per lead: detection sensitivity, PPV, F1 against the cardiologists'
+  waves (a detected wave matches a reference wave of the same type in the same lead when its
+  peak lies within the reference onset..offset or the reference peak within its onset..offset;
+  one-to-one, in time order; only detections inside the annotated span of the lead count);
+* onset/offset error (detected - reference) mean and SD in ms over matched waves;
+* global P duration, PR, QRS, QT error (ms, mean and SD over records) against the reference
+  global intervals (earliest onset / latest offset across leads per beat, median over beats);
+  neurokit2 works per lead, so its global intervals are built from its per-lead waves the same
+  way as the reference's;
+* frontal QRS axis against the LUDB axis class (within 15 degrees of the class range);
+* our confidence against our error: mean |error| for values with confidence < 0.5 and >= 0.5.
+
+Our per-lead waves on each dominant beat are the median-beat per-lead fiducials placed on the
+beat (``fiducials.median_beat.per_lead`` + ``beats.r_peaks_ms``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+
+from ._common import (LUDB, OUT, STD_LEADS, DATA, fmt, global_intervals, ludb_ids, ludb_waves,
+                      nk_delineate_lead)
+
+WAVES = ("P", "QRS", "T")
+INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
+
+#: LUDB axis classes (Kalyakulina et al. 2020 use the Russian clinical convention):
+#: degrees ranges. Left deviation is "axis < 0" there; we accept -90..0.
+LUDB_AXIS = {"normal": (30, 70), "vertical": (70, 90), "horizontal": (0, 30),
+             "left axis deviation": (-90, 0), "right axis deviation": (90, 180)}
+
+
+def our_waves(d: dict, fs: float = 500.0) -> dict[str, list[tuple[str, int | None, int | None, int | None]]]:
+    """Per-lead waves (samples) of our measurement dict, on every dominant beat."""
+    mb = d["fiducials"].get("median_beat", {})
+    align = mb.get("align_ms", 400.0)
+    cls = d["beats"]["classes"]
+    dom = "paced" if cls.count("paced") > cls.count("normal") else "normal"
+    r = [t for t, c in zip(d["beats"]["r_peaks_ms"], cls) if c == dom]
+    out = {}
+    for lead, f in (mb.get("per_lead") or {}).items():
+        if not f:
+            out[lead] = []
+            continue
+        ws = []
+
+        def s(rt, k):
+            v = f.get(k)
+            return None if v is None else int(round((rt + v - align) * fs / 1000))
+
+        for rt in r:
+            ws.append(("QRS", s(rt, "qrs_on"), s(rt, "r_peak"), s(rt, "qrs_off")))
+            if f.get("p_on") is not None:
+                ws.append(("P", s(rt, "p_on"), s(rt, "p_peak"), s(rt, "p_off")))
+            if f.get("t_off") is not None:
+                ws.append(("T", s(rt, "t_on"), s(rt, "t_peak"), s(rt, "t_off")))
+        out[lead] = ws
+    return out
+
+
+def match_lead(ref, det, stats):
+    """Accumulate TP/FP/FN and onset/offset errors of one lead into ``stats``."""
+    if not ref:
+        return
+    lo = min(w[1] for w in ref) - 50
+    hi = max(w[3] for w in ref) + 50
+    for wave in WAVES:
+        R = sorted([w for w in ref if w[0] == wave], key=lambda w: w[2])
+        D = [w for w in det if w[0] == wave and _center(w) is not None and lo <= _center(w) <= hi]
+        D = sorted(D, key=_center)
+        used = set()
+        tp = 0
+        for rw in R:
+            best, bd = None, None
+            for j, dw in enumerate(D):
+                if j in used:
+                    continue
+                c = _center(dw)
+                inside = rw[1] <= c <= rw[3]
+                dl, dh = dw[1] if dw[1] is not None else c - 10, dw[3] if dw[3] is not None else c + 10
+                inside = inside or (dl <= rw[2] <= dh)
+                if inside:
+                    dist = abs(c - rw[2])
+                    if bd is None or dist < bd:
+                        best, bd = j, dist
+            if best is not None:
+                used.add(best)
+                tp += 1
+                dw = D[best]
+                if dw[1] is not None:
+                    stats[wave]["on"].append((dw[1] - rw[1]) * 2.0)
+                if dw[3] is not None:
+                    stats[wave]["off"].append((dw[3] - rw[3]) * 2.0)
+        stats[wave]["tp"] += tp
+        stats[wave]["fn"] += len(R) - tp
+        stats[wave]["fp"] += len(D) - len(used)
+
+
+def _center(w):
+    if w[2] is not None:
+        return w[2]
+    if w[1] is not None and w[3] is not None:
+        return (w[1] + w[3]) // 2
+    return None
+
+
+def _new_stats():
+    return {w: {"tp": 0, "fp": 0, "fn": 0, "on": [], "off": []} for w in WAVES}
+
+
+def _ludb_axis_classes() -> dict[int, str]:
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "ludb" / "ludb.csv")
+    col = [c for c in df.columns if "axis" in c.lower()][0]
+    out = {}
+    for _, row in df.iterrows():
+        v = str(row[col]).replace("\n", " ").lower()
+        v = v.split(":")[-1].strip()
+        out[int(row["ID"])] = v
+    return out
+
+
+def axis_ok(axis: float | None, cls: str, tol: float = 15.0) -> bool | None:
+    rng = LUDB_AXIS.get(cls)
+    if rng is None or axis is None:
+        return None
+    lo, hi = rng
+    return (lo - tol) <= axis <= (hi + tol)
+
+
+def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
+    import wfdb
+
+    from ecg import load
+    from ecg.measure import measure
+
+    ids = ludb_ids(limit, step)
+    ours, nks = _new_stats(), _new_stats()
+    gerr = {"ours": {k: [] for k in INTERVALS}, "nk": {k: [] for k in INTERVALS}}
+    conf_err = {k: [] for k in INTERVALS}
+    axis_hits, axis_rows = [], []
+    classes = _ludb_axis_classes()
+    t_ours = t_nk = 0.0
+    rows = []
+    for rid in ids:
+        rec = load(LUDB / str(rid))
+        ref = ludb_waves(rid)
+        gref = global_intervals(ref)
+        t0 = time.perf_counter()
+        m = measure(rec)
+        t_ours += time.perf_counter() - t0
+        d = m.to_dict()
+        det = our_waves(d)
+        for lead in STD_LEADS:
+            match_lead(ref.get(lead, []), det.get(lead, []), ours)
+        row = {"id": rid}
+        for k in INTERVALS:
+            if gref[k] is not None and d[k] is not None:
+                e = d[k] - gref[k]
+                gerr["ours"][k].append(e)
+                conf_err[k].append((d["confidence"].get(k, 0.0), abs(e)))
+                row[k] = round(e, 1)
+        ok = axis_ok(d["axis_deg"]["qrs"], classes.get(rid, ""))
+        if ok is not None:
+            axis_hits.append(ok)
+            axis_rows.append((rid, classes.get(rid), d["axis_deg"]["qrs"], ok))
+        if with_nk:
+            t0 = time.perf_counter()
+            nk_by_lead = {lead: nk_delineate_lead(rec.signal[i]) for i, lead in enumerate(rec.leads)}
+            t_nk += time.perf_counter() - t0
+            for lead in STD_LEADS:
+                match_lead(ref.get(lead, []), nk_by_lead.get(lead, []), nks)
+            clean = {ld: [w for w in ws if w[1] is not None and w[3] is not None and w[2] is not None]
+                     for ld, ws in nk_by_lead.items()}
+            gnk = global_intervals(clean)
+            for k in INTERVALS:
+                if gref[k] is not None and gnk[k] is not None:
+                    gerr["nk"][k].append(gnk[k] - gref[k])
+                    row["nk_" + k] = round(gnk[k] - gref[k], 1)
+        rows.append(row)
+        if verbose:
+            print(row, flush=True)
+    res = {"records": len(ids), "ours": _summ(ours), "nk": _summ(nks) if with_nk else None,
+           "global": {who: {k: _ms(v) for k, v in g.items()} for who, g in gerr.items()},
+           "confidence": {k: _conf(v) for k, v in conf_err.items()},
+           "axis_within_15deg": float(np.mean(axis_hits)) if axis_hits else None, "axis_n": len(axis_hits),
+           "axis_misses": [r for r in axis_rows if not r[3]],
+           "seconds": {"ours": t_ours, "nk": t_nk}, "rows": rows}
+    return res
+
+
+def _summ(st):
+    out = {}
+    for w, s in st.items():
+        tp, fp, fn = s["tp"], s["fp"], s["fn"]
+        se = tp / (tp + fn) if tp + fn else None
+        ppv = tp / (tp + fp) if tp + fp else None
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        out[w] = {"se": se, "ppv": ppv, "f1": f1, "n_ref": tp + fn,
+                  "on": _ms(s["on"]), "off": _ms(s["off"])}
+    return out
+
+
+def _ms(v):
+    v = np.asarray(v, float)
+    return {"mean": float(v.mean()) if v.size else None, "sd": float(v.std()) if v.size else None, "n": int(v.size)}
+
+
+def _conf(pairs):
+    lo = [e for c, e in pairs if c < 0.5]
+    hi = [e for c, e in pairs if c >= 0.5]
+    return {"low_n": len(lo), "low_mae": float(np.mean(lo)) if lo else None,
+            "high_n": len(hi), "high_mae": float(np.mean(hi)) if hi else None}
+
+
+def report(res: dict) -> str:
+    L = [f"LUDB delineation, {res['records']} records x 12 leads (500 Hz); reference: cardiologist annotations",
+         f"time: ours {res['seconds']['ours']:.1f} s, neurokit2 dwt (12 leads) {res['seconds']['nk']:.1f} s", "",
+         "Per-wave detection and onset/offset error (ms, detected - reference), per lead",
+         f"{'wave':5} {'method':10} {'Se':>6} {'PPV':>6} {'F1':>6} {'on mean':>8} {'on SD':>6} {'off mean':>8} {'off SD':>6}  n_ref"]
+    for w in WAVES:
+        for who in ("ours", "nk"):
+            s = res[who]
+            if not s:
+                continue
+            s = s[w]
+            L.append(f"{w:5} {('ours' if who == 'ours' else 'neurokit2'):10} {fmt(s['se'], 3)} {fmt(s['ppv'], 3)} {fmt(s['f1'], 3)} "
+                     f"{fmt(s['on']['mean']):>8} {fmt(s['on']['sd']):>6} {fmt(s['off']['mean']):>8} {fmt(s['off']['sd']):>6}  {s['n_ref']}")
+    L += ["", "Global intervals vs reference (earliest onset / latest offset across leads), error ms over records",
+          f"{'interval':14} {'ours mean':>9} {'ours SD':>8} {'n':>4}   {'nk mean':>8} {'nk SD':>7} {'n':>4}   target"]
+    tgt = {"p_duration_ms": "|mean|<=5, SD<=12", "pr_ms": "|mean|<=5, SD<=10", "qrs_ms": "|mean|<=5, SD<=10",
+           "qt_ms": "|mean|<=5, SD<=15"}
+    for k in INTERVALS:
+        o, n = res["global"]["ours"][k], res["global"]["nk"][k]
+        L.append(f"{k:14} {fmt(o['mean']):>9} {fmt(o['sd']):>8} {o['n']:4d}   {fmt(n['mean']):>8} {fmt(n['sd']):>7} {n['n']:4d}   {tgt[k]}")
+    L += ["", "Confidence vs error (ours): mean |error| ms for confidence < 0.5 and >= 0.5"]
+    for k, c in res["confidence"].items():
+        L.append(f"  {k:14} conf<0.5: n={c['low_n']:3d} MAE={fmt(c['low_mae'])}   conf>=0.5: n={c['high_n']:3d} MAE={fmt(c['high_mae'])}")
+    if res["axis_within_15deg"] is not None:
+        L += ["", f"Frontal QRS axis within 15 deg of the LUDB axis class: {res['axis_within_15deg']:.3f} "
+                  f"({res['axis_n']} records; target >= 0.95)"]
+        if res["axis_misses"]:
+            L.append("  misses (id, class, axis): " + "; ".join(f"{r[0]} {r[1]} {r[2]}" for r in res["axis_misses"][:15]))
+    return "\n".join(L)
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="only the first N records")
+    ap.add_argument("--step", type=int, default=1, help="every K-th record")
+    ap.add_argument("--no-nk", action="store_true", help="skip the neurokit2 reference run")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    res = run(a.limit, a.step, not a.no_nk, a.verbose)
+    print(report(res))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "delineation.json").write_text(json.dumps(res, indent=1, default=str))
+    return res
+
+
+if __name__ == "__main__":
+    main()
