@@ -49,10 +49,12 @@ def ludb_waves(rec_id: int) -> dict[str, list[tuple[str, int, int, int]]]:
     return out
 
 
-def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], fs: float = 500.0) -> dict:
+def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], fs: float = 500.0,
+                     robust: bool = False) -> dict:
     """Global intervals (ms) from per-lead waves: beats are QRS complexes clustered across leads
     (peaks within 100 ms); per beat the earliest onset and latest offset across leads; the
-    record's value is the median over beats. Keys: p_duration_ms, pr_ms, qrs_ms, qt_ms (None if
+    record's value is the median over beats. ``robust=True`` takes the second-earliest onset and
+    second-latest offset instead (one outlying lead annotation does not move it). Keys: p_duration_ms, pr_ms, qrs_ms, qt_ms (None if
     no beat has the waves)."""
     qrs = sorted((pk, on, off) for ws in waves_by_lead.values() for (w, on, pk, off) in ws if w == "QRS")
     clusters: list[list[tuple[int, int, int]]] = []
@@ -66,7 +68,9 @@ def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], 
     per = {"p_duration_ms": [], "pr_ms": [], "qrs_ms": [], "qt_ms": []}
     need = max(1, len(waves_by_lead) // 2)
     clusters = [c for c in clusters if len(c) >= need]
-    bounds = [(min(x[1] for x in c), max(x[2] for x in c), int(np.median([x[0] for x in c]))) for c in clusters]
+    lo = (lambda v: sorted(v)[1] if len(v) > 2 else min(v)) if robust else min
+    hi = (lambda v: sorted(v)[-2] if len(v) > 2 else max(v)) if robust else max
+    bounds = [(lo([x[1] for x in c]), hi([x[2] for x in c]), int(np.median([x[0] for x in c]))) for c in clusters]
     for i, (qon, qoff, qpk) in enumerate(bounds):
         prev_off = bounds[i - 1][1] if i > 0 else qon - 0.45 * fs
         next_on = bounds[i + 1][0] if i + 1 < len(bounds) else qpk + 0.75 * fs
@@ -74,11 +78,11 @@ def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], 
         tw = [t for t in ts if qoff < t[1] < min(next_on, qpk + 0.75 * fs)]
         per["qrs_ms"].append((qoff - qon) * 1000 / fs)
         if len(pw) >= need:
-            pon, poff = min(p[0] for p in pw), max(p[2] for p in pw)
+            pon, poff = lo([p[0] for p in pw]), hi([p[2] for p in pw])
             per["p_duration_ms"].append((poff - pon) * 1000 / fs)
             per["pr_ms"].append((qon - pon) * 1000 / fs)
         if len(tw) >= need:
-            per["qt_ms"].append((max(t[2] for t in tw) - qon) * 1000 / fs)
+            per["qt_ms"].append((hi([t[2] for t in tw]) - qon) * 1000 / fs)
     return {k: (float(np.median(v)) if v else None) for k, v in per.items()}
 
 

@@ -44,12 +44,14 @@ T_END_BEFORE_NEXT_QRS = 160.0  # ms: the T-end search stops this long before the
 T_AFTER_SLOPE = 75            # samples: the T end lies within 150 ms after the T's steepest descent
 QTC_MAX_S = 0.56              # s: the T-end search covers QT up to this QTc (Bazett)
 # Constant shifts (samples at 500 Hz) between a single-threshold detector and the earliest onset /
-# latest offset of 12 independently annotated leads (LUDB); measured once on LUDB, see bench/README.md.
+# latest offset of independently annotated leads: set once against the LUDB reference that takes the
+# second-earliest onset / second-latest offset across the 12 leads (robust to one outlying lead),
+# see bench/README.md.
 QRS_ON_SHIFT = 0
-QRS_OFF_SHIFT = 2
-P_ON_SHIFT = -8
-P_OFF_SHIFT = 7
-T_OFF_SHIFT = 5
+QRS_OFF_SHIFT = 0
+P_ON_SHIFT = -4
+P_OFF_SHIFT = 5
+T_OFF_SHIFT = 0
 
 
 def ms(samples: float) -> float:
@@ -85,9 +87,13 @@ def median_beats(
         return np.full((n_l, N_MEDIAN), np.nan, np.float32), aligned, np.zeros((0, n_l, N_MEDIAN), np.float32)
     stack = _cut(x, sel)
     if refine and sel.size >= 2:
+        import warnings
+
         xf = np.nan_to_num(x)
-        tmpl = np.nanmedian(stack[:, :, PRE - 40: PRE + 50], axis=0)
-        tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            tmpl = np.nanmedian(stack[:, :, PRE - 40: PRE + 50], axis=0)
+            tmpl = np.nan_to_num(tmpl - np.nanmean(tmpl, axis=1, keepdims=True))
         lags = np.arange(-10, 11)
         for j, b in enumerate(beats):
             if b - PRE - 60 < 0 or b + 60 + 10 >= n:

@@ -283,7 +283,7 @@ def _conduction(m: dict) -> list[Finding]:
 
 def _rbbb_pattern(m) -> tuple[bool, str, dict]:
     """RBBB morphology (Part III): R' (rsr', rsR', rSR') or broad monophasic R in V1/V2, and a
-    terminal S in I and V6 (our proxy for 'S of greater duration than R or > 40 ms': an S wave
+    terminal S in I and in V6 (our proxy for 'S of greater duration than R or > 40 ms': an S wave
     present in I and V6 with the QRS ending negative)."""
     rp = False
     which = ""
@@ -297,7 +297,7 @@ def _rbbb_pattern(m) -> tuple[bool, str, dict]:
             break
     s_i = (_pl(m, "I", "s_amp_mv") or 0) < -0.05 or "S" in (_pl(m, "I", "qrs_morphology") or "") or "s" in (_pl(m, "I", "qrs_morphology") or "")
     s_v6 = (_pl(m, "V6", "s_amp_mv") or 0) < -0.05 or "s" in (_pl(m, "V6", "qrs_morphology") or "").lower()
-    ok = rp and (s_i or s_v6)
+    ok = rp and s_i and s_v6
     return ok, which + (", terminal S in I/V6" if ok else ""), {"V1_morphology": _pl(m, "V1", "qrs_morphology"),
                                                                  "V2_morphology": _pl(m, "V2", "qrs_morphology")}
 

@@ -421,6 +421,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
             else:
                 nr[k] = "QRS onset/offset could not be located"
     m.median_beats = rep.median.astype(np.float32) if rep.median is not None else None
+    m.null_reasons, m.confidence = nr, conf
     _per_lead(m, rep, leads)
     _axes(m, rep, leads, nr, conf)
     _voltages(m)

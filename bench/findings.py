@@ -1,0 +1,132 @@
+"""Findings against PTB-XL ``scp_codes`` and ``heart_axis`` (353 records in ../shared/data/ptbxl).
+
+Run: ``python -m bench.findings [--limit N]``.
+
+A PTB-XL statement counts as present when its code is a key of ``scp_codes`` (any likelihood,
+as in the PTB-XL benchmark of Strodthoff et al., IEEE JBHI 25:1519, 2021). Our codes are the
+SCP codes themselves; where our name differs it is mapped: STD -> STD_ (non-specific ST
+depression), STE -> STE_, LONG_QTC -> LNGQT, TINV -> INVT. LAD/RAD are compared with
+``heart_axis`` (LAD, ALAD -> LAD; RAD, ARAD -> RAD) on the records that have an axis label.
+Printed per statement: positives, sensitivity, PPV, F1; macro F1 over statements with at least
+5 positives; rhythm F1 (SR, AFIB, SBRAD, STACH) and conduction F1 (1AVB, CLBBB, CRBBB) against
+the targets; and the frontal QRS axis against the axis class (within 15 degrees of the range).
+
+The neurokit2 side: neurokit2 has no criteria-based interpretation, so no reference run is
+printed here; the rate-based statements (SBRAD/STACH/SR by rate) from neurokit2's
+``ecg_rate`` are printed as a baseline for the rate rules only.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import time
+import warnings
+
+import numpy as np
+
+from ._common import OUT, PTBXL
+
+MAP = {"STD": "STD_", "STE": "STE_", "LONG_QTC": "LNGQT", "TINV": "INVT"}
+EVAL = ["SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PAC", "PVC", "1AVB", "CLBBB", "CRBBB", "ILBBB",
+        "IRBBB", "IVCD", "LAFB", "LPFB", "LVH", "LVOLT", "PACE", "QWAVE", "STD_", "STE_", "LNGQT", "INVT"]
+AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
+#: PTB-XL heart_axis classes as degree ranges: our reading of them (PTB-XL does not publish the
+#: ranges; its labels follow the German axis types, where "left type" starts at about 0 degrees):
+#: MID normal, AXL/LAD left (to 0 deg), ALAD abnormal left (beyond -30), AXR/RAD/ARAD right.
+AXIS_RANGE = {"MID": (-30, 90), "AXL": (-30, 0), "LAD": (-90, 0), "ALAD": (-90, -30),
+              "AXR": (90, 120), "RAD": (90, 180), "ARAD": (120, 180)}
+RHYTHM = ("SR", "AFIB", "SBRAD", "STACH")
+CONDUCTION = ("1AVB", "CLBBB", "CRBBB")
+
+
+def run(limit=None) -> dict:
+    import pandas as pd
+
+    from ecg import load
+    from ecg.measure import measure
+    from ecg.interpret import interpret
+
+    df = pd.read_csv(PTBXL / "ptbxl_database.csv")
+    if limit:
+        df = df.iloc[:limit]
+    truth, pred, axis_rows = [], [], []
+    t_total = 0.0
+    for _, row in df.iterrows():
+        path = PTBXL / row["filename_hr"]
+        rec = load(path)
+        sex = None if pd.isna(row["sex"]) else ("F" if int(row["sex"]) == 1 else "M")
+        age = None if pd.isna(row["age"]) or row["age"] > 120 else float(row["age"])
+        t0 = time.perf_counter()
+        m = measure(rec, interpret=False)
+        f = interpret(m, sex=sex, age=age)
+        t_total += time.perf_counter() - t0
+        codes = {MAP.get(x.code, x.code) for x in f}
+        scp = set(ast.literal_eval(row["scp_codes"]).keys())
+        ax = row["heart_axis"] if isinstance(row["heart_axis"], str) else None
+        truth.append((scp, ax))
+        pred.append(codes)
+        qa = m.axis_deg["qrs"]
+        if ax in AXIS_RANGE and qa is not None:
+            lo, hi = AXIS_RANGE[ax]
+            axis_rows.append((int(row["ecg_id"]), ax, qa, lo - 15 <= qa <= hi + 15))
+    per = {}
+    for code in EVAL + ["LAD", "RAD"]:
+        tp = fp = fn = 0
+        for (scp, ax), p in zip(truth, pred):
+            if code in ("LAD", "RAD"):
+                if ax is None:
+                    continue
+                t = AXIS_MAP.get(ax) == code
+            else:
+                t = code in scp
+            q = code in p
+            tp += t and q
+            fp += q and not t
+            fn += t and not q
+        se = tp / (tp + fn) if tp + fn else None
+        ppv = tp / (tp + fp) if tp + fp else None
+        f1 = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else None
+        per[code] = {"pos": tp + fn, "pred": tp + fp, "se": se, "ppv": ppv, "f1": f1}
+    big = [c for c, v in per.items() if v["pos"] >= 5]
+    macro = float(np.mean([per[c]["f1"] for c in big])) if big else None
+    return {"records": len(df), "per": per, "macro_f1_5pos": macro, "macro_codes": big,
+            "axis_within_15deg": float(np.mean([r[3] for r in axis_rows])) if axis_rows else None,
+            "axis_n": len(axis_rows), "axis_misses": [r for r in axis_rows if not r[3]],
+            "ms_per_record": 1000 * t_total / max(1, len(df))}
+
+
+def report(res: dict) -> str:
+    L = [f"Findings vs PTB-XL statements, {res['records']} records (measure + interpret {res['ms_per_record']:.0f} ms/record)",
+         f"{'code':7} {'pos':>4} {'pred':>5} {'Se':>6} {'PPV':>6} {'F1':>6}"]
+    f = lambda v: "   n/a" if v is None else f"{v:6.3f}"
+    for c, v in res["per"].items():
+        if v["pos"] or v["pred"]:
+            L.append(f"{c:7} {v['pos']:4d} {v['pred']:5d} {f(v['se'])} {f(v['ppv'])} {f(v['f1'])}")
+    L.append(f"macro F1 over statements with >= 5 positives ({', '.join(res['macro_codes'])}): {f(res['macro_f1_5pos'])}")
+    r = [res["per"][c]["f1"] for c in RHYTHM if res["per"][c]["f1"] is not None]
+    L.append("rhythm F1 (target >= 0.95): " + ", ".join(f"{c} {f(res['per'][c]['f1']).strip()}" for c in RHYTHM))
+    L.append("conduction F1 (target >= 0.90): " + ", ".join(f"{c} {f(res['per'][c]['f1']).strip()}" for c in CONDUCTION))
+    if res["axis_within_15deg"] is not None:
+        L.append(f"QRS axis within 15 deg of the PTB-XL heart_axis class: {res['axis_within_15deg']:.3f} of {res['axis_n']} "
+                 "labelled records (target >= 0.95)")
+        if res["axis_misses"]:
+            L.append("  misses (ecg_id, class, axis): " + "; ".join(f"{a} {b} {c:.0f}" for a, b, c, _ in res["axis_misses"][:12]))
+    return "\n".join(L)
+
+
+def main(argv=None) -> dict:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None)
+    a = ap.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    res = run(a.limit)
+    print(report(res))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "findings.json").write_text(json.dumps(res, indent=1, default=str))
+    return res
+
+
+if __name__ == "__main__":
+    main()

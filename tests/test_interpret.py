@@ -1,0 +1,115 @@
+"""Tests of ecg.interpret on real records (no mocks; expectations come from the records' labels)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ecg import ECG, load
+from ecg.interpret import Finding, criteria, interpret
+from ecg.measure import measure
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PTBXL = DATA / "ptbxl" / "records500" / "00000"
+LUDB = DATA / "ludb" / "data"
+
+pytestmark = pytest.mark.skipif(not PTBXL.exists(), reason="../shared/data not present")
+
+
+def _ptbxl_ids_with(code: str, n: int = 3) -> list[str]:
+    import ast
+
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    rows = df[df.scp_codes.apply(lambda s: code in ast.literal_eval(s))]
+    return [str(DATA / "ptbxl" / f) for f in rows.filename_hr.iloc[:n]]
+
+
+def test_every_threshold_names_a_known_source():
+    c = criteria()
+    for group, entries in c.items():
+        if group.startswith("_") or group == "sources":
+            continue
+        for name, e in entries.items():
+            assert "value" in e and e.get("source") in c["sources"], (group, name)
+
+
+def test_findings_are_complete_and_json_safe():
+    rec = load(PTBXL / "00001_hr")
+    fs = interpret(rec)
+    assert fs and all(isinstance(f, Finding) for f in fs)
+    for f in fs:
+        d = f.to_dict()
+        json.dumps(d, allow_nan=False)
+        assert d["code"] and d["code"] == d["code"].upper()
+        assert d["statement"] and d["criterion"] and d["source"]
+        assert 0 <= d["confidence"] <= 1
+        assert isinstance(d["values"], dict) and isinstance(d["leads"], list)
+    m = measure(rec)
+    assert [f["code"] for f in m.to_dict()["findings"]] == [f.code for f in interpret(m)]
+
+
+def test_sinus_rhythm_record_gives_a_sinus_statement():
+    for path in _ptbxl_ids_with("SR", 2):
+        codes = {f.code for f in interpret(load(path))}
+        assert codes & {"SR", "SBRAD", "STACH", "SARRH"}, (path, codes)
+
+
+def test_atrial_fibrillation_is_not_called_sinus():
+    hits = 0
+    paths = _ptbxl_ids_with("AFIB", 3)
+    for path in paths:
+        codes = {f.code for f in interpret(load(path))}
+        assert not codes & {"SR", "SBRAD", "STACH"}, (path, codes)
+        hits += "AFIB" in codes or "AFLT" in codes
+    assert hits >= 1
+
+
+def test_rate_statements_follow_the_measured_rate():
+    lim = criteria()["rate"]
+    for path in _ptbxl_ids_with("SBRAD", 2) + _ptbxl_ids_with("STACH", 2):
+        m = measure(load(path))
+        codes = {f.code for f in m.findings}
+        if "SBRAD" in codes:
+            assert m.heart_rate_bpm < lim["brady_bpm"]["value"]
+        if "STACH" in codes:
+            assert m.heart_rate_bpm > lim["tachy_bpm"]["value"]
+
+
+def test_complete_bbb_needs_wide_qrs():
+    for path in _ptbxl_ids_with("CLBBB", 2) + _ptbxl_ids_with("CRBBB", 2):
+        m = measure(load(path))
+        for f in m.findings:
+            if f.code in ("CLBBB", "CRBBB"):
+                assert f.values["qrs_ms"] >= criteria()["qrs"]["complete_bbb_ms"]["value"]
+
+
+def test_sex_specific_qtc_limit_is_used():
+    rec = load(PTBXL / "00001_hr")
+    m = measure(rec, interpret=False)
+    form = criteria()["qtc"]["formula"]["value"]
+    q = m.qtc_ms[form]
+    male = {f.code for f in interpret(m, sex="M")}
+    female = {f.code for f in interpret(m, sex="F")}
+    lm, lf = criteria()["qtc"]["long_male_ms"]["value"], criteria()["qtc"]["long_female_ms"]["value"]
+    assert ("LONG_QTC" in male) == (q >= lm)
+    assert ("LONG_QTC" in female) == (q >= lf)
+
+
+def test_flat_lead_reported_as_poor_quality():
+    import numpy as np
+
+    rec = load(LUDB / "1")
+    sig = rec.signal.copy()
+    sig[7] = 0.0
+    fs = interpret(ECG(sig, rec.fs, rec.leads))
+    poor = [f for f in fs if f.code == "POOR_QUALITY"]
+    assert poor and "V2" in poor[0].leads
+    assert np.isfinite(rec.signal).all()
+
+
+def test_interpret_rejects_other_types():
+    with pytest.raises(TypeError):
+        interpret("not an ecg")

@@ -1,0 +1,163 @@
+"""Tests of ecg.measure on real records from ../shared/data (no mocks, no hard-coded outputs)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecg import ECG, load
+from ecg.errors import ECGSignalError
+from ecg.filters import resample
+from ecg.measure import measure
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PTBXL_1 = DATA / "ptbxl" / "records500" / "00000" / "00001_hr"
+LUDB = DATA / "ludb" / "data"
+MIT100 = DATA / "mitbih" / "100"
+
+pytestmark = pytest.mark.skipif(not PTBXL_1.with_suffix(".hea").exists(), reason="../shared/data not present")
+
+REQUIRED = ["heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "axis_deg", "fs_hz",
+            "leads", "confidence", "null_reasons", "per_lead", "voltages", "beats", "fiducials", "signal_quality",
+            "findings"]
+
+
+@pytest.fixture(scope="module")
+def ptbxl_m():
+    return measure(load(PTBXL_1))
+
+
+def _walk(o):
+    if isinstance(o, dict):
+        for v in o.values():
+            yield from _walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from _walk(v)
+    else:
+        yield o
+
+
+def test_contract_keys_and_json_safety(ptbxl_m):
+    d = ptbxl_m.to_dict()
+    for k in REQUIRED:
+        assert k in d, k
+    text = json.dumps(d, allow_nan=False)  # raises on NaN/inf
+    assert json.loads(text) == d
+    for v in _walk(d):
+        assert v is None or isinstance(v, (str, int, float, bool)), type(v)
+    assert set(d["qtc_ms"]) == {"bazett", "fridericia", "framingham", "hodges"}
+    assert set(d["axis_deg"]) == {"p", "qrs", "t"}
+    for k, v in d.items():
+        if k in ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms") and v is None:
+            assert k in d["null_reasons"]
+    for c in d["confidence"].values():
+        assert 0.0 <= c <= 1.0
+    for cls in d["beats"]["classes"]:
+        assert cls in ("normal", "premature_supraventricular", "premature_ventricular", "paced")
+    assert len(d["beats"]["rr_ms"]) == len(d["beats"]["r_peaks_ms"]) - 1
+    assert ptbxl_m.median_beats.shape == (len(d["leads"]), 600)
+    assert ptbxl_m.median_beats.dtype == np.float32
+
+
+def test_rate_and_qtc_formulas_hold_exactly(ptbxl_m):
+    m = ptbxl_m
+    assert m.heart_rate_bpm == pytest.approx(60000.0 / m.rr_ms, rel=1e-12)
+    rr_s = m.rr_ms / 1000.0
+    assert m.qtc_ms["bazett"] == pytest.approx(m.qt_ms / math.sqrt(rr_s), rel=1e-12)
+    assert m.qtc_ms["fridericia"] == pytest.approx(m.qt_ms / rr_s ** (1 / 3), rel=1e-12)
+    assert m.qtc_ms["framingham"] == pytest.approx(m.qt_ms + 154 * (1 - rr_s), rel=1e-12)
+    assert m.qtc_ms["hodges"] == pytest.approx(m.qt_ms + 1.75 * (m.heart_rate_bpm - 60), rel=1e-12)
+    # RR is the mean of the reported RR series (rounded to 1 ms)
+    assert m.rr_ms == pytest.approx(np.mean(m.beats["rr_ms"]), abs=0.6)
+
+
+def test_intervals_are_ordered_and_fiducials_consistent(ptbxl_m):
+    d = ptbxl_m.to_dict()
+    g = d["fiducials"]["global"]
+    assert g["p_on"] < g["p_off"] <= g["qrs_on"] < g["qrs_off"] < g["t_off"]
+    assert d["pr_ms"] == pytest.approx(g["qrs_on"] - g["p_on"], abs=1.0)
+    assert d["qrs_ms"] == pytest.approx(g["qrs_off"] - g["qrs_on"], abs=1.0)
+    n = len(d["beats"]["r_peaks_ms"])
+    for k in ("qrs_on_ms", "qrs_off_ms"):
+        assert len(d["fiducials"]["beats"][k]) == n
+
+
+def test_heart_rate_on_mitbih_100_matches_reference_beats():
+    import wfdb
+
+    rec = load(MIT100)
+    n = int(60 * rec.fs)  # first minute keeps the test fast
+    m = measure(ECG(rec.signal[:, :n], rec.fs, rec.leads))
+    ann = wfdb.rdann(str(MIT100), "atr", sampto=n)
+    beats = np.array([s for s, sym in zip(ann.sample, ann.symbol) if sym in "NLRBAaJSVrFejnE/fQ"])
+    ref_hr = 60.0 / np.mean(np.diff(beats) / rec.fs)
+    assert abs(m.heart_rate_bpm - ref_hr) <= 2.0
+
+
+@pytest.mark.parametrize("fs", [100, 250, 1000])
+def test_other_sampling_rates(fs):
+    rec = load(PTBXL_1)
+    base = measure(rec, interpret=False)
+    m = measure(ECG(resample(rec.signal, rec.fs, fs), fs, rec.leads), interpret=False)
+    assert m.fs_hz == fs
+    assert abs(m.heart_rate_bpm - base.heart_rate_bpm) < 2.0
+    assert abs(m.qrs_ms - base.qrs_ms) <= 20.0
+    assert m.median_beats.shape == (12, 600)
+
+
+def test_single_lead_and_limb_leads():
+    rec = load(PTBXL_1)
+    ii = measure(ECG(rec.signal[[1]], rec.fs, ["II"]))
+    assert ii.heart_rate_bpm is not None and ii.qrs_ms is not None
+    assert ii.axis_deg["qrs"] is None and "axis_deg.qrs" in ii.null_reasons
+    limb = measure(ECG(rec.signal[:6], rec.fs, rec.leads[:6]))
+    assert limb.axis_deg["qrs"] is not None
+    assert limb.voltages["sokolow_lyon_mv"] is None and "voltages.sokolow_lyon_mv" in limb.null_reasons
+
+
+def test_axis_agrees_with_ludb_left_and_normal_classes():
+    """Records labelled with left axis deviation measure left of those labelled normal/vertical."""
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "ludb" / "ludb.csv")
+    col = [c for c in df.columns if "axis" in c.lower()][0]
+    lab = df[col].astype(str).str.lower()
+    left = df.ID[lab.str.contains("left")].tolist()[:5]
+    vert = df.ID[lab.str.contains("vertical")].tolist()[:5]
+    ax_left = [measure(load(LUDB / str(i)), interpret=False).axis_deg["qrs"] for i in left]
+    ax_vert = [measure(load(LUDB / str(i)), interpret=False).axis_deg["qrs"] for i in vert]
+    assert np.median(ax_left) < np.median(ax_vert)
+    assert all(a > 45 for a in ax_vert)  # vertical class is +70..+90
+
+
+def test_long_record_windows():
+    rec = load(MIT100)
+    n = int(150 * rec.fs)
+    m = measure(ECG(rec.signal[:, :n], rec.fs, rec.leads), interpret=False)
+    assert m.duration_s == pytest.approx(150.0, abs=0.01)
+    assert 150 < len(m.beats["r_peaks_ms"]) < 220
+    assert np.all(np.diff(m.beats["r_peaks_ms"]) > 150)
+
+
+def test_too_short_and_flat_inputs_raise():
+    rec = load(PTBXL_1)
+    with pytest.raises(ECGSignalError, match="at least"):
+        measure(ECG(rec.signal[:, : int(1.5 * rec.fs)], rec.fs, rec.leads))
+    with pytest.raises(ECGSignalError):
+        measure(ECG(np.zeros((1, 5000), np.float32), 500.0, ["II"]))
+    with pytest.raises(ECGSignalError, match="100 to 1000 Hz"):
+        measure(ECG(rec.signal[:, ::10], 50.0, rec.leads))
+
+
+def test_missing_lead_is_flagged():
+    rec = load(PTBXL_1)
+    sig = rec.signal.copy()
+    sig[2] = np.nan
+    d = measure(ECG(sig, rec.fs, rec.leads)).to_dict()
+    assert d["signal_quality"]["III"]["flat"] is True
+    assert d["per_lead"]["III"]["r_amp_mv"] is None
+    assert d["heart_rate_bpm"] is not None
