@@ -133,8 +133,8 @@ def classify_beats(
 
     Rules: abnormal QRS (correlation < ``ABNORMAL_CORR``, or correlation < 0.88 together with an
     energy width > 1.8x or an amplitude > 2.2x the template's)
-    and premature or not followed by a normal-looking sinus pattern -> premature_ventricular;
-    normal QRS and RR < ``PREMATURE_RATIO`` x local RR -> premature_supraventricular;
+    and (premature or correlation < 0.5) -> premature_ventricular; normal QRS, RR < 0.80 x local
+    RR and a longer RR after it -> premature_supraventricular;
     paced flag -> paced; otherwise normal.
     """
     n_b = beats.size
@@ -148,6 +148,8 @@ def classify_beats(
         lo, hi = i - a, i + b
         s0, s1 = max(0, lo), min(n, hi)
         snips[j, :, s0 - lo: s0 - lo + (s1 - s0)] = x[:, s0:s1]
+    # beats whose window runs past either end of the record cannot be compared fairly
+    edge = (beats - a < 0) | (beats + b > n)
     snips -= snips.mean(axis=2, keepdims=True)
     template = np.median(snips, axis=0)
     # correlation over all leads jointly
@@ -164,7 +166,10 @@ def classify_beats(
 
     wt = float(_width(template)) + 1.0
     width_ratio = (_width(snips) + 1.0) / wt
+    corr[edge] = 1.0
+    width_ratio[edge] = 1.0
     ampl_ratio = np.linalg.norm(sf, axis=1) / tn
+    ampl_ratio[edge] = 1.0
     rr_prev = np.diff(beats, prepend=beats[0] - (np.median(np.diff(beats)) if n_b > 1 else fs))
     # local reference RR: median of the RRs around the beat (up to 8 on each side)
     rr_all = np.diff(beats).astype(float) if n_b > 1 else np.array([fs])
@@ -172,14 +177,18 @@ def classify_beats(
         lo, hi = max(0, j - 8), min(rr_all.size, j + 8)
         ref = np.median(rr_all[lo:hi]) if hi > lo else rr_prev[j]
         premature = j > 0 and rr_prev[j] < PREMATURE_RATIO * ref
+        # a supraventricular premature beat must also stand out from its neighbours: the next RR
+        # is longer than this one (the rhythm resets), which sinus arrhythmia does not mimic
+        nxt = rr_all[j] if j < rr_all.size else None
+        clearly_early = premature and rr_prev[j] < 0.80 * ref and (nxt is None or nxt > 1.1 * rr_prev[j])
         # width and amplitude alone are noisy on narrow QRS; they count with a reduced correlation
         odd_shape = corr[j] < 0.88 and (width_ratio[j] > 1.8 or ampl_ratio[j] > 2.2)
         abnormal = corr[j] < ABNORMAL_CORR or odd_shape
         if paced_flags is not None and paced_flags[j]:
             classes[j] = "paced"
-        elif abnormal and (premature or width_ratio[j] > 1.8 or corr[j] < 0.5):
+        elif abnormal and (premature or corr[j] < 0.5):
             classes[j] = "premature_ventricular"
-        elif premature:
+        elif clearly_early:
             classes[j] = "premature_supraventricular"
     return classes, corr, width_ratio
 
