@@ -175,12 +175,18 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         xa, xb = T.row_extent(ink, r, box[0], box[2], ppx)
         ext.append((xa, xb))
     ext_arr = np.array(ext, float)
-    good = np.isfinite(ext_arr).all(1) & ((ext_arr[:, 1] - ext_arr[:, 0]) > 0.25 * (box[2] - box[0]))
+    spans = ext_arr[:, 1] - ext_arr[:, 0]
+    good = np.isfinite(ext_arr).all(1) & (spans > 0.25 * (box[2] - box[0]))
+    if good.sum() >= 2:  # rows of one page span alike; a shorter one is a tall wave of a neighbour
+        good &= spans > 0.6 * np.nanmax(np.where(good, spans, np.nan))
     if not good.any():
         raise DigitizationError(
             "No ECG traces were found: the dark marks on the image are too short to be trace rows (each row of "
             "a paper ECG runs at least a quarter of the page). Check that the image shows the traces, in focus.")
-    rows = [r for r, g in zip(rows, good) if g]
+    if not good.all():
+        kept = [r.baseline for r, g in zip(rows, good) if g]
+        m3 = int(3 * ppy)
+        rows = T.set_windows(kept, max(0, box[1] - m3), min(h, box[3] + m3), h, ppy)
     ext_arr = ext_arr[good]
     thick0 = 1.0
 
@@ -252,7 +258,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         thicks.append(T.trace_thickness(r))
     thick = float(np.median(thicks)) if thicks else thick0
     # the last ink column lies half a line width beyond the last sample's centre
-    x_last = x_end - max(0.0, (thick - 1) / 2)
+    x_last = x_end - max(0.0, thick / 2 - 1.0)
     x_start = x_last - (n_samp - 1) / FS * speed * ppx
     x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx
     for r in rows:

@@ -156,6 +156,7 @@ def ink_and_grid_maps(bgr: np.ndarray) -> dict[str, Any]:
         sb = np.nan_to_num(sb)
         thr = float(edges[int(np.argmax(sb)) + 1])
     thr = float(np.clip(thr, 0.3, 0.7))
+    import os; thr = float(os.environ.get("THR", thr))
     # coloured pixels are grid unless very dark
     ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
     grid = np.maximum(chroma, dark * (dark <= thr))

@@ -70,7 +70,11 @@ def find_rows(ink: np.ndarray, box: tuple[int, int, int, int], ppmm: float, min_
     peaks, props = find_peaks(prof, distance=max(2, int(min_sep_mm * ppmm)), height=0.22 * prof.max(),
                               prominence=0.12 * prof.max())
     # a trace row's projection is long (many columns); demand ink over at least 15 % of the width
-    base = [float(p + ya) for p in peaks]
+    return set_windows([float(p + ya) for p in peaks], ya, yb, h, ppmm)
+
+
+def set_windows(base: list[float], ya: float, yb: float, h: int, ppmm: float) -> list[Row]:
+    """Rows for the given baselines, each searched from the baseline above to the one below."""
     rows: list[Row] = []
     for i, b in enumerate(base):
         prev_b = base[i - 1] if i > 0 else max(0.0, ya - 10 * ppmm)
@@ -182,6 +186,18 @@ def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
             amb[c] = bool((dist < 1.5 * ppmm).any())
         clip[c] = s[j] <= 0 or e[j] >= win_h
         j = int(backs[k][j])
+    # a chosen run far from both its neighbours is a jump onto other ink (a neighbour's tall wave,
+    # a label): drop it
+    okc = np.flatnonzero(np.isfinite(top))
+    if len(okc) > 2:
+        t, b_ = top[okc], bot[okc]
+        g = np.maximum(0, np.maximum(t[1:] - b_[:-1], t[:-1] - b_[1:]))
+        far = 1.5 * ppmm
+        gp = np.concatenate([[np.inf], g])
+        gn = np.concatenate([g, [np.inf]])
+        lone = (gp > far) & (gn > far)
+        top[okc[lone]] = np.nan
+        bot[okc[lone]] = np.nan
     row.top = top + row.y_lo
     row.bot = bot + row.y_lo
     row.ambiguous, row.clipped = amb, clip

@@ -1,0 +1,233 @@
+"""Digitization benchmark: render real records as paper ECGs, digitize them back, score.
+
+Groups (issue 4):
+
+1. clean renders at 200 dpi (3x4+1, grid colours cycling red, pink, orange, green, grey, black);
+2. renders with rotation (up to 10 degrees) and perspective warp;
+3. photo-like renders (all degradations: rotation, perspective, blur, noise, JPEG, shadow,
+   crease, stain, handwriting);
+4. the five real phone photos ``ecg00026``-``ecg00030`` of ECG-Image-Kit (no ground truth:
+   whether a signal came out, its heart rate, the quality flags);
+5. round trip on the clean renders: ``ecg.measure`` of the digitized signal against
+   ``ecg.measure`` of the source signal (HR, PR, QRS, QT, QRS axis).
+
+Score: SNR in dB per lead as in the PhysioNet/CinC Challenge 2024 with the intended alignment
+(:mod:`ecg.snr`), over the samples printed for the lead; a lead the digitizer missed scores as
+all-zero output. Records: PTB-XL (``../shared/data/ptbxl``) and LUDB (``../shared/data/ludb``),
+taken in a fixed order (every k-th record) so the subset is the same from run to run.
+
+Run: ``python -m bench.digitization [--n 24] [--groups clean,rotpersp,photo,real,roundtrip]``.
+Results are printed and written to ``bench/out/digitization.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "out"
+PHOTOS = [f"ecg000{i}.jpg" for i in range(26, 31)]
+GRID_COLOURS = ["red", "pink", "orange", "green", "grey", "black"]
+PHOTO_COLOURS = ["red", "pink", "orange", "green", "grey"]
+
+
+def record_paths(n: int) -> list[Path]:
+    """``n`` records: three quarters PTB-XL, one quarter LUDB, evenly spread over each set."""
+    ptb = sorted((DATA / "ptbxl" / "records500").rglob("*_hr.hea"))
+    ludb = sorted((DATA / "ludb" / "data").glob("*.hea"), key=lambda p: int(p.stem) if p.stem.isdigit() else 0)
+    n_l = n // 4 if ludb else 0
+    n_p = n - n_l
+    pick = lambda lst, k: [lst[int(i)] for i in np.linspace(0, len(lst) - 1, k)] if k and lst else []
+    return [p.with_suffix("") for p in pick(ptb, n_p) + pick(ludb, n_l)]
+
+
+def _lead_snrs(src, rp, dig) -> list[float]:
+    from ecg.snr import snr_db
+
+    out = []
+    for lead in dig.leads:
+        if not src.has_lead(lead):
+            continue
+        mask = rp.printed_mask(lead, src.n_samples, src.fs)
+        if not mask.any():
+            continue
+        ref = np.where(mask, src.lead(lead), np.nan).astype(np.float64)
+        est = np.full(src.n_samples, np.nan)
+        d = dig.lead(lead).astype(np.float64)
+        k = min(len(d), len(est))
+        est[:k] = d[:k]
+        out.append(float(snr_db(ref, est, fs=src.fs)))
+    return out
+
+
+def run_group(name: str, paths: list[Path], degradations, results: dict, keep_digitized: dict | None = None) -> dict:
+    import ecg
+    from ecg.digitize import digitize
+    from ecg.errors import DigitizationError
+    from ecg.render import render_paper
+
+    snrs, times, fails = [], [], []
+    per_record = []
+    for k, p in enumerate(paths):
+        src = ecg.load(p)
+        if src.fs != 500:
+            continue
+        colours = PHOTO_COLOURS if degradations else GRID_COLOURS
+        rp = render_paper(src, layout="3x4+1", dpi=200, grid_color=colours[k % len(colours)],
+                          degradations=degradations, seed=1000 + k)
+        t0 = time.perf_counter()
+        try:
+            dig = digitize(rp.image)
+        except DigitizationError as exc:
+            fails.append(f"{p.name}: {exc}")
+            snrs.extend([-0.0] * 12)  # a failed page scores 0 dB per lead (no signal)
+            per_record.append({"record": p.name, "error": str(exc)})
+            continue
+        times.append(time.perf_counter() - t0)
+        s = _lead_snrs(src, rp, dig)
+        snrs.extend(s)
+        per_record.append({"record": p.name, "grid": rp.meta["grid_color"], "median_snr_db": float(np.median(s)),
+                           "layout": dig.meta["digitization"]["layout"], "time_s": times[-1]})
+        if keep_digitized is not None:
+            keep_digitized[p.name] = (src, dig)
+    a = np.array(snrs, float)
+    g = {
+        "pages": len(paths), "failed_pages": len(fails), "leads": int(a.size),
+        "median_snr_db": float(np.median(a)) if a.size else float("nan"),
+        "mean_snr_db": float(np.mean(a)) if a.size else float("nan"),
+        "p10_snr_db": float(np.percentile(a, 10)) if a.size else float("nan"),
+        "frac_leads_below_0db": float(np.mean(a < 0)) if a.size else float("nan"),
+        "time_s_median": float(np.median(times)) if times else float("nan"),
+        "time_s_max": float(np.max(times)) if times else float("nan"),
+        "failures": fails, "records": per_record,
+    }
+    results[name] = g
+    print(f"{name:<24} pages {g['pages']:>3}  failed {g['failed_pages']:>2}  leads {g['leads']:>4}  "
+          f"median SNR {g['median_snr_db']:6.2f} dB  mean {g['mean_snr_db']:6.2f}  p10 {g['p10_snr_db']:6.2f}  "
+          f"leads < 0 dB {100 * g['frac_leads_below_0db']:5.1f} %  time/page median {g['time_s_median']:.2f} s, "
+          f"max {g['time_s_max']:.2f} s", flush=True)
+    return g
+
+
+def run_real(results: dict) -> None:
+    from ecg.digitize import digitize
+    from ecg.errors import DigitizationError
+
+    rows = []
+    print("real phone photos (ECG-Image-Kit ecg00026-30; no ground truth)")
+    for f in PHOTOS:
+        path = DATA / "images" / "ecg-image-kit" / f
+        t0 = time.perf_counter()
+        try:
+            dig = digitize(path)
+        except DigitizationError as exc:
+            rows.append({"image": f, "signal": False, "error": str(exc)})
+            print(f"  {f}: no signal - {exc}")
+            continue
+        dt = time.perf_counter() - t0
+        d = dig.meta["digitization"]
+        hr = None
+        try:
+            from ecg.measure import measure
+
+            hr = measure(dig).to_dict().get("heart_rate_bpm")
+        except Exception as exc:  # the measure engine reports its own limits
+            hr = f"measure failed: {type(exc).__name__}: {exc}"
+        q = d["lead_quality"]
+        low = {k: v for k, v in q.items() if v < 0.8}
+        rows.append({"image": f, "signal": True, "layout": d["layout"], "heart_rate_bpm": hr,
+                     "px_per_mm": d["px_per_mm"], "rotation_deg": d["rotation_deg"],
+                     "perspective_corrected": d["perspective_corrected"], "gain_mm_mv": d["gain_mm_mv"],
+                     "gain_source": d["gain_source"], "median_quality": float(np.median(list(q.values()))),
+                     "low_quality_leads": low, "warnings": d["warnings"], "time_s": dt})
+        hr_s = f"{hr:.0f} bpm" if isinstance(hr, (int, float)) else str(hr)
+        print(f"  {f}: signal, layout {d['layout']}, HR {hr_s}, {d['px_per_mm']:.2f} px/mm, rotation "
+              f"{d['rotation_deg']:.1f} deg, gain {d['gain_mm_mv']:g} mm/mV ({d['gain_source']}), median lead "
+              f"quality {np.median(list(q.values())):.2f}, low-quality leads: "
+              f"{', '.join(f'{k} {v:.2f}' for k, v in low.items()) or 'none'}; {dt:.2f} s")
+    results["real_photos"] = rows
+
+
+ROUND_TRIP = [("heart_rate_bpm", 2.0, "bpm"), ("pr_ms", 10.0, "ms"), ("qrs_ms", 10.0, "ms"), ("qt_ms", 20.0, "ms"),
+              ("axis_deg.qrs", 15.0, "deg")]
+
+
+def _get(d: dict, key: str):
+    v = d
+    for part in key.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    return v
+
+
+def run_round_trip(pairs: dict, results: dict) -> None:
+    from ecg.measure import measure
+
+    diffs = {k: [] for k, _, _ in ROUND_TRIP}
+    missing = {k: 0 for k, _, _ in ROUND_TRIP}
+    for name, (src, dig) in pairs.items():
+        try:
+            a = measure(src).to_dict()
+            b = measure(dig).to_dict()
+        except Exception as exc:
+            for k in missing:
+                missing[k] += 1
+            continue
+        for k, _, _ in ROUND_TRIP:
+            va, vb = _get(a, k), _get(b, k)
+            if va is None or vb is None:
+                if va is not None:
+                    missing[k] += 1
+                continue
+            dv = float(vb) - float(va)
+            if k.startswith("axis"):
+                dv = (dv + 180) % 360 - 180
+            diffs[k].append(dv)
+    print("round trip on clean renders: measure(digitized) - measure(source)")
+    print(f"  {'measurement':<16}{'records':>8}{'no value':>10}{'median |diff|':>15}{'within tol':>12}  tolerance  (target: 90 %)")
+    rt = {}
+    for k, tol, unit in ROUND_TRIP:
+        d = np.abs(np.array(diffs[k], float))
+        n_all = len(d) + missing[k]
+        within = float(np.sum(d <= tol) / n_all) if n_all else float("nan")
+        rt[k] = {"n": int(len(d)), "missing": int(missing[k]), "median_abs_diff": float(np.median(d)) if len(d) else None,
+                 "frac_within": within, "tolerance": tol}
+        med = f"{np.median(d):.1f} {unit}" if len(d) else "-"
+        print(f"  {k:<16}{len(d):>8}{missing[k]:>10}{med:>15}{100 * within:>11.0f} %  {tol:g} {unit}")
+    results["round_trip"] = rt
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=24, help="records per rendered group (default 24)")
+    ap.add_argument("--groups", default="clean,rotpersp,photo,real,roundtrip")
+    args = ap.parse_args(argv)
+    groups = set(args.groups.split(","))
+    paths = record_paths(args.n)
+    results: dict = {"n_records": len(paths)}
+    print(f"Digitization benchmark: {len(paths)} records (PTB-XL + LUDB), 200 dpi, 25 mm/s, 10 mm/mV, 3x4+1; "
+          "SNR as in PhysioNet/CinC Challenge 2024 (intended alignment)")
+    print("targets: median SNR >= 19 dB clean, >= 15 dB rotation+perspective, >= 10 dB photo-like; "
+          "leads < 0 dB: < 2 % clean, < 10 % photo-like; <= 3 s per page")
+    pairs: dict = {}
+    if "clean" in groups or "roundtrip" in groups:
+        run_group("clean 200 dpi", paths, None, results, keep_digitized=pairs)
+    if "rotpersp" in groups:
+        run_group("rotation+perspective", paths, ["rotation", "perspective"], results)
+    if "photo" in groups:
+        run_group("photo-like (all)", paths, "all", results)
+    if "real" in groups:
+        run_real(results)
+    if "roundtrip" in groups and pairs:
+        run_round_trip(pairs, results)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "digitization.json").write_text(json.dumps(results, indent=1, default=str))
+    return results
+
+
+if __name__ == "__main__":
+    main()

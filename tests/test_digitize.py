@@ -1,0 +1,220 @@
+"""Digitizer tests on real records (PTB-XL rendered as paper, then read back) and real photos.
+
+Nothing under test is mocked: pages are printed by ecg.render from real PTB-XL signals and read
+back by ecg.digitize; the phone photos are the real ECG-Image-Kit samples.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import ecg
+from ecg.digitize import digitize, overlay
+from ecg.errors import DigitizationError
+from ecg.io_write import write_wfdb
+from ecg.leads import STANDARD_LEADS
+from ecg.render import render_paper
+from ecg.snr import align, best_lag, shift, snr_db
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PTBXL = DATA / "ptbxl" / "records500" / "00000"
+PHOTOS = DATA / "images" / "ecg-image-kit"
+
+
+@pytest.fixture(scope="module")
+def record():
+    return ecg.load(PTBXL / "00003_hr")
+
+
+@pytest.fixture(scope="module")
+def clean_page(record):
+    return render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=0)
+
+
+@pytest.fixture(scope="module")
+def digitized(clean_page):
+    return digitize(clean_page.image, ocr=False)
+
+
+def _snrs(src, page, dig):
+    out = {}
+    for lead in STANDARD_LEADS:
+        mask = page.printed_mask(lead, src.n_samples, src.fs)
+        ref = np.where(mask, src.lead(lead), np.nan)
+        out[lead] = snr_db(ref, dig.lead(lead).astype(float), fs=src.fs)
+    return out
+
+
+# ---- SNR (Challenge 2024 metric with the intended alignment) ----------------------------------
+
+@pytest.mark.parametrize("lag", [-7, 0, 9])
+def test_snr_alignment_recovers_shift_of_either_sign(record, lag):
+    ref = record.lead("II").astype(float)[:1250]
+    est = shift(ref, -lag) + 0.3  # digitized signal early (lag > 0) or late (lag < 0) and offset
+    assert best_lag(ref, est) == lag
+    aligned, k, off = align(ref, est)
+    assert k == lag
+    assert off == pytest.approx(-0.3, abs=1e-6)
+    # intended alignment: the shifted signal keeps every overlapping sample (no truncation), so the
+    # score is that of the overlap, far above the near-0 dB the truncating scorer gives
+    assert snr_db(ref, est, fs=500) > 20
+
+
+def test_snr_counts_missing_digitized_samples_as_zero(record):
+    ref = record.lead("II").astype(float)[:1250]
+    est = ref.copy()
+    est[600:] = np.nan
+    full = snr_db(ref, ref + 0.001)
+    part = snr_db(ref, est)
+    assert part < full
+    p_sig = np.sum(ref ** 2)
+    p_noise = np.sum(ref[600:] ** 2)
+    assert part == pytest.approx(10 * np.log10(p_sig / p_noise), abs=0.05)
+
+
+# ---- renderer ----------------------------------------------------------------------------------
+
+def test_render_records_lead_boxes(record, clean_page):
+    assert clean_page.image.dtype == np.uint8 and clean_page.image.ndim == 3
+    leads = {b["lead"] for b in clean_page.lead_boxes}
+    assert leads == set(STANDARD_LEADS)
+    ii = [b for b in clean_page.lead_boxes if b["lead"] == "II"]
+    assert sorted(round(b["t1_s"] - b["t0_s"], 2) for b in ii) == [2.5, 10.0]
+    # the baseline origin lies on the trace: dark pixels near (x0, y0 - v0 * gain)
+    b = clean_page.lead_boxes[0]
+    v0 = record.lead(b["lead"])[int(b["t0_s"] * 500)]
+    x, y = int(b["x0_px"] + 2), int(round(b["y0_px"] - v0 * 10 * b["px_per_mm"]))
+    patch = clean_page.image[y - 4:y + 5, x - 2:x + 3]
+    assert patch.min() < 80
+
+
+@pytest.mark.parametrize("layout", ["3x4", "3x4+3", "6x2", "12x1", "1x1"])
+def test_render_layouts_and_degradations_are_seeded(record, layout):
+    a = render_paper(record, layout=layout, dpi=100, degradations="all", seed=3, header=False)
+    b = render_paper(record, layout=layout, dpi=100, degradations="all", seed=3, header=False)
+    assert np.array_equal(a.image, b.image)
+    assert a.meta["degradations"]["rotation_deg"] == b.meta["degradations"]["rotation_deg"]
+    with pytest.raises(ValueError):
+        render_paper(record, layout="5x5")
+
+
+# ---- digitizer -------------------------------------------------------------------------------
+
+def test_clean_render_round_trip_snr(record, clean_page, digitized):
+    assert digitized.fs == 500 and digitized.leads == list(STANDARD_LEADS)
+    d = digitized.meta["digitization"]
+    assert d["layout"] == "3x4+1"
+    assert d["px_per_mm"] == pytest.approx(clean_page.meta["px_per_mm"], rel=0.01)
+    assert d["gain_mm_mv"] == 10
+    snrs = _snrs(record, clean_page, digitized)
+    assert np.median(list(snrs.values())) > 12
+    assert min(snrs.values()) > 3
+    # printed spans only: V1 covers 5.0-7.5 s, the rest is NaN; the rhythm lead covers 10 s
+    v1 = digitized.lead("V1")
+    assert np.isnan(v1[:2400]).all() and np.isnan(v1[3800:]).all()
+    assert np.isfinite(digitized.lead("II")).mean() > 0.95
+
+
+def test_rotated_perspective_photo_like_render(record):
+    page = render_paper(record, layout="3x4+1", dpi=200, grid_color="pink",
+                        degradations=["rotation", "perspective", "blur", "noise", "jpeg"], seed=11)
+    dig = digitize(page.image, ocr=False)
+    d = dig.meta["digitization"]
+    assert d["perspective_corrected"] or abs(d["rotation_deg"]) > 0.5
+    assert np.median(list(_snrs(record, page, dig).values())) > 8
+
+
+def test_digitize_accepts_path_bytes_gray_and_pdf(tmp_path, clean_page, digitized):
+    png = tmp_path / "page.png"
+    cv2.imwrite(str(png), clean_page.image)
+    a = digitize(png, ocr=False)
+    b = digitize(png.read_bytes(), ocr=False)
+    g = digitize(cv2.cvtColor(clean_page.image, cv2.COLOR_BGR2GRAY), ocr=False)
+    for x in (a, b, g):
+        assert x.meta["source"] == "image"
+        assert np.nanmax(np.abs(x.signal - digitized.signal)) < 0.2 or x is g
+    # a PDF page (written with pypdfium2 from the rendered image)
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument.new()
+    pil = Image.fromarray(cv2.cvtColor(clean_page.image, cv2.COLOR_BGR2RGB))
+    w_pt, h_pt = 297 / 25.4 * 72, 210 / 25.4 * 72
+    pg = pdf.new_page(w_pt, h_pt)
+    obj = pdfium.PdfImage.new(pdf)
+    obj.set_bitmap(pdfium.PdfBitmap.from_pil(pil))
+    obj.set_matrix(pdfium.PdfMatrix().scale(w_pt, h_pt))
+    pg.insert_obj(obj)
+    pg.gen_content()
+    pdf_path = tmp_path / "page.pdf"
+    pdf.save(str(pdf_path))
+    p = digitize(pdf_path, ocr=False)
+    assert p.meta["digitization"]["layout"] == "3x4+1"
+    with pytest.raises(DigitizationError, match="page 3 does not exist"):
+        digitize(pdf_path, page=3)
+
+
+def test_progress_overlay_and_metadata_are_json_safe(clean_page):
+    import json
+
+    calls = []
+    dig = digitize(clean_page.image, progress=lambda f, m: calls.append((f, m)))
+    fr = [c[0] for c in calls]
+    assert fr[0] == 0.0 and fr[-1] == 1.0 and fr == sorted(fr)
+    d = dig.meta["digitization"]
+    json.dumps(d)
+    for key in ("layout", "px_per_mm", "rotation_deg", "perspective_corrected", "paper_speed_mm_s", "gain_mm_mv",
+                "calibration", "lead_quality", "lead_quality_reasons", "header_text", "header_measurements",
+                "trace_boxes", "warnings"):
+        assert key in d
+    # the rendered header prints speed and gain; OCR reads them
+    assert d["paper_speed_mm_s"] == 25
+    ov = overlay(clean_page.image, dig)
+    assert ov.shape == clean_page.image.shape and ov.dtype == np.uint8
+    assert (np.abs(ov.astype(int) - clean_page.image.astype(int)).sum(axis=2) > 0).mean() > 0.005
+
+
+def test_write_wfdb_round_trip(tmp_path, digitized):
+    hea = write_wfdb(digitized, tmp_path, "page")
+    back = ecg.load(hea)
+    assert back.leads == list(STANDARD_LEADS) and back.fs == 500
+    assert np.array_equal(np.isnan(back.signal), np.isnan(digitized.signal))
+    assert np.nanmax(np.abs(back.signal - digitized.signal)) < 0.001
+
+
+@pytest.mark.parametrize("name", [f"ecg000{i}.jpg" for i in range(26, 31)])
+def test_real_phone_photos_digitize_or_say_why(name):
+    from ecg.measure import measure
+
+    try:
+        dig = digitize(PHOTOS / name, ocr=False)
+    except DigitizationError as exc:
+        msg = str(exc)
+        assert any(w in msg for w in ("grid", "trace", "resolution", "pulse")), msg
+        return
+    d = dig.meta["digitization"]
+    assert d["px_per_mm"] > 2
+    assert set(d["lead_quality"]) == set(STANDARD_LEADS)
+    hr = measure(dig).to_dict()["heart_rate_bpm"]
+    assert hr is not None and 30 <= hr <= 200
+
+
+def test_non_ecg_images_raise_specific_errors(tmp_path):
+    grad = np.tile(np.linspace(30, 230, 900, dtype=np.float32), (600, 1)).astype(np.uint8)
+    with pytest.raises(DigitizationError, match="(?i)no ecg (grid|traces)"):
+        digitize(cv2.merge([grad, grad, grad]))
+    # a crop of a real photo with paper but no trace: the top-left corner of ecg00029
+    photo = cv2.imread(str(PHOTOS / "ecg00029.jpg"))
+    crop = photo[180:300, 60:1000]
+    crop = cv2.resize(crop, None, fx=2, fy=2)
+    with pytest.raises(DigitizationError):
+        digitize(crop)
+    with pytest.raises(DigitizationError, match="only 40x30 pixels"):
+        digitize(np.full((30, 40, 3), 255, np.uint8))
+    junk = tmp_path / "notes.png"
+    junk.write_bytes(b"this is not an image")
+    with pytest.raises(DigitizationError, match="not an image"):
+        digitize(junk)
