@@ -17,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false --server.fileWatcherType none
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -21,6 +21,7 @@ from ecg.io import load_wfdb
 from .features import DIM, Standardizer, record_vector
 
 INDEX_FILE, META_FILE, STD_FILE = "cases.faiss", "cases.json", "standardizer.npz"
+PROBE_FILE = "probe.npy"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = PROJECT_ROOT / "data" / "ptbxl"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "data" / "index"
@@ -154,6 +155,8 @@ class CaseLibrary:
         index = faiss.IndexFlatIP(DIM)
         index.add(vecs)
         lib = cls(index, meta, std)
+        lib.probe = raws[0]
+        lib.probe_path = str(headers[0])
         if out_dir is not None:
             lib.save(out_dir)
         return lib
@@ -170,6 +173,8 @@ class CaseLibrary:
         os.replace(out / (INDEX_FILE + ".tmp"), out / INDEX_FILE)
         os.replace(out / (META_FILE + ".tmp"), out / META_FILE)
         os.replace(out / "standardizer.tmp.npz", out / STD_FILE)
+        if getattr(self, "probe", None) is not None:
+            np.save(out / PROBE_FILE, self.probe)
 
     @classmethod
     def load(cls, folder: str | os.PathLike = DEFAULT_INDEX_DIR) -> "CaseLibrary":
@@ -221,10 +226,34 @@ class CaseLibrary:
         return cases
 
 
+def is_current(folder: str | os.PathLike = DEFAULT_INDEX_DIR, source: str | os.PathLike = DEFAULT_SOURCE) -> bool:
+    """True if the persisted library was built by the measurement code installed now.
+
+    The library keeps the raw vector of its first record (``probe.npy``); the record is measured
+    again and the vectors compared, so any change to the measurement engine that changes the
+    vectors is noticed (an index from older measurements would no longer find a record itself).
+    """
+    from ecg.measure import measure
+
+    probe = Path(folder) / PROBE_FILE
+    headers = find_records(Path(source))
+    if not probe.exists() or not headers:
+        return False
+    try:
+        now = record_vector(measure(load_wfdb(headers[0])))
+    except ECGError:
+        return False
+    return bool(np.allclose(np.load(probe), now, equal_nan=True, atol=1e-4))
+
+
 def open_or_build(folder: str | os.PathLike = DEFAULT_INDEX_DIR, source: str | os.PathLike = DEFAULT_SOURCE,
                   progress: Callable[[int, int, str], None] | None = None) -> CaseLibrary:
-    """Open the persisted library, building it from ``source`` first if it is absent or outdated."""
+    """Open the persisted library, building it from ``source`` first if it is absent or outdated
+    (see :func:`is_current`)."""
     try:
-        return CaseLibrary.load(folder)
+        lib = CaseLibrary.load(folder)
+        if is_current(folder, source):
+            return lib
     except LibraryError:
-        return CaseLibrary.build(source, folder, progress=progress)
+        pass
+    return CaseLibrary.build(source, folder, progress=progress)

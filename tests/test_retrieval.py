@@ -43,3 +43,15 @@ def test_persisted_library_round_trips(case_library, tmp_path):
 def test_missing_library_says_how_to_build(tmp_path):
     with pytest.raises(LibraryError, match="ecgchat index build"):
         CaseLibrary.load(tmp_path)
+
+
+def test_library_from_other_measurements_is_rebuilt(case_library, tmp_path):
+    from retrieval.library import PROBE_FILE, is_current, open_or_build
+
+    case_library.save(tmp_path)
+    assert is_current(tmp_path)
+    probe = np.load(tmp_path / PROBE_FILE)
+    np.save(tmp_path / PROBE_FILE, probe + 1.0)  # as if built by another version of measure()
+    assert not is_current(tmp_path)
+    rebuilt = open_or_build(tmp_path)
+    assert is_current(tmp_path) and len(rebuilt) == len(case_library)

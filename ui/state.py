@@ -10,13 +10,14 @@ from assistant import offline  # noqa: F401
 def case_library():
     """The case library, built on first run with a progress bar if absent. Returns (library, error)."""
     from retrieval import LibraryError
-    from retrieval.library import DEFAULT_INDEX_DIR, CaseLibrary, open_or_build
+    from retrieval.library import DEFAULT_INDEX_DIR, CaseLibrary, is_current, open_or_build
 
     try:
-        return CaseLibrary.load(DEFAULT_INDEX_DIR), None
+        if is_current(DEFAULT_INDEX_DIR):
+            return CaseLibrary.load(DEFAULT_INDEX_DIR), None
     except LibraryError:
         pass
-    bar = st.progress(0.0, text="Building the case library from the bundled PTB-XL records (first run only)...")
+    bar = st.progress(0.0, text="Building the case library from the bundled PTB-XL records (first run, or after the measurements changed)...")
 
     def progress(done: int, total: int, rec: str) -> None:
         bar.progress(done / total, text=f"Building the case library: {done}/{total} records ({rec})")
