@@ -709,7 +709,8 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
                    "t_off_ms": [...]}}        # one per beat, None where the wave is absent
 
     Fiducials of dominant beats are those of the median beat placed on each beat's alignment
-    point; non-dominant beats (ectopics) get QRS onset/offset of their own and no P/T.
+    point; non-dominant beats (ectopics) get a nominal QRS window (R - 60 ms to R + 80 ms, not
+    measured) and no P/T.
     """
     dl = w.dl
     names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_on", "t_peak", "t_off")
