@@ -136,9 +136,15 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
 
     report(0.4, "measuring the grid")
     gx = G.grid_pitch(grid, 1)
-    gy = G.grid_pitch(grid, 0, hint_px_per_mm=gx["px_per_mm"] if np.isfinite(gx["px_per_mm"]) else None)
-    grid_found = (gx["strength"] > 10 and gy["strength"] > 6 and np.isfinite(gx["px_per_mm"])
-                  and np.isfinite(gy["px_per_mm"]))
+    gy = G.grid_pitch(grid, 0)
+    if np.isfinite(gx["px_per_mm"]) and np.isfinite(gy["px_per_mm"]) and abs(gx["px_per_mm"] / gy["px_per_mm"] - 1) > 0.12:
+        # the axes disagree: trust the clearer one and look for the other near it
+        if gx["strength"] >= gy["strength"]:
+            gy = G.grid_pitch(grid, 0, hint_px_per_mm=gx["px_per_mm"])
+        else:
+            gx = G.grid_pitch(grid, 1, hint_px_per_mm=gy["px_per_mm"])
+    grid_found = (np.isfinite(gx["px_per_mm"]) and np.isfinite(gy["px_per_mm"])
+                  and max(gx["strength"], gy["strength"]) > 5 and min(gx["strength"], gy["strength"]) > 2.5)
     calibration = "grid"
     if grid_found:
         ppx, ppy = gx["px_per_mm"], gy["px_per_mm"]

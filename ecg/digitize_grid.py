@@ -156,7 +156,6 @@ def ink_and_grid_maps(bgr: np.ndarray) -> dict[str, Any]:
         sb = np.nan_to_num(sb)
         thr = float(edges[int(np.argmax(sb)) + 1])
     thr = float(np.clip(thr, 0.3, 0.7))
-    import os; thr = float(os.environ.get("THR", thr))
     # coloured pixels are grid unless very dark
     ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
     grid = np.maximum(chroma, dark * (dark <= thr))
@@ -396,53 +395,83 @@ def _peak_near(spec, freqs, f0, rel=0.08):
 def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None) -> dict[str, float]:
     """Grid pitch along one axis of an axis-aligned grid image.
 
+    The profile of grid strength across the axis is periodic: bold lines every 5 mm, fine lines
+    (or dots) every 1 mm. The fundamental period ``P0`` is found with a harmonic comb on its
+    spectrum; the 1 mm pitch is ``P0`` or ``P0 / 5``, whichever gives a plausible page (60 to
+    450 mm across the image) and, when both do, the one with 5 mm lines seen.
+
     Args:
         grid: grid-line strength ``(h, w)``, rectified.
         axis: 1 for px per mm along x (vertical lines, profile over columns), 0 along y.
-        hint_px_per_mm: search only within 0.8..1.25 times this pitch (the other axis's pitch:
-            a rectified grid is nearly square).
+        hint_px_per_mm: when given, the 1 mm pitch is searched only within 0.8..1.25 times it
+            (the other axis's pitch: a rectified grid is nearly square).
 
     Returns:
-        dict ``px_per_mm`` (NaN when no periodic grid), ``strength`` (peak / median spectrum,
-        > ~8 for a visible grid), ``fine_visible`` (1 mm lines seen, not only the 5 mm ones).
+        dict ``px_per_mm`` (NaN when no periodic grid), ``strength`` (comb peak over the median
+        spectrum; about 10 or more for a visible grid), ``fine_visible`` (1 mm peak over median).
     """
-    prof = grid.mean(axis=1 - axis) if axis == 1 else grid.mean(axis=1)
+    prof = grid.mean(axis=0) if axis == 1 else grid.mean(axis=1)
     prof = prof - cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float64), (0, 0), 15).ravel()
-    spec, freqs = _spectrum(prof)
     n = len(prof)
-    # candidate 1 mm pitches: 1.8 .. 40 px
-    lo, hi = (1.8, 40.0) if not hint_px_per_mm else (0.8 * hint_px_per_mm, 1.25 * hint_px_per_mm)
-    band = (freqs >= 1 / hi) & (freqs <= 1 / lo)
-    if not band.any():
-        return {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
-    med = float(np.median(spec[band]) + 1e-12)
-    idx = np.flatnonzero(band)
-    order = idx[np.argsort(spec[idx])[::-1]]
-    fstar = freqs[order[0]]
-    # a grid has the 5 mm period (bold lines) and its harmonics; the 1 mm frequency is the 5th.
-    cands = []
-    for guess_f1 in (fstar, 5 * fstar):
-        if guess_f1 > 0.5:
-            continue
-        f5 = guess_f1 / 5
-        if f5 < 1.0 / n * 3:
-            continue
-        harm = [(_peak_near(spec, freqs, k * f5, 0.03)[0]) for k in range(1, 6)]
-        score = sum(h for h in harm) / med
-        cands.append((score, guess_f1, harm))
-    if not cands:
-        return {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
-    score, f1, harm = max(cands, key=lambda c: c[0])
-    # refine with the highest clear harmonic of the 5 mm period (more cycles -> more precise)
+    spec, freqs = _spectrum(prof)
+    df = freqs[1] - freqs[0]
+    valid = (freqs >= 1 / 250.0) & (freqs <= 1 / 1.8)
+    nan = {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
+    if not valid.any() or n < 32:
+        return nan
+    med = float(np.median(spec[valid]) + 1e-12)
+    # whiten: a grid gives sharp peaks (many periods across the image); shading, creases and the
+    # rows of traces give broad low-frequency humps, which the local median takes out
+    from scipy.ndimage import median_filter
+
+    bins_per_true = max(1, int(round(len(spec) * 2 / n)))
+    bg = median_filter(spec, size=21 * bins_per_true, mode="nearest") + 1e-12
+    spec = spec / bg * med
+    # running max over +-1.5 % in frequency (peak tolerance) for the comb
+    def amp_at(f):
+        k = np.clip(np.round(np.asarray(f) / df).astype(int), 1, len(spec) - 1)
+        w = np.maximum(1, np.round(0.015 * np.asarray(f) / df).astype(int))
+        out = np.empty(k.shape)
+        for i, (kk, ww) in enumerate(zip(k.ravel(), w.ravel())):
+            out.ravel()[i] = spec[max(1, kk - ww):kk + ww + 1].max()
+        return out
+
+    if hint_px_per_mm:
+        cands_c = [hint_px_per_mm]
+        lo, hi = 0.8 * hint_px_per_mm, 1.25 * hint_px_per_mm
+        band = (freqs >= 1 / hi) & (freqs <= 1 / lo)
+        idx = np.flatnonzero(band)
+        if not len(idx):
+            return nan
+        c = 1.0 / freqs[idx[int(np.argmax(spec[idx]))]]
+        choice = c
+    else:
+        # comb score: mean log-amplitude of the first harmonics (a few huge low-frequency peaks
+        # from shading or trace rows must not outvote a long regular comb)
+        periods = np.geomspace(3.0, min(130.0, n / 4), 400)
+        score = np.zeros(len(periods))
+        for i, P in enumerate(periods):
+            K = int(min(8, P / 1.8))
+            score[i] = np.mean(np.log(np.maximum(amp_at(np.arange(1, K + 1) / P) / med, 1.0))) if K >= 2 else 0
+        P0 = float(periods[int(np.argmax(score))])
+        choice = None
+        opts = [P0 / 5, P0] if P0 / 5 >= 1.8 else [P0]
+        plaus = [c for c in opts if 60 <= n / c <= 450]
+        for c in plaus:
+            if amp_at(np.array([1 / (5 * c)]))[0] / med > 3:
+                choice = c
+                break
+        if choice is None:
+            choice = plaus[0] if plaus else P0
+    f1 = 1.0 / choice
     f5 = f1 / 5
-    best_f = f1
+    harm = [float(amp_at(np.array([k * f5]))[0]) for k in range(1, 6)]
     amp1, fr1 = _peak_near(spec, freqs, f1, 0.03)
     if amp1 / med > 6:
         best_f = fr1
-    else:
-        # use the strongest 5 mm harmonic
+    else:  # refine on the strongest 5 mm harmonic
         k = int(np.argmax(harm)) + 1
-        a, fr = _peak_near(spec, freqs, k * f5, 0.03)
+        _, fr = _peak_near(spec, freqs, k * f5, 0.03)
         best_f = fr / k * 5
-    strength = float(max(harm) / med)
+    strength = float(max(max(harm), amp1) / med)
     return {"px_per_mm": float(1.0 / best_f), "strength": strength, "fine_visible": float(amp1 / med)}
