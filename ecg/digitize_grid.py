@@ -403,7 +403,7 @@ def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None)
     Args:
         grid: grid-line strength ``(h, w)``, rectified.
         axis: 1 for px per mm along x (vertical lines, profile over columns), 0 along y.
-        hint_px_per_mm: when given, the 1 mm pitch is searched only within 0.8..1.25 times it
+        hint_px_per_mm: when given, the 1 mm pitch is searched only within 0.88..1.12 times it
             (the other axis's pitch: a rectified grid is nearly square).
 
     Returns:
@@ -437,8 +437,7 @@ def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None)
         return out
 
     if hint_px_per_mm:
-        cands_c = [hint_px_per_mm]
-        lo, hi = 0.8 * hint_px_per_mm, 1.25 * hint_px_per_mm
+        lo, hi = 0.88 * hint_px_per_mm, 1.12 * hint_px_per_mm
         band = (freqs >= 1 / hi) & (freqs <= 1 / lo)
         idx = np.flatnonzero(band)
         if not len(idx):

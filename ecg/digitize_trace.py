@@ -143,49 +143,89 @@ def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
     bounds = np.searchsorted(sc, np.arange(n_cols + 1))
     base = row.baseline - row.y_lo
     win_h = sub.shape[0]
-    costs: list[np.ndarray] = []
-    backs: list[np.ndarray] = []
-    cands: list[tuple[int, np.ndarray, np.ndarray]] = []
-    prev_s = prev_e = prev_cost = None
+    # states per column: real runs, plus "carried" states that skip a column where the trace
+    # left no ink (faint or broken line) instead of jumping onto a neighbour's ink and back
+    skip_cost = 0.6          # per skipped column, in the unit of the gap cost (mm)
+    max_skip = max(3, int(2.5 * ppmm))
+    max_states = 14
+    hist: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    prev = None  # (s, e, cost, age)
+    c_first = 0
     for c in range(n_cols):
         a, b = bounds[c], bounds[c + 1]
         if a == b:
-            continue
-        s = sr[a:b].astype(np.float64)
-        e = er[a:b].astype(np.float64)
+            s = e = np.zeros(0)
+        else:
+            s = sr[a:b].astype(np.float64)
+            e = er[a:b].astype(np.float64)
         if len(s) > 1:  # one stroke split by anti-aliasing or a crossing grid line: merge
             keep_s = np.concatenate([[True], s[1:] - e[:-1] > merge_gap])
-            grp = np.cumsum(keep_s) - 1
             s = s[keep_s]
             e = np.maximum.reduceat(e, np.flatnonzero(keep_s))
         if len(s) > max_runs:  # keep the runs nearest to the baseline
             mid = (s + e) / 2
             keep = np.sort(np.argsort(np.abs(mid - base))[:max_runs])
             s, e = s[keep], e[keep]
-        unary = w_base * np.abs((s + e) / 2 - base) / ppmm
-        if prev_s is None:
-            cost = unary
-            back = np.zeros(len(s), int)
+        if prev is None:
+            if len(s) == 0:
+                continue
+            c_first = c if not hist else c_first
+            cost = w_base * np.abs((s + e) / 2 - base) / ppmm
+            st = (s, e, cost, np.zeros(len(s)))
+            hist.append((c, s, e, np.full(len(s), -2), np.zeros(len(s), bool), cost))
+            prev = st
+            continue
+        ps, pe, pc, page = prev
+        if len(s):
+            unary = w_base * np.abs((s + e) / 2 - base) / ppmm
+            gap = np.maximum(0.0, np.maximum(s[:, None] - pe[None, :], ps[None, :] - e[:, None]))
+            tot = pc[None, :] + gap / ppmm
+            bk = np.argmin(tot, axis=1)
+            rc = tot[np.arange(len(s)), bk]
+            # or start afresh here, as if every column so far had been skipped
+            fresh = (c - c_first) * skip_cost
+            bk = np.where(fresh < rc, -1, bk)
+            rc = np.minimum(rc, fresh) + unary
         else:
-            gap = np.maximum(0.0, np.maximum(s[:, None] - prev_e[None, :], prev_s[None, :] - e[:, None]))
-            tot = prev_cost[None, :] + gap / ppmm
-            back = np.argmin(tot, axis=1)
-            cost = tot[np.arange(len(s)), back] + unary
-        costs.append(cost)
-        backs.append(back)
-        cands.append((c, s, e))
-        prev_s, prev_e, prev_cost = s, e, cost
-    # backtrack
-    j = int(np.argmin(costs[-1]))
-    for k in range(len(cands) - 1, -1, -1):
-        c, s, e = cands[k]
-        top[c], bot[c] = s[j], e[j] - 1
-        if len(s) > 1:
-            others = np.delete(np.arange(len(s)), j)
-            dist = np.maximum(0, np.maximum(s[others] - e[j], s[j] - e[others]))
-            amb[c] = bool((dist < 1.5 * ppmm).any())
-        clip[c] = s[j] <= 0 or e[j] >= win_h
-        j = int(backs[k][j])
+            bk = np.zeros(0, int)
+            rc = np.zeros(0)
+        carry = np.flatnonzero(page < max_skip)
+        ns = np.concatenate([s, ps[carry]])
+        ne = np.concatenate([e, pe[carry]])
+        nc = np.concatenate([rc, pc[carry] + skip_cost])
+        nb = np.concatenate([bk, carry])
+        nv = np.concatenate([np.zeros(len(s), bool), np.ones(len(carry), bool)])
+        na = np.concatenate([np.zeros(len(s)), page[carry] + 1])
+        if len(ns) == 0:
+            prev = None
+            continue
+        if len(ns) > 1:  # identical runs carried along several paths: keep the cheapest
+            order = np.argsort(nc, kind="stable")
+            _, first = np.unique((ns[order] * 100003 + ne[order]), return_index=True)
+            keep = np.sort(order[first])
+            ns, ne, nc, nb, nv, na = ns[keep], ne[keep], nc[keep], nb[keep], nv[keep], na[keep]
+        if len(ns) > max_states:
+            keep = np.sort(np.argsort(nc)[:max_states])
+            ns, ne, nc, nb, nv, na = ns[keep], ne[keep], nc[keep], nb[keep], nv[keep], na[keep]
+        hist.append((c, ns, ne, nb, nv, nc))
+        prev = (ns, ne, nc, na)
+    # backtrack (a break in the chain, where no state survived, restarts the path)
+    j = None
+    for k in range(len(hist) - 1, -1, -1):
+        c, s, e, bk, virt, cost = hist[k]
+        if j is None or j == -2:  # end, or a break in the chain: restart from the cheapest state
+            j = int(np.argmin(cost))
+        elif j == -1:  # the path started in the column after this one; nothing to follow here
+            continue
+        if not virt[j]:
+            top[c], bot[c] = s[j], e[j] - 1
+            real = ~virt
+            if real.sum() > 1:
+                others = np.flatnonzero(real & (np.arange(len(s)) != j))
+                dist = np.maximum(0, np.maximum(s[others] - e[j], s[j] - e[others]))
+                amb[c] = bool((dist < 1.5 * ppmm).any())
+            clip[c] = s[j] <= 0 or e[j] >= win_h
+        j = int(bk[j])
     # a chosen run far from both its neighbours is a jump onto other ink (a neighbour's tall wave,
     # a label): drop it
     okc = np.flatnonzero(np.isfinite(top))
