@@ -158,9 +158,44 @@ def ink_and_grid_maps(bgr: np.ndarray) -> dict[str, Any]:
     thr = float(np.clip(thr, 0.3, 0.7))
     # coloured pixels are grid unless very dark
     ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
+    paper = paper_mask(bgr)
+    if paper is not None:  # the table around a photographed page is neither ink nor grid
+        dark = dark * paper
+        chroma = chroma * paper
+        ink &= paper
     grid = np.maximum(chroma, dark * (dark <= thr))
     grid = grid * (1 - cv2.dilate(ink, np.ones((3, 3), np.uint8)))
-    return {"darkness": dark, "ink": ink, "grid": grid.astype(np.float32), "ink_threshold": thr, "chroma": chroma}
+    return {"darkness": dark, "ink": ink, "grid": grid.astype(np.float32), "ink_threshold": thr, "chroma": chroma,
+            "paper": paper}
+
+
+def paper_mask(bgr: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper in a photo (bright, large, one piece), as a uint8 mask eroded by 1 % of
+    the image size; None when the paper fills the image (nothing to mask)."""
+    h, w = bgr.shape[:2]
+    k = max(1, int(max(h, w) / 400))
+    small = cv2.resize(bgr.max(axis=2), (w // k, h // k), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 3)
+    t, bright = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if bright.mean() > 0.97 or bright.mean() < 0.25:
+        return None
+    # Otsu on a page that fills the frame splits shading, not paper from table: demand contrast
+    lo, hi = small[bright == 0], small[bright == 1]
+    if hi.mean() - lo.mean() < 40 or lo.mean() > 0.7 * hi.mean():
+        return None
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if n < 2:
+        return None
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    comp = (lab == big).astype(np.uint8)
+    cnts, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.convexHull(max(cnts, key=cv2.contourArea))
+    m = np.zeros_like(comp)
+    cv2.fillPoly(m, [hull], 1)
+    m = cv2.erode(m, np.ones((5, 5), np.uint8))
+    if m.mean() > 0.97:
+        return None
+    return cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST)
 
 
 def remove_straight_lines(ink: np.ndarray, min_len_px: int) -> tuple[np.ndarray, np.ndarray]:
