@@ -206,11 +206,11 @@ def test_non_ecg_images_raise_specific_errors(tmp_path):
     grad = np.tile(np.linspace(30, 230, 900, dtype=np.float32), (600, 1)).astype(np.uint8)
     with pytest.raises(DigitizationError, match="(?i)no ecg (grid|traces)"):
         digitize(cv2.merge([grad, grad, grad]))
-    # a crop of a real photo with paper but no trace: the top-left corner of ecg00029
+    # a crop of a real photo showing ECG paper but no trace: the strip of grid between the first
+    # two rows of ecg00029, enlarged
     photo = cv2.imread(str(PHOTOS / "ecg00029.jpg"))
-    crop = photo[180:300, 60:1000]
-    crop = cv2.resize(crop, None, fx=2, fy=2)
-    with pytest.raises(DigitizationError):
+    crop = cv2.resize(photo[118:178, 100:1150], None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    with pytest.raises(DigitizationError, match="(?i)no ecg traces"):
         digitize(crop)
     with pytest.raises(DigitizationError, match="only 40x30 pixels"):
         digitize(np.full((30, 40, 3), 255, np.uint8))
