@@ -52,4 +52,6 @@ def route(question: str) -> list[str]:
     hits = sorted(first, key=lambda n: first[n])  # in the order the question asks
     if "explain_qt" in hits and "qt" in hits:
         hits.remove("qt")
+    if "intervals" in hits and len(hits) > 1:  # "the PR interval" asks about PR, not every interval
+        hits.remove("intervals")
     return hits or ["general"]
