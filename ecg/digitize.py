@@ -271,13 +271,31 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     x_last = x_end - max(0.0, thick / 2 - 1.0)
     x_start = x_last - (n_samp - 1) / FS * speed * ppx
     x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx
+    row_x = []  # per row: sample positions in px, from the grid lines' own positions where seen
+    n_mapped = 0
     for r in rows:
         r.x_start, r.x_end = x_start, x_end
+        xs_r = x_of_t
+        if grid_found:
+            band = grid[max(0, int(r.baseline - 0.4 * (r.baseline - r.y_lo))):int(r.baseline + 0.4 * (r.y_hi - r.baseline)) + 1]
+            coef = G.line_positions_map(band.mean(axis=0), ppx)
+            if coef is not None:
+                dense = np.arange(max(0.0, x_start - 5 * ppx), min(w - 1.0, x_end + 5 * ppx), 0.25)
+                mm = np.polyval(coef, dense)
+                if np.all(np.diff(mm) > 0):
+                    mm_end = float(np.interp(x_last, dense, mm))
+                    mm_t = mm_end - (n_samp - 1 - np.arange(n_samp)) / FS * speed
+                    xs_r = np.interp(mm_t, mm, dense)
+                    n_mapped += 1
+        row_x.append(xs_r)
+    # weights for sub-pixel centres: darkness above the level of grid lines and paper texture
+    dark_w = np.clip(dark - 0.25, 0, None)
     for r in rows:
-        px_, py_ = T.columns_to_curve(r, thick)
-        y = T.resample(px_, py_, x_of_t, max_gap_px=1.0 * ppx)
+        px_, py_ = T.columns_to_curve(r, thick, dark_w)
+        xr = row_x[rows.index(r)]
+        y = T.resample(px_, py_, xr, max_gap_px=1.0 * ppx)
         cols = r.cols
-        colf = np.interp(x_of_t, cols, np.arange(len(cols))).round().astype(int)
+        colf = np.interp(xr, cols, np.arange(len(cols))).round().astype(int)
         amb = r.ambiguous[colf]
         clp = r.clipped[colf]
         row_sigs.append(y)

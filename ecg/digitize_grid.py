@@ -509,3 +509,57 @@ def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None)
         best_f = fr / k * 5
     strength = float(max(max(harm), amp1) / med)
     return {"px_per_mm": float(1.0 / best_f), "strength": strength, "fine_visible": float(amp1 / med)}
+
+
+def line_positions_map(profile: np.ndarray, px_per_mm: float, deg: int = 2) -> np.ndarray | None:
+    """Millimetre coordinate along a grid profile, from the grid lines' own positions.
+
+    After rectification a little perspective may remain (the scale drifts across the page). The
+    1 mm grid lines are located in ``profile`` (grid strength along one axis), numbered by their
+    spacing, and mm is fitted as a polynomial of degree ``deg`` in px (outliers dropped).
+
+    Returns:
+        polynomial coefficients (``np.polyval`` order) giving mm from px, or None when too few
+        lines were found or the fit is poor (then a uniform ``px_per_mm`` scale is right).
+    """
+    from scipy.signal import find_peaks
+
+    n = len(profile)
+    if n < 20 * px_per_mm or px_per_mm < 2:
+        return None
+    p = cv2.GaussianBlur(profile.reshape(-1, 1).astype(np.float64), (0, 0), max(0.6, 0.12 * px_per_mm)).ravel()
+    p = p - cv2.GaussianBlur(p.reshape(-1, 1), (0, 0), 2.0 * px_per_mm).ravel()
+    for step in (1, 5):  # fine lines, else bold ones
+        pk, prop = find_peaks(p, distance=max(1, int(0.6 * step * px_per_mm)), prominence=1e-6)
+        if len(pk) < 8:
+            continue
+        # keep the stronger half of the peaks (the lines), refine to sub-pixel
+        prom = prop["prominences"]
+        pk = pk[prom >= np.median(prom) * 0.5]
+        a, b, c = p[np.clip(pk - 1, 0, n - 1)], p[pk], p[np.clip(pk + 1, 0, n - 1)]
+        den = a - 2 * b + c
+        pos = pk + np.where(np.abs(den) > 1e-12, 0.5 * (a - c) / np.where(den == 0, 1, den), 0.0)
+        d = np.diff(pos) / (step * px_per_mm)
+        k = np.round(d)
+        ok = (np.abs(d - k) < 0.22) & (k >= 1)
+        if ok.mean() < 0.6:
+            continue
+        # number the lines along runs of consistent spacing (a bad gap restarts nothing: it is skipped)
+        idx = np.concatenate([[0], np.cumsum(np.where(ok, k, np.round(d)))]) * step
+        keep = np.ones(len(pos), bool)
+        coef = None
+        for _ in range(3):
+            if keep.sum() < 8:
+                return None
+            coef = np.polyfit(pos[keep], idx[keep], deg)
+            res = idx - np.polyval(coef, pos)
+            res -= np.median(res[keep])
+            new = np.abs(res) < 0.2 * step
+            if (new == keep).all():
+                break
+            keep = new
+        slope = np.polyval(np.polyder(coef), np.array([pos[0], pos[-1], n / 2]))
+        if keep.sum() < max(8, 0.5 * len(pos)) or np.any(np.abs(slope * px_per_mm - 1) > 0.15):
+            return None
+        return coef
+    return None

@@ -226,6 +226,23 @@ def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
                 amb[c] = bool((dist < 1.5 * ppmm).any())
             clip[c] = s[j] <= 0 or e[j] >= win_h
         j = int(bk[j])
+    # one column may hold several runs of the same stroke (the up and down strokes of a narrow
+    # peak leave a gap between them): add every run of the column that overlaps the span of the
+    # chosen runs on either side
+    t0, b0 = top.copy(), bot.copy()
+    for c in range(n_cols):
+        a, b = bounds[c], bounds[c + 1]
+        if b - a < 2 or not np.isfinite(t0[c]):
+            continue
+        nb_t = [t0[j] for j in (c - 1, c + 1) if 0 <= j < n_cols and np.isfinite(t0[j])]
+        nb_b = [b0[j] for j in (c - 1, c + 1) if 0 <= j < n_cols and np.isfinite(b0[j])]
+        if not nb_t:
+            continue
+        lo, hi = min(nb_t + [t0[c]]) - 1, max(nb_b + [b0[c]]) + 1
+        for s_, e_ in zip(sr[a:b], er[a:b]):
+            if e_ - 1 >= lo and s_ <= hi:
+                top[c] = min(top[c], s_)
+                bot[c] = max(bot[c], e_ - 1)
     # a chosen run far from both its neighbours is a jump onto other ink (a neighbour's tall wave,
     # a label): drop it
     okc = np.flatnonzero(np.isfinite(top))
@@ -253,7 +270,7 @@ def trace_thickness(row: Row) -> float:
     return float(np.percentile(ln, 25))
 
 
-def columns_to_curve(row: Row, thick: float) -> tuple[np.ndarray, np.ndarray]:
+def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Centre line of the followed trace as points ``(x, y)`` in px, sorted by x.
 
     A thick line is read two ways: where it runs flat, the centre of each column's vertical ink
@@ -261,6 +278,10 @@ def columns_to_curve(row: Row, thick: float) -> tuple[np.ndarray, np.ndarray]:
     is (a column then holds several points, one per height, at their own x). Points at the tip
     of a peak or trough are moved half a line width inwards (the ink extends that far beyond
     the centre line). ``thick`` is the vertical thickness of a flat line (px).
+
+    With ``dark`` (the page's darkness map, 0..1, same frame as the ink mask) centres are
+    darkness-weighted over the run and one pixel either side, which gives sub-pixel positions
+    (anti-aliased or blurred line edges carry where the line really is).
     """
     x = row.cols.astype(np.float64)
     ok = np.isfinite(row.top)
@@ -290,7 +311,22 @@ def columns_to_curve(row: Row, thick: float) -> tuple[np.ndarray, np.ndarray]:
     width_h = np.zeros((hwin, n))
     fr = np.repeat(sr, hl)
     fc = np.repeat(sc, hl) + (np.arange(hl.sum()) - np.repeat(np.cumsum(hl) - hl, hl))
-    centre_h[fr, fc] = np.repeat((sc + ec - 1) / 2.0, hl)
+    cen = (sc + ec - 1) / 2.0
+    if dark is not None:
+        # darkness-weighted horizontal centre over [start - 1, end] of each run
+        x_lo = int(x[0]) - 1
+        Dw = np.zeros((hwin, n + 2))
+        xa, xb = max(0, x_lo), min(dark.shape[1], x_lo + n + 2)
+        Dw[:, xa - x_lo:xb - x_lo] = dark[y0:y1, xa:xb]
+        P = np.concatenate([np.zeros((hwin, 1)), np.cumsum(Dw, axis=1)], axis=1)
+        PX = np.concatenate([np.zeros((hwin, 1)), np.cumsum(Dw * np.arange(-1, n + 1)[None, :], axis=1)], axis=1)
+        # mask columns j map to Dw columns j + 1; run [sc, ec) widened by one -> Dw [sc, ec + 2)
+        wsum = P[sr, ec + 2] - P[sr, sc]
+        xsum = PX[sr, ec + 2] - PX[sr, sc]
+        good = wsum > 1e-6
+        cen = np.where(good, xsum / np.maximum(wsum, 1e-9), cen)
+        cen = np.clip(cen, sc - 0.5, ec - 0.5)
+    centre_h[fr, fc] = np.repeat(cen, hl)
     width_h[fr, fc] = np.repeat(hl, hl)
     r = max(0.0, (thick - 1) / 2)
     cols = np.arange(n)
@@ -311,6 +347,22 @@ def columns_to_curve(row: Row, thick: float) -> tuple[np.ndarray, np.ndarray]:
     up = ok & (top <= tp) & (top <= tn) & ~flat
     dn = ok & (bot >= bp) & (bot >= bn) & ~flat
     centre_v = (row.top + row.bot) / 2
+    if dark is not None:
+        # darkness-weighted vertical centre over [top - 1, bot + 1] of each chosen run
+        cx = (x[ok]).astype(int)
+        ty = row.top[ok].astype(int)
+        by = row.bot[ok].astype(int)
+        span = 2 + by - ty + 1
+        maxs = int(span.max())
+        offs = np.arange(maxs)[None, :]
+        yy = ty[:, None] - 1 + offs
+        valid = (offs < span[:, None]) & (yy >= 0) & (yy < dark.shape[0])
+        yy = np.clip(yy, 0, dark.shape[0] - 1)
+        wv = np.where(valid, dark[yy, np.clip(cx, 0, dark.shape[1] - 1)[:, None]], 0.0)
+        ws = wv.sum(1)
+        cv = np.where(ws > 1e-6, (wv * yy).sum(1) / np.maximum(ws, 1e-9), centre_v[ok])
+        centre_v = centre_v.copy()
+        centre_v[ok] = np.clip(cv, row.top[ok] - 0.5, row.bot[ok] + 0.5)
     use_v = ok & ~has_steep & ~up & ~dn
     pts_x = [x[0] + centre_h[oy, ox], x[use_v]]
     pts_y = [oy.astype(np.float64) + y0, centre_v[use_v]]
