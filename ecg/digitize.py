@@ -169,9 +169,23 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             "or a photo where the ECG fills the frame.")
     h, w = ink.shape
     ink_density = float(ink[box[1]:box[3], box[0]:box[2]].mean()) if ink.size else 0.0
-    if ink_density > 0.06:  # a dark printed grid got into the ink mask: drop long straight lines
-        ink, _ = G.remove_straight_lines(ink, int(20 * ppx))
-        ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
+    if ink_density > 0.06:
+        # a dark printed grid got into the ink mask. First try a threshold between the grid
+        # lines' darkness and the trace's; if the lines are as dark as the trace, remove long
+        # straight lines instead.
+        _, lines = G.remove_straight_lines(ink, int(20 * ppx))
+        if lines.any():
+            g_dark = float(np.percentile(dark[lines > 0], 90))
+            t_dark = float(np.percentile(dark[(ink > 0) & (lines == 0)], 75)) if ((ink > 0) & (lines == 0)).any() else 1.0
+            if t_dark - g_dark > 0.15:
+                thr = 0.5 * (g_dark + t_dark)
+                ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
+                dens2 = float(ink[box[1]:box[3], box[0]:box[2]].mean())
+                if dens2 > 0.06:
+                    ink, _ = G.remove_straight_lines(ink, int(20 * ppx))
+            else:
+                ink, _ = G.remove_straight_lines(ink, int(20 * ppx))
+                ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
 
     report(0.5, "finding the rows of traces")
     rows = T.find_rows(ink, box, ppy)

@@ -239,8 +239,9 @@ def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
         if not nb_t:
             continue
         lo, hi = min(nb_t + [t0[c]]) - 1, max(nb_b + [b0[c]]) + 1
+        near = 2.0 * ppmm  # fragments of the same stroke lie close to the chosen run
         for s_, e_ in zip(sr[a:b], er[a:b]):
-            if e_ - 1 >= lo and s_ <= hi:
+            if e_ - 1 >= lo and s_ <= hi and s_ <= b0[c] + near and e_ - 1 >= t0[c] - near:
                 top[c] = min(top[c], s_)
                 bot[c] = max(bot[c], e_ - 1)
     # a chosen run far from both its neighbours is a jump onto other ink (a neighbour's tall wave,
@@ -346,6 +347,19 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
     flat = ok & (vlen <= thick + 1)
     up = ok & (top <= tp) & (top <= tn) & ~flat
     dn = ok & (bot >= bp) & (bot >= bn) & ~flat
+    # a spike narrower than the line: its up and down strokes share the same columns, so the
+    # steep points of those columns stack at one x in no usable order. Next to a tip, keep the tip
+    # and let the neighbours' points carry the strokes.
+    tipcol = up | dn
+    near_tip = tipcol | np.concatenate([[False], tipcol[:-1]]) | np.concatenate([tipcol[1:], [False]])
+    if len(ox):
+        ys_min = np.full(n, np.inf)
+        ys_max = np.full(n, -np.inf)
+        np.minimum.at(ys_min, ox, oy)
+        np.maximum.at(ys_max, ox, oy)
+        stack = near_tip & ((ys_max - ys_min) > 3 * thick)
+        drop = stack[ox]
+        oy, ox = oy[~drop], ox[~drop]
     centre_v = (row.top + row.bot) / 2
     if dark is not None:
         # darkness-weighted vertical centre over [top - 1, bot + 1] of each chosen run
