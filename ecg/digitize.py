@@ -283,14 +283,28 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     thick = float(np.median(thicks)) if thicks else thick0
     # the last ink column lies half a line width beyond the last sample's centre
     x_last = x_end - max(0.0, thick / 2 - 1.0)
-    x_start = x_last - (n_samp - 1) / FS * speed * ppx
-    x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx
+    # time scale: the grid's, unless the rows' printed span (all rows start and end together)
+    # says it is a little off - residual perspective in a photo stretches one side of the page
+    ppx_t = ppx
+    use_grid_map = grid_found
+    if dur == row_s and len(rows) >= 2:
+        xa_all = ext_arr[:, 0]
+        if np.ptp(xa_all) < 1.0 * ppx or np.std(xa_all) < 0.5 * ppx:
+            x_first = float(np.median(xa_all)) + max(0.0, thick / 2 - 1.0)
+            s_ink = (x_last - x_first) / ((n_samp - 1) / FS * speed)
+            if 0.015 < abs(s_ink / ppx - 1) < 0.08:
+                ppx_t = s_ink
+                use_grid_map = False
+                warnings.append(f"time scale from the printed {row_s:g} s rows ({s_ink:.2f} px/mm) rather than the grid "
+                                f"({ppx:.2f} px/mm); the photo is probably taken at an angle")
+    x_start = x_last - (n_samp - 1) / FS * speed * ppx_t
+    x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx_t
     row_x = []  # per row: sample positions in px, from the grid lines' own positions where seen
     n_mapped = 0
     for r in rows:
         r.x_start, r.x_end = x_start, x_end
         xs_r = x_of_t
-        if grid_found:
+        if use_grid_map:
             band = grid[max(0, int(r.baseline - 0.4 * (r.baseline - r.y_lo))):int(r.baseline + 0.4 * (r.y_hi - r.baseline)) + 1]
             coef = G.line_positions_map(band.mean(axis=0), ppx)
             if coef is not None:
@@ -354,7 +368,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         seg = mv[ri][i0:i1].astype(np.float64)
         amb, clp = row_flags[ri][0][i0:i1], row_flags[ri][1][i0:i1]
         # lead-change marks and jumps at internal boundaries: hold the nearest clean value
-        m = max(1, int(round((thick / 2 + 1) / (speed * ppx) * FS)))
+        m = max(1, int(round((thick / 2 + 1) / (speed * ppx_t) * FS)))
         if i0 > 0:
             seg[:m] = np.nan
         if i1 < n_samp:
@@ -374,14 +388,14 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         quality[lead] = round(q, 3)
         if why:
             reasons[lead] = why
-        x0 = x_start + i0 / FS * speed * ppx
-        x1 = x_start + i1 / FS * speed * ppx
+        x0 = x_start + i0 / FS * speed * ppx_t
+        x1 = x_start + i1 / FS * speed * ppx_t
         bb = np.array([[[x0, r.y_lo], [x1, r.y_lo], [x1, r.y_hi], [x0, r.y_hi]]], np.float64)
         bimg = cv2.perspectiveTransform(bb, Hinv)[0]
         trace_boxes[lead] = [{
             "row": int(ri), "t0_s": round(i0 / FS, 4), "t1_s": round(i1 / FS, 4),
             "x0_px": round(float(x0), 2), "y0_px": round(float(r.baseline), 2),
-            "px_per_mm_x": round(float(ppx), 4), "px_per_mm_y": round(float(ppy), 4),
+            "px_per_mm_x": round(float(ppx_t), 4), "px_per_mm_y": round(float(ppy), 4),
             "bbox_image_px": [round(float(v), 1) for v in (*bimg.min(0), *bimg.max(0))],
         }]
     for lead in STANDARD_LEADS:
