@@ -75,32 +75,6 @@ def test_snr_counts_missing_digitized_samples_as_zero(record):
     assert part == pytest.approx(10 * np.log10(p_sig / p_noise), abs=0.05)
 
 
-# ---- renderer ----------------------------------------------------------------------------------
-
-def test_render_records_lead_boxes(record, clean_page):
-    assert clean_page.image.dtype == np.uint8 and clean_page.image.ndim == 3
-    leads = {b["lead"] for b in clean_page.lead_boxes}
-    assert leads == set(STANDARD_LEADS)
-    ii = [b for b in clean_page.lead_boxes if b["lead"] == "II"]
-    assert sorted(round(b["t1_s"] - b["t0_s"], 2) for b in ii) == [2.5, 10.0]
-    # the baseline origin lies on the trace: dark pixels near (x0, y0 - v0 * gain)
-    b = clean_page.lead_boxes[0]
-    v0 = record.lead(b["lead"])[int(b["t0_s"] * 500)]
-    x, y = int(b["x0_px"] + 2), int(round(b["y0_px"] - v0 * 10 * b["px_per_mm"]))
-    patch = clean_page.image[y - 4:y + 5, x - 2:x + 3]
-    assert patch.min() < 80
-
-
-@pytest.mark.parametrize("layout", ["3x4", "3x4+3", "6x2", "12x1", "1x1"])
-def test_render_layouts_and_degradations_are_seeded(record, layout):
-    a = render_paper(record, layout=layout, dpi=100, degradations="all", seed=3, header=False)
-    b = render_paper(record, layout=layout, dpi=100, degradations="all", seed=3, header=False)
-    assert np.array_equal(a.image, b.image)
-    assert a.meta["degradations"]["rotation_deg"] == b.meta["degradations"]["rotation_deg"]
-    with pytest.raises(ValueError):
-        render_paper(record, layout="5x5")
-
-
 # ---- digitizer -------------------------------------------------------------------------------
 
 def test_clean_render_round_trip_snr(record, clean_page, digitized):
