@@ -109,11 +109,24 @@ def row_extent(ink: np.ndarray, row: Row, x_lo: int, x_hi: int, ppmm: float) -> 
         return float("nan"), float("nan")
     gaps = np.diff(idx)
     brk = np.flatnonzero(gaps > 2.0 * ppmm)
-    # segments of continuous ink; take the longest
+    # segments of continuous ink; short ones (the calibration pulse, a label, a mark) are left
+    # out, long ones separated by a short break (a crease, a shadow edge, a faint stretch) are
+    # joined; the longest group is the trace
     starts = np.concatenate([[idx[0]], idx[brk + 1]])
     ends = np.concatenate([idx[brk], [idx[-1]]])
-    k = int(np.argmax(ends - starts))
-    return float(starts[k] + x_lo), float(ends[k] + x_lo)
+    long_ = (ends - starts) >= 8.0 * ppmm
+    if not long_.any():
+        k = int(np.argmax(ends - starts))
+        return float(starts[k] + x_lo), float(ends[k] + x_lo)
+    s_, e_ = starts[long_], ends[long_]
+    groups = [[s_[0], e_[0]]]
+    for a, b in zip(s_[1:], e_[1:]):
+        if a - groups[-1][1] <= 20.0 * ppmm:
+            groups[-1][1] = b
+        else:
+            groups.append([a, b])
+    g = max(groups, key=lambda ab: ab[1] - ab[0])
+    return float(g[0] + x_lo), float(g[1] + x_lo)
 
 
 def follow_trace(ink: np.ndarray, row: Row, x_a: int, x_b: int, ppmm: float,
