@@ -113,12 +113,13 @@ def parse_measurements(lines: list[str]) -> dict[str, float]:
     """
     text = " | ".join(lines)
     out: dict[str, float] = {}
+    # OCR often drops spaces ("Ventrate75bpmPR160ms"), so no word boundaries are required
     pats = {
-        "vent_rate_bpm": r"(?:vent\.?\s*rate|heart\s*rate|\bhr\b|\brate\b)\s*[:=]?\s*" + _NUM + r"\s*(?:bpm|/min|b/min)?",
-        "pr_ms": r"\bPR(?:\s*int(?:erval)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
-        "qrs_ms": r"\bQRS(?:\s*dur(?:ation)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
-        "qtc_ms": r"\bQTc\w*\s*[:=]?\s*(\d{3})\b",
-        "qt_ms": r"\bQT(?!c)\s*[:=]?\s*(\d{3})\b",
+        "vent_rate_bpm": r"(?:vent\.?\s*rate|heart\s*rate|(?<![a-z])hr|(?<![a-z])rate)\s*[:=]?\s*" + _NUM + r"\s*(?:bpm|/min|b/min)?",
+        "pr_ms": r"PR(?:\s*int(?:erval)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
+        "qrs_ms": r"QRS(?:\s*dur(?:ation)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
+        "qtc_ms": r"QTc\w*?\s*[:=]?\s*(\d{3})(?!\d)",
+        "qt_ms": r"QT(?![cC/])\s*[:=]?\s*(\d{3})(?!\d)",
     }
     for k, p in pats.items():
         m = re.search(p, text, re.I)
@@ -137,12 +138,12 @@ def parse_speed_gain(lines: list[str]) -> tuple[float | None, float | None]:
     """Paper speed (mm/s) and gain (mm/mV) printed on the page, when they are standard values."""
     text = " ".join(lines)
     sp = gn = None
-    m = re.search(r"(\d{2}(?:[.,]\d)?)\s*mm\s*/\s*s(?:ec)?\b", text, re.I)
+    m = re.search(r"(\d{2}(?:[.,]\d)?)\s*mm\s*/\s*s(?:ec)?(?![a-z])", text, re.I)
     if m:
         v = float(m.group(1).replace(",", "."))
         if v in (12.5, 25.0, 50.0):
             sp = v
-    m = re.search(r"(\d{1,2}(?:[.,]\d)?)\s*mm\s*/\s*mV", text, re.I)
+    m = re.search(r"(?<![\d.])(\d{1,2}(?:[.,]\d)?)\s*mm\s*/\s*mV", text, re.I)
     if m:
         v = float(m.group(1).replace(",", "."))
         if v in (2.5, 5.0, 10.0, 20.0):

@@ -192,3 +192,15 @@ def test_non_ecg_images_raise_specific_errors(tmp_path):
     junk.write_bytes(b"this is not an image")
     with pytest.raises(DigitizationError, match="not an image"):
         digitize(junk)
+
+
+def test_header_text_is_evidence_and_personal_data_is_removed(record):
+    header = ["Name: Jane Example   ID 12345678", "Vent rate 75 bpm  PR 160 ms  QRS 92 ms  QT/QTc 400/420 ms",
+              "25 mm/s  10 mm/mV"]
+    page = render_paper(record, layout="3x4+1", dpi=200, header=header, seed=0)
+    d = digitize(page.image).meta["digitization"]
+    text = " ".join(d["header_text"])
+    assert "Jane" not in text and "12345678" not in text
+    assert d["header_measurements"].get("vent_rate_bpm") == 75
+    assert d["header_measurements"].get("qt_ms") == 400 and d["header_measurements"].get("qtc_ms") == 420
+    assert d["paper_speed_source"] == "printed" and d["paper_speed_mm_s"] == 25
