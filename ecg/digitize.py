@@ -482,13 +482,22 @@ def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
                 out.append((r, q4[c], q4[c + 1], lead, False))
 
     def rhythm_lead(sig: np.ndarray, default: str) -> tuple[str, float]:
+        """The short segment a rhythm strip repeats: the same printed signal, so near-perfect
+        correlation and the same amplitude (a neighbouring precordial lead correlates too,
+        but less and at another size)."""
         best, best_c = default, -1.0
         for r, leads in enumerate(SHORT_ROWS):
             for c, lead in enumerate(leads):
-                cc = _corr(sig[q4[c]:q4[c + 1]], mv[r][q4[c]:q4[c + 1]])
-                if np.isfinite(cc) and cc > best_c:
+                a, b = sig[q4[c]:q4[c + 1]], mv[r][q4[c]:q4[c + 1]]
+                cc = _corr(a, b)
+                if not np.isfinite(cc):
+                    continue
+                sa, sb = np.nanstd(a), np.nanstd(b)
+                if sb > 0 and abs(sa / sb - 1) > 0.2:
+                    cc -= 0.5
+                if cc > best_c:
                     best, best_c = lead, cc
-        return (best, best_c) if best_c > 0.8 else (default, best_c)
+        return (best, best_c) if best_c > 0.9 else (default, best_c)
 
     if n == 1:
         out.append((0, 0, ns, "II", True))
@@ -499,9 +508,17 @@ def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
             out.append((r, 0, ns, lead, True))
         return "12x1", out
     if n == 6:
-        # 3x4+3 if rows 4-6 repeat short segments of rows 1-3, else 6x2
-        scores = [rhythm_lead(mv[r], d)[1] for r, d in zip((3, 4, 5), DEFAULT_RHYTHM)]
-        if np.nanmean(scores) > 0.8:
+        # 3x4+3 or 6x2? In the second quarter of rows 1-3 a 3x4 page prints aVR, aVL, aVF, which
+        # sum to zero; a 6x2 page still prints I, II, III there, where II = I + III (Einthoven).
+        seg = [mv[r][q4[1]:q4[2]] - np.nanmedian(mv[r][q4[1]:q4[2]]) for r in range(3)]
+        e_sum = float(np.sqrt(np.nanmean((seg[0] + seg[1] + seg[2]) ** 2)))
+        e_ein = float(np.sqrt(np.nanmean((seg[1] - seg[0] - seg[2]) ** 2)))
+        if not (np.isfinite(e_sum) and np.isfinite(e_ein)):
+            scores = [rhythm_lead(mv[r], d)[1] for r, d in zip((3, 4, 5), DEFAULT_RHYTHM)]
+            is_3x4 = sum(1 for v in scores if np.isfinite(v) and v > 0.9) >= 2
+        else:
+            is_3x4 = e_sum < e_ein
+        if is_3x4:
             short_rows()
             for r, d in zip((3, 4, 5), DEFAULT_RHYTHM):
                 out.append((r, 0, ns, rhythm_lead(mv[r], d)[0], True))

@@ -204,3 +204,13 @@ def test_header_text_is_evidence_and_personal_data_is_removed(record):
     assert d["header_measurements"].get("vent_rate_bpm") == 75
     assert d["header_measurements"].get("qt_ms") == 400 and d["header_measurements"].get("qtc_ms") == 420
     assert d["paper_speed_source"] == "printed" and d["paper_speed_mm_s"] == 25
+
+
+@pytest.mark.parametrize("layout", ["6x2", "3x4+3", "12x1"])
+def test_layout_is_detected(record, layout):
+    page = render_paper(record, layout=layout, dpi=200, gain_mm_mv=5 if layout == "12x1" else 10, seed=1)
+    dig = digitize(page.image, ocr=False)
+    d = dig.meta["digitization"]
+    assert d["layout"] == layout
+    assert d["gain_mm_mv"] == (5 if layout == "12x1" else 10)
+    assert np.median(list(_snrs(record, page, dig).values())) > 10
