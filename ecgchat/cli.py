@@ -95,7 +95,8 @@ def cmd_index_build(args) -> int:
 
 
 def cmd_digitize(args) -> int:
-    from ecg.digitize import digitize, write_wfdb
+    from ecg.digitize import digitize
+    from ecg.io_write import write_wfdb
 
     image = Path(args.image)
     if not image.exists():

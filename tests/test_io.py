@@ -100,3 +100,13 @@ def test_every_error_is_an_ecg_error():
 def test_record_rejects_mismatched_leads():
     with pytest.raises(ECGSignalError, match="lead names"):
         ECG(signal=np.zeros((3, 1000)), fs=500, leads=["I", "II"])
+
+
+def test_cli_digitize_writes_a_readable_wfdb_record(shared_data, tmp_path):
+    from ecgchat.cli import main
+
+    photo = shared_data / "images" / "ecg-image-kit" / "ecg00027.jpg"
+    assert main(["digitize", str(photo), "--out", str(tmp_path)]) == 0
+    back = load(tmp_path / "ecg00027")
+    assert back.leads == list(STANDARD_LEADS) and back.fs == 500.0
+    assert np.isfinite(back.lead("II")).sum() > 2 * 500  # a rhythm strip of at least 2 s came out
