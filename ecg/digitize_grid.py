@@ -383,28 +383,15 @@ def _jac_scale(H: np.ndarray, p: np.ndarray) -> float:
 
 def _profile_period(profile: np.ndarray, min_px: float, max_px: float) -> tuple[float, float]:
     """Dominant period (px) of a 1-D profile in ``[min_px, max_px]`` and its peak-to-median ratio."""
-    x = profile - np.mean(profile)
-    n = len(x)
-    if n < 16:
+    if len(profile) < 16:
         return float("nan"), 0.0
-    x = x * np.hanning(n)
-    pad = 1 << int(np.ceil(np.log2(n * 8)))
-    spec = np.abs(np.fft.rfft(x, pad))
-    freqs = np.fft.rfftfreq(pad)
+    spec, freqs = _spectrum(profile)
     band = (freqs >= 1.0 / max_px) & (freqs <= 1.0 / min_px)
     if not band.any():
         return float("nan"), 0.0
     idx = np.flatnonzero(band)
-    k = idx[int(np.argmax(spec[idx]))]
-    if 0 < k < len(spec) - 1:
-        a, b, c = spec[k - 1], spec[k], spec[k + 1]
-        den = a - 2 * b + c
-        dk = 0.5 * (a - c) / den if den != 0 else 0.0
-    else:
-        dk = 0.0
-    f = (k + dk) * (freqs[1] - freqs[0])
-    ratio = float(spec[k] / (np.median(spec[idx]) + 1e-12))
-    return 1.0 / f, ratio
+    amp, f = _band_peak(spec, freqs, idx)
+    return 1.0 / f, float(amp / (np.median(spec[idx]) + 1e-12))
 
 
 def _spectrum(profile: np.ndarray):
@@ -415,11 +402,9 @@ def _spectrum(profile: np.ndarray):
     return np.abs(np.fft.rfft(x, pad)), np.fft.rfftfreq(pad)
 
 
-def _peak_near(spec, freqs, f0, rel=0.08):
-    band = (freqs >= f0 * (1 - rel)) & (freqs <= f0 * (1 + rel))
-    if not band.any():
-        return 0.0, f0
-    idx = np.flatnonzero(band)
+def _band_peak(spec: np.ndarray, freqs: np.ndarray, idx: np.ndarray) -> tuple[float, float]:
+    """Largest spectral bin among ``idx``: its amplitude and its frequency refined by a parabola
+    through the three bins around it (sub-bin precision)."""
     k = idx[int(np.argmax(spec[idx]))]
     if 0 < k < len(spec) - 1:
         a, b, c = spec[k - 1], spec[k], spec[k + 1]
@@ -428,6 +413,13 @@ def _peak_near(spec, freqs, f0, rel=0.08):
     else:
         dk = 0.0
     return float(spec[k]), float((k + dk) * (freqs[1] - freqs[0]))
+
+
+def _peak_near(spec, freqs, f0, rel=0.08):
+    band = (freqs >= f0 * (1 - rel)) & (freqs <= f0 * (1 + rel))
+    if not band.any():
+        return 0.0, f0
+    return _band_peak(spec, freqs, np.flatnonzero(band))
 
 
 def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None) -> dict[str, float]:
