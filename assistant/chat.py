@@ -91,8 +91,6 @@ def valid_tags(ctx: Context) -> set[str]:
     """Every citation tag the context offers."""
     tags = {f.tag for f in ctx.facts} | {s.tag for s in ctx.snippets} | {ctx.case_tag(c) for c in ctx.cases}
     tags |= {f"[finding: {d['code']}]" for d in ctx.findings} | {"[finding: beats]"}
-    from .knowledge import load_knowledge
-
     tags |= {s.tag for s in load_knowledge()}  # grounded replies may cite any knowledge entry
     return tags
 

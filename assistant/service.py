@@ -3,6 +3,7 @@ similar cases, and answer questions about it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from ecg import ECG
@@ -28,8 +29,9 @@ class Analysis:
     cases: list[dict] = field(default_factory=list)
     library_error: str | None = None
 
-    @property
+    @cached_property
     def measurement_dict(self) -> dict:
+        """``measurements.to_dict()``, computed once (the page and the chat read it on every rerun)."""
         return self.measurements.to_dict()
 
     @property

@@ -54,11 +54,10 @@ def quantities_in(text: str) -> list[tuple[float, str | None]]:
 
     In a range ("60 to 100 bpm", "120-200 ms") the unit after the second value applies to both.
     """
-    text_nt = text
     out = []
-    for m in _NUMBER.finditer(text_nt):
+    for m in _NUMBER.finditer(text):
         v = float(m.group(1).replace(",", "."))
-        rest = text_nt[m.end():]
+        rest = text[m.end():]
         rng = _RANGE_JOIN.match(rest)
         if rng:
             rest = rest[rng.end():]
@@ -105,10 +104,6 @@ def allowed_numbers(*texts: str) -> set[float]:
     return allowed
 
 
-#: Values never checked (none by default)
-numbers_excused: frozenset[float] = frozenset()
-
-
 def verify(answer: str, context_text: str, question: str = "", valid_tags: set[str] | None = None,
            required: dict[str, float] | None = None) -> Verdict:
     """Check ``answer`` against the context.
@@ -126,7 +121,7 @@ def verify(answer: str, context_text: str, question: str = "", valid_tags: set[s
     unsupported = []
     for v, u in quantities_in(_TAG.sub(" ", answer)):
         ok = (_key(v), u) in with_units if u else _key(v) in allowed
-        if not ok and _key(v) not in numbers_excused:
+        if not ok:
             unsupported.append(v)
     bad = []
     if valid_tags is not None:

@@ -13,6 +13,7 @@ SHARED = ROOT.parent / "shared" / "data"
 PTBXL = SHARED / "ptbxl" / "records500"
 LUDB = SHARED / "ludb" / "data"
 MITBIH = SHARED / "mitbih"
+PHOTOS = SHARED / "images" / "ecg-image-kit"
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,19 @@ def case_library(tmp_path_factory):
     from retrieval import CaseLibrary
 
     return CaseLibrary.build(ROOT / "data" / "ptbxl", tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def record(shared_data):
+    """Real PTB-XL record 00003_hr, the source signal of the renderer and digitizer tests."""
+    from ecg import load
+
+    return load(PTBXL / "00000" / "00003_hr")
+
+
+@pytest.fixture(scope="session")
+def clean_page(record):
+    """``record`` printed as a clean 3x4+1 page at 200 dpi on a red grid (rendered once per run)."""
+    from ecg.render import render_paper
+
+    return render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=0)

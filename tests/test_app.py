@@ -40,7 +40,6 @@ def test_chat_question_gets_a_cited_answer(app):
 
 
 def test_bad_upload_keeps_the_loaded_record(app):
-    from streamlit.runtime.uploaded_file_manager import UploadedFileRec  # noqa: F401
 
     before = app.session_state["analysis"].ecg.record_id
     # the loader is the same one the uploader calls; a text CSV is refused with a clear message

@@ -6,6 +6,7 @@ import pytest
 from assistant.chat import Assistant, citations_in
 from assistant.context import Context, facts_from_measurements, fmt
 from assistant.grounded import OVERREAD
+from assistant.knowledge import load_knowledge
 from assistant.router import route
 from assistant.verify import numbers_in, verify
 from ecg import load
@@ -68,7 +69,7 @@ def test_invented_number_falls_back_to_context_numbers_only(measured):
     assert not ans.used_llm and str(invented) in ans.fallback_reason
     assert str(invented) not in ans.text
     body = ans.text.replace(OVERREAD, "")
-    allowed = ctx.render() + " ".join(s.text for s in __import__("assistant.knowledge", fromlist=["x"]).load_knowledge())
+    allowed = ctx.render() + " ".join(s.text for s in load_knowledge())
     assert verify(body, allowed).ok
     assert f"[HR {fmt(ctx.fact('heart_rate').value)} bpm]" in ans.citations
 

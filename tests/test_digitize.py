@@ -5,7 +5,6 @@ back by ecg.digitize; the phone photos are the real ECG-Image-Kit samples.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,19 +18,8 @@ from ecg.leads import STANDARD_LEADS
 from ecg.render import render_paper
 from ecg.snr import align, best_lag, shift, snr_db
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PTBXL = DATA / "ptbxl" / "records500" / "00000"
-PHOTOS = DATA / "images" / "ecg-image-kit"
+from conftest import PHOTOS
 
-
-@pytest.fixture(scope="module")
-def record():
-    return ecg.load(PTBXL / "00003_hr")
-
-
-@pytest.fixture(scope="module")
-def clean_page(record):
-    return render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=0)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import wfdb
 from ecg import ECG, STANDARD_LEADS, load, load_uploaded
 from ecg.errors import ECGError, ECGLoadError, ECGSignalError
 
-from conftest import LUDB, MITBIH, PTBXL
+from conftest import LUDB, MITBIH
 
 
 def test_ptbxl_record_shape_units_leads(ptbxl_record):

@@ -1,7 +1,6 @@
 """Paper renderer tests on a real PTB-XL record (no synthetic signals)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,18 +9,7 @@ import ecg
 from ecg.leads import STANDARD_LEADS
 from ecg.render import GRID_COLORS, LAYOUTS, render_paper
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PTBXL = DATA / "ptbxl" / "records500" / "00000"
 
-
-@pytest.fixture(scope="module")
-def record():
-    return ecg.load(PTBXL / "00003_hr")
-
-
-@pytest.fixture(scope="module")
-def clean_page(record):
-    return render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=0)
 
 
 def test_render_records_lead_boxes(record, clean_page):
