@@ -46,6 +46,9 @@ from .record import ECG, MIN_DURATION_S
 MIN_FS, MAX_FS = 100.0, 1000.0
 #: Records longer than this are measured in windows of this length (s).
 WINDOW_S = 60.0
+#: A lead needs at least this much recorded signal (s) to enter the median beats; a 3x4 paper
+#: ECG prints 2.5 s of each lead (the rest is NaN after digitization).
+MIN_LEAD_S = 2.0
 #: At most this many windows are delineated in a long record (evenly spaced).
 MAX_DELINEATED_WINDOWS = 120
 
@@ -154,10 +157,17 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     x500 = resample(raw, fs_in, WORK_FS)
     x500, nan = fill_nan(x500)
     xf = bandpass(x500, WORK_FS, 0.5, 40.0)
-    w = usable.astype(float)
-    ptp = np.percentile(xf, 99.5, axis=1) - np.percentile(xf, 0.5, axis=1)
-    w[ptp < 0.05] = 0.0
+    ptp = np.array([
+        np.percentile(row[~m], 99.5) - np.percentile(row[~m], 0.5) if (~m).sum() > 10 else 0.0
+        for row, m in zip(xf, nan)
+    ])
+    # leads with >= MIN_LEAD_S of signal carry median beats (a 3x4 page prints 2.5 s per lead);
+    # beat detection prefers the leads recorded over most of the window
+    part = usable & ((~nan).sum(axis=1) >= MIN_LEAD_S * WORK_FS) & (ptp >= 0.05)
+    w = part.astype(float)
     w[nan.mean(axis=1) > 0.5] = 0.0
+    if not w.any():
+        w = part.astype(float)
     if not w.any():
         return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
     r = _beats.detect_r_peaks(xf, WORK_FS, w)
@@ -178,7 +188,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             dominant = np.ones(r.size, bool)
     else:
         dominant = np.zeros(0, bool)
-    xm = np.where(w[:, None] > 0, xf, np.nan)
+    xm = np.where(part[:, None] & ~nan, xf, np.nan)
     win = _Window(start500, r, classes, dominant)
     stack = None
     if r.size:
@@ -220,18 +230,21 @@ def _p_consistency(stack: np.ndarray, med: np.ndarray, dl) -> float:
     that do not correlate with their average.
     """
     a, b = max(0, dl.p_on - 10), min(_dl.N_MEDIAN, dl.p_off + 10)
-    ok = np.all(np.isfinite(med), axis=1)
-    m = med[ok, a:b]
+    ok = np.all(np.isfinite(med[:, a:b]), axis=1)
+    m = np.where(ok[:, None], med[:, a:b], 0.0)
     m = m - m.mean(axis=1, keepdims=True)
     cs = []
     for s in stack:
-        y = s[ok, a:b]
-        if not np.isfinite(y).all():
+        # leads recorded during this beat only (a paper ECG prints each lead for 2.5 s)
+        rows = ok & np.all(np.isfinite(s[:, a:b]), axis=1)
+        if not rows.any():
             continue
+        y = s[rows, a:b]
         y = y - y.mean(axis=1, keepdims=True)
-        den = np.linalg.norm(y) * np.linalg.norm(m)
+        mm = m[rows]
+        den = np.linalg.norm(y) * np.linalg.norm(mm)
         if den > 0:
-            cs.append(float(np.sum(y * m) / den))
+            cs.append(float(np.sum(y * mm) / den))
     return float(np.median(cs)) if cs else 0.0
 
 
@@ -306,9 +319,12 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
         )
     sig = ecg.signal
     finite = np.isfinite(sig)
-    usable = finite.mean(axis=1) >= 0.5
+    usable = finite.sum(axis=1) >= MIN_LEAD_S * fs
     if not usable.any():
-        raise ECGSignalError("No lead holds a recorded signal (all samples are missing); nothing can be measured.")
+        raise ECGSignalError(
+            f"No lead holds at least {MIN_LEAD_S:g} s of recorded signal (the samples are missing); nothing can be "
+            "measured. A lead needs 2 s or more of samples, a standard ECG has 10 s."
+        )
     n_in = sig.shape[1]
     win_in = int(WINDOW_S * fs)
     if n_in <= win_in * 1.5:

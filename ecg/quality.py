@@ -13,6 +13,9 @@ import numpy as np
 
 #: A lead whose band-passed peak-to-peak is below this (mV) is flat (disconnected electrode).
 FLAT_PTP_MV = 0.05
+#: A lead with less recorded signal than this (s) counts as missing (a 3x4 paper ECG prints
+#: 2.5 s of each lead; that is enough for two or more beats).
+MIN_RECORDED_S = 2.0
 #: SNR (dB) at which the score is 0.5, and the width (dB) of the logistic map.
 SNR_MID_DB = 12.0
 SNR_WIDTH_DB = 3.0
@@ -47,20 +50,23 @@ def lead_quality(
         f = filtered[i][~nan_mask[i]] if missing < 1 else np.zeros(1)
         ptp = float(np.percentile(f, 99.5) - np.percentile(f, 0.5)) if f.size > 10 else 0.0
         bw = float(np.std(wander[i][~nan_mask[i]])) if missing < 1 else 0.0
-        flat = missing > 0.5 or ptp < FLAT_PTP_MV
+        recorded_s = float((~nan_mask[i]).sum()) / fs if nan_mask.size else raw.shape[1] / fs
+        absent = recorded_s < MIN_RECORDED_S
+        flat = absent or ptp < FLAT_PTP_MV
         noise = None
         snr_db = None
-        if not flat and stack is not None and median is not None and stack.shape[0] >= 2 and np.isfinite(median[i]).all():
+        if not flat and stack is not None and median is not None and stack.shape[0] >= 2 and np.isfinite(median[i][170:260]).all():
             res = stack[:, i, :] - median[i][None, :]
+            res = res[np.isfinite(res).any(axis=1)]  # beats outside a partly recorded lead's span
             with np.errstate(all="ignore"):
-                per_beat = np.sqrt(np.nanmean(res * res, axis=1))
+                per_beat = np.sqrt(np.nanmean(res * res, axis=1)) if res.shape[0] >= 2 else np.full(1, np.nan)
             noise = float(np.nanmedian(per_beat)) if np.isfinite(per_beat).any() else None
             qrs = median[i][170:260]
             amp = float(np.nanmax(qrs) - np.nanmin(qrs))
             if noise is not None:
                 snr_db = 20 * np.log10(max(amp, 1e-4) / max(noise, 1e-4))
         if flat:
-            score, reason = 0.0, ("lead missing" if missing > 0.5 else "flat line (electrode off or lead not recorded)")
+            score, reason = 0.0, ("lead missing" if absent else "flat line (electrode off or lead not recorded)")
         elif snr_db is None:
             # no beats to compare: judge by high-frequency content only
             hf = float(np.std(np.diff(f))) if f.size > 2 else 0.0
@@ -84,5 +90,6 @@ def lead_quality(
             "flat": bool(flat),
             "snr_db": None if snr_db is None else round(float(snr_db), 1),
             "reason": reason,
+            "recorded_s": round(recorded_s, 2),
         })
     return out

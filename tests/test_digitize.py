@@ -202,3 +202,25 @@ def test_layout_is_detected(record, layout):
     assert d["layout"] == layout
     assert d["gain_mm_mv"] == (5 if layout == "12x1" else 10)
     assert np.median(list(_snrs(record, page, dig).values())) > 10
+
+
+def test_measurements_of_digitized_page_match_the_printed_source(record, clean_page, digitized):
+    """A 3x4 page prints 2.5 s of each limb lead: enough for the axis and the global intervals,
+    measured from the partly recorded leads. Compared with the source signal cut to the spans the
+    page printed, so the difference is the digitizer's alone."""
+    from ecg.measure import measure
+    from ecg.record import ECG
+
+    sig = record.signal.copy()
+    for i, lead in enumerate(record.leads):
+        sig[i, ~clean_page.printed_mask(lead, record.n_samples, record.fs)] = np.nan
+    a = measure(ECG(sig, record.fs, list(record.leads), dict(record.meta))).to_dict()
+    b = measure(digitized).to_dict()
+    assert b["signal_quality"]["V1"]["recorded_s"] == pytest.approx(2.5, abs=0.1)
+    assert not b["signal_quality"]["V1"]["flat"]
+    assert abs(b["heart_rate_bpm"] - a["heart_rate_bpm"]) <= 2
+    assert b["axis_deg"]["qrs"] is not None
+    assert abs((b["axis_deg"]["qrs"] - a["axis_deg"]["qrs"] + 180) % 360 - 180) <= 15
+    for key, tol in (("pr_ms", 10), ("qrs_ms", 10), ("qt_ms", 20)):
+        assert b[key] is not None, (key, b["null_reasons"].get(key))
+        assert abs(b[key] - a[key]) <= tol, (key, a[key], b[key])
