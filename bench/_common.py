@@ -3,8 +3,8 @@
 LUDB reference (Kalyakulina et al., IEEE Access 8, 2020): one annotation file per lead with
 ``(`` onset, ``p``/``N``/``t`` peak, ``)`` offset of every P, QRS and T wave marked by cardiologists.
 Global reference intervals of a beat are built as clinical programs build theirs: earliest onset
-and latest offset across the 12 leads (IEC 60601-2-25); a record's reference is the median over
-its annotated beats.
+and latest offset across the 12 leads (IEC 60601-2-25), on the beats marked in every lead that
+marks the wave; a record's reference is the median over those beats (:func:`global_intervals`).
 """
 from __future__ import annotations
 
@@ -49,41 +49,99 @@ def ludb_waves(rec_id: int) -> dict[str, list[tuple[str, int, int, int]]]:
     return out
 
 
-def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], fs: float = 500.0,
-                     robust: bool = False) -> dict:
-    """Global intervals (ms) from per-lead waves: beats are QRS complexes clustered across leads
-    (peaks within 100 ms); per beat the earliest onset and latest offset across leads; the
-    record's value is the median over beats. ``robust=True`` takes the second-earliest onset and
-    second-latest offset instead (one outlying lead annotation does not move it). Keys: p_duration_ms, pr_ms, qrs_ms, qt_ms (None if
-    no beat has the waves)."""
-    qrs = sorted((pk, on, off) for ws in waves_by_lead.values() for (w, on, pk, off) in ws if w == "QRS")
-    clusters: list[list[tuple[int, int, int]]] = []
-    for q in qrs:
-        if clusters and q[0] - clusters[-1][0][0] < 0.1 * fs:
-            clusters[-1].append(q)
+def _beats_of(waves_by_lead: dict, fs: float) -> list[dict]:
+    """Group the per-lead QRS annotations into beats: a lead's QRS joins the current beat when its
+    onset..offset overlaps the beat's span (QRS complexes of one beat overlap in time in every
+    lead, even when a wide QRS puts the leads' peaks more than 100 ms apart)."""
+    qrs = sorted((on, pk, off, ld) for ld, ws in waves_by_lead.items() for (w, on, pk, off) in ws
+                 if w == "QRS" and on is not None and off is not None)
+    beats: list[dict] = []
+    for on, pk, off, ld in qrs:
+        b = beats[-1] if beats else None
+        if b is not None and on <= b["off_med"] and ld not in b["qrs"]:
+            b["qrs"][ld] = (on, pk, off)
+            b["off_med"] = int(np.median([x[2] for x in b["qrs"].values()]))
         else:
-            clusters.append([q])
-    ps = [(on, pk, off) for ws in waves_by_lead.values() for (w, on, pk, off) in ws if w == "P"]
-    ts = [(on, pk, off) for ws in waves_by_lead.values() for (w, on, pk, off) in ws if w == "T"]
-    per = {"p_duration_ms": [], "pr_ms": [], "qrs_ms": [], "qt_ms": []}
-    need = max(1, len(waves_by_lead) // 2)
-    clusters = [c for c in clusters if len(c) >= need]
+            beats.append({"qrs": {ld: (on, pk, off)}, "off_med": off})
+    return beats
+
+
+def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], fs: float = 500.0,
+                     robust: bool = False, per_beat: bool = False) -> dict:
+    """Global intervals (ms) from per-lead waves, as clinical programs define them.
+
+    Beats are the QRS annotations grouped across leads by overlap (:func:`_beats_of`). For each
+    beat and wave (P before the QRS, QRS, T after it) the global onset is the earliest onset and
+    the global offset the latest offset across the leads that mark the wave (IEC 60601-2-25
+    global measurements; the issue's strict reference). A beat enters a wave's reference only
+    when every lead that marks this wave anywhere in the record marks it on this beat: a lead
+    skipped on one beat (LUDB leaves some beats unmarked in some leads) would otherwise move
+    that beat's earliest onset / latest offset. The record's value is the median over beats.
+    ``robust=True`` takes the second-earliest onset and second-latest offset instead (one
+    outlying lead does not move it). Keys: p_duration_ms, pr_ms, qrs_ms, qt_ms (None if no
+    complete beat has the waves); with ``per_beat`` also ``beats``: per-beat values.
+    """
+    beats = _beats_of(waves_by_lead, fs)
+    n_leads = len(waves_by_lead)
+    beats = [b for b in beats if len(b["qrs"]) >= max(1, n_leads // 2)]
     lo = (lambda v: sorted(v)[1] if len(v) > 2 else min(v)) if robust else min
     hi = (lambda v: sorted(v)[-2] if len(v) > 2 else max(v)) if robust else max
-    bounds = [(lo([x[1] for x in c]), hi([x[2] for x in c]), int(np.median([x[0] for x in c]))) for c in clusters]
-    for i, (qon, qoff, qpk) in enumerate(bounds):
-        prev_off = bounds[i - 1][1] if i > 0 else qon - 0.45 * fs
-        next_on = bounds[i + 1][0] if i + 1 < len(bounds) else qpk + 0.75 * fs
-        pw = [p for p in ps if max(prev_off, qon - 0.45 * fs) < p[1] < qon]
-        tw = [t for t in ts if qoff < t[1] < min(next_on, qpk + 0.75 * fs)]
-        per["qrs_ms"].append((qoff - qon) * 1000 / fs)
-        if len(pw) >= need:
-            pon, poff = lo([p[0] for p in pw]), hi([p[2] for p in pw])
-            per["p_duration_ms"].append((poff - pon) * 1000 / fs)
-            per["pr_ms"].append((qon - pon) * 1000 / fs)
-        if len(tw) >= need:
-            per["qt_ms"].append((hi([t[2] for t in tw]) - qon) * 1000 / fs)
-    return {k: (float(np.median(v)) if v else None) for k, v in per.items()}
+    # P and T waves of each beat, per lead: P peak between the previous beat's QRS and this QRS
+    # onset (at most 450 ms before), T peak between this QRS offset and the next QRS onset
+    spans = [(min(x[0] for x in b["qrs"].values()), max(x[2] for x in b["qrs"].values()),
+              int(np.median([x[1] for x in b["qrs"].values()]))) for b in beats]
+    for i, b in enumerate(beats):
+        qon, qoff, qpk = spans[i]
+        prev_off = spans[i - 1][1] if i > 0 else qon - 0.45 * fs
+        next_on = spans[i + 1][0] if i + 1 < len(spans) else qpk + 0.9 * fs
+        b["P"], b["T"] = {}, {}
+        for ld, ws in waves_by_lead.items():
+            for (w, on, pk, off) in ws:
+                if on is None or off is None or pk is None:
+                    continue
+                if w == "P" and max(prev_off, qon - 0.45 * fs) < pk < qon:
+                    b["P"][ld] = (on, pk, off)
+                elif w == "T" and qoff < pk < next_on:
+                    b["T"].setdefault(ld, (on, pk, off))
+    # the leads that mark each wave somewhere in the record
+    marks = {w: set().union(*[set(b[w if w != "QRS" else "qrs"]) for b in beats]) if beats else set()
+             for w in ("P", "QRS", "T")}
+
+    def got(b, w):
+        return set(b["qrs"] if w == "QRS" else b[w])
+
+    # if no beat is marked in all those leads, the beats marked in the most leads are used
+    most = {w: max((len(got(b, w)) for b in beats), default=0) for w in marks}
+    strict_ok = {w: any(marks[w] <= got(b, w) for b in beats) for w in marks}
+
+    def complete(b, w):
+        g = got(b, w)
+        if len(g) < max(1, n_leads // 2):
+            return False
+        return marks[w] <= g if strict_ok[w] else len(g) == most[w]
+
+    per = {"p_duration_ms": [], "pr_ms": [], "qrs_ms": [], "qt_ms": []}
+    rows = []
+    for b, (qon0, qoff0, _) in zip(beats, spans):
+        row = {}
+        q = list(b["qrs"].values())
+        if complete(b, "QRS"):
+            qon, qoff = lo([x[0] for x in q]), hi([x[2] for x in q])
+            row["qrs_ms"] = (qoff - qon) * 1000 / fs
+            if complete(b, "P"):
+                p = list(b["P"].values())
+                pon, poff = lo([x[0] for x in p]), hi([x[2] for x in p])
+                row["p_duration_ms"] = (poff - pon) * 1000 / fs
+                row["pr_ms"] = (qon - pon) * 1000 / fs
+            if complete(b, "T"):
+                row["qt_ms"] = (hi([x[2] for x in b["T"].values()]) - qon) * 1000 / fs
+        for k, v in row.items():
+            per[k].append(v)
+        rows.append(row)
+    out = {k: (float(np.median(v)) if v else None) for k, v in per.items()}
+    if per_beat:
+        out["beats"] = rows
+    return out
 
 
 def nk_delineate_lead(x: np.ndarray, fs: float = 500.0) -> list[tuple[str, int | None, int | None, int | None]]:
