@@ -390,9 +390,18 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
         cv = np.where(ws > 1e-6, (wv * yy).sum(1) / np.maximum(ws, 1e-9), centre_v[ok])
         centre_v = centre_v.copy()
         centre_v[ok] = np.clip(cv, row.top[ok] - 0.5, row.bot[ok] + 0.5)
+    # a spike narrower than about two line widths: below its tip the up and down strokes merge
+    # into one horizontal run. The run's darkness is the union of two strokes of one line's
+    # cross-section each, so the rising stroke's centre is where the run's cumulative darkness
+    # from the left reaches half a cross-section, the falling stroke's where the remainder does.
+    sx, sy = _split_merged_strokes(M, sr, sc, ec, row.top - y0, row.bot - y0, ok, up, dn, x[0], y0, dark,
+                                   thick)
+    if len(sx):
+        scol = np.clip(np.round(sx - x[0]).astype(int), 0, n - 1)
+        has_steep[scol] = True
     use_v = ok & ~has_steep & ~up & ~dn
-    pts_x = [x[0] + centre_h[oy, ox], x[use_v]]
-    pts_y = [oy.astype(np.float64) + y0, centre_v[use_v]]
+    pts_x = [x[0] + centre_h[oy, ox], x[use_v], sx]
+    pts_y = [oy.astype(np.float64) + y0, centre_v[use_v], sy]
     # tips of peaks and troughs: half a line width inside the extreme, at the centre of the
     # extreme pixel row's run
     cu = np.flatnonzero(up)
@@ -410,6 +419,81 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
     py = np.clip(py, lo, hi)
     order = np.argsort(px, kind="stable")
     return px[order], py[order]
+
+
+def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: int, dark, thick: float):
+    """Points ``(x, y)`` (px) of the two strokes of a spike that share horizontal runs below
+    (above, for a trough) its tip. See :func:`columns_to_curve`.
+
+    ``M`` is the trace mask of the window (rows from ``y0``, columns from ``x0``); ``sr, sc, ec``
+    its horizontal runs (row, first column, end column exclusive); ``top``/``bot`` the chosen
+    vertical run per column in window rows. Without ``dark`` the mask itself is the darkness.
+    """
+    hwin, n = M.shape
+    if not (up.any() or dn.any()) or len(sr) == 0:
+        return np.zeros(0), np.zeros(0)
+    xi = int(round(x0))
+    if dark is not None:
+        D = np.zeros((hwin, n + 2))
+        xa, xb = max(0, xi - 1), min(dark.shape[1], xi + n + 1)
+        D[:, xa - (xi - 1):xb - (xi - 1)] = dark[y0:y0 + hwin, xa:xb]
+        D = np.minimum(D / max(float(np.percentile(D[M.nonzero()[0], M.nonzero()[1] + 1], 90)), 1e-6), 1.0)
+    else:
+        D = np.zeros((hwin, n + 2))
+        D[:, 1:-1] = M
+    # one line's cross-section (darkness summed across it) from the rows where a single steep
+    # stroke crosses: narrow horizontal runs in columns where the trace runs far vertically (a
+    # flat line's vertical cross-section is thicker: the wiggles of the signal widen it)
+    vlen = np.where(ok, bot - top + 1, 0)
+    hl = ec - sc
+    mid = np.clip((sc + ec - 1) // 2, 0, n - 1)
+    single = (hl <= 1.5 * thick) & (vlen[mid] > 3 * thick)
+    if single.sum() < 10:
+        return np.zeros(0), np.zeros(0)
+    cs = np.concatenate([np.zeros((hwin, 1)), np.cumsum(D, axis=1)], axis=1)
+    # run [sc, ec) widened by one pixel either side is D columns [sc, ec + 2)
+    masses = cs[sr[single], ec[single] + 2] - cs[sr[single], sc[single]]
+    t_mass = float(np.median(masses))
+    if t_mass <= 0:
+        return np.zeros(0), np.zeros(0)
+    run_id = np.full((hwin, n), -1, np.int64)
+    fr = np.repeat(sr, hl)
+    fc = np.repeat(sc, hl) + (np.arange(hl.sum()) - np.repeat(np.cumsum(hl) - hl, hl))
+    run_id[fr, fc] = np.repeat(np.arange(len(sr)), hl)
+    tips = np.flatnonzero(up | dn)
+    t0 = top[tips].astype(np.int64)
+    ln = bot[tips].astype(np.int64) - t0 + 1
+    rr = np.repeat(t0, ln) + (np.arange(ln.sum()) - np.repeat(np.cumsum(ln) - ln, ln))
+    rid = run_id[rr, np.repeat(tips, ln)]
+    ids = np.unique(rid[rid >= 0])
+    if len(ids) == 0:
+        return np.zeros(0), np.zeros(0)
+    r, a = sr[ids], sc[ids]
+    wl = ec[ids] - a + 2  # the run widened by one pixel either side (D is offset by one column)
+    k = np.arange(int(wl.max()))[None, :]
+    W = np.where(k < wl[:, None], D[r[:, None], np.minimum(a[:, None] + k, n + 1)], 0.0)
+    m = W.sum(1)
+    keep = (m >= 1.25 * t_mass) & (m <= 3.0 * t_mass)
+    if not keep.any():
+        return np.zeros(0), np.zeros(0)
+    W, m, r, a = W[keep], m[keep], r[keep], a[keep]
+    cum = np.cumsum(W, axis=1)
+    half = 0.5 * t_mass
+
+    def qpos(q):
+        j = np.minimum((cum < q[:, None]).sum(1), W.shape[1] - 1)
+        rows_ = np.arange(len(q))
+        before = np.where(j > 0, cum[rows_, np.maximum(j - 1, 0)], 0.0)
+        wj = W[rows_, j]
+        frac = np.where(wj > 0, (q - before) / np.maximum(wj, 1e-12), 0.5)
+        return j - 0.5 + np.clip(frac, 0.0, 1.0)
+
+    xl = qpos(np.full(len(m), half))
+    xr = qpos(m - half)
+    # D column a is the pixel left of the run, i.e. window column a - 1
+    out_x = np.concatenate([x0 + a - 1 + xl, x0 + a - 1 + xr])
+    out_y = np.concatenate([r + y0, r + y0]).astype(float)
+    return out_x, out_y
 
 
 def resample(px: np.ndarray, py: np.ndarray, x_of_t: np.ndarray, max_gap_px: float) -> np.ndarray:
