@@ -24,12 +24,12 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from langchain_core.chat_history import InMemoryChatMessageHistory
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, trim_messages
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from .context import Context
-from .grounded import OVERREAD, REQUIRED_FACTS, grounded_reply
+from .grounded import OVERREAD, REQUIRED_FACTS, declined, grounded_reply
+from .hedging import merge_lead_quality
 from .knowledge import find_snippets, load_knowledge
 from .router import KNOWLEDGE_FOR_INTENT, route
 from .verify import check_explanation, verify
@@ -116,18 +116,22 @@ class Assistant:
 
             llm = get_llm()
         self.llm = llm
-        self.history = InMemoryChatMessageHistory()
+        #: the conversation so far, as langchain-core messages (question, answer, ...)
+        self.history: list[BaseMessage] = []
 
     def build_context(self, question: str, intents: list[str], measurements: dict, findings: list[dict],
-                      cases: list[dict], sex: str | None, source: str) -> Context:
+                      cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None) -> Context:
         prefer = tuple(k for i in intents for k in KNOWLEDGE_FOR_INTENT.get(i, ()))
         snippets = find_snippets(question, k=3, prefer=prefer)
+        if lead_quality is None:
+            lead_quality = merge_lead_quality(measurements)
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
-                       or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source)
+                       or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
+                       lead_quality=lead_quality)
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",
-               max_new_tokens: int = 80) -> Answer:
+               max_new_tokens: int = 80, lead_quality: dict | None = None) -> Answer:
         """Answer ``question`` about the ECG whose ``Measurements.to_dict()`` is ``measurements``.
 
         Args:
@@ -137,6 +141,10 @@ class Assistant:
             cases: similar-case dicts (``Case.to_dict()``), most similar first.
             sex: "M"/"F" if known, for sex-specific QTc limits.
             source: "signal" or "image".
+            lead_quality: lead -> :class:`assistant.hedging.LeadQuality` (for an image, merged with
+                the digitizer's trace quality by :func:`assistant.hedging.merge_lead_quality`);
+                computed from ``measurements`` if None. Answers resting on low-quality leads say
+                so, and decline when too few good leads remain.
 
         Raises:
             ValueError: empty question.
@@ -148,7 +156,7 @@ class Assistant:
         intents = route(question)
         ctx = self.build_context(question, intents, measurements,
                                  findings if findings is not None else measurements.get("findings") or [],
-                                 cases or [], sex, source)
+                                 cases or [], sex, source, lead_quality)
         grounded = grounded_reply(intents, ctx)
         # the knowledge the grounded reply cites is part of the context the model sees
         cited = set(citations_in(grounded))
@@ -158,8 +166,9 @@ class Assistant:
         if self.llm is not None:
             llm_text = self._continue(ctx, question, grounded, max_new_tokens)
             candidate = (grounded + " " + llm_text).strip() if llm_text else grounded
+            stated = [i for i in intents if i not in declined(intents, ctx)]
             required = {k: f.value for k in
-                        (key for i in intents for key in REQUIRED_FACTS.get(i, ())) if (f := ctx.fact(k))}
+                        (key for i in stated for key in REQUIRED_FACTS.get(i, ())) if (f := ctx.fact(k))}
             prompt = self.prompt_text(ctx)
             verdict = verify(candidate, prompt, question, valid_tags(ctx), required)
             problems = check_explanation(llm_text.replace(CONTINUATION_CUE, "", 1), prompt + " " + question,
@@ -170,7 +179,7 @@ class Assistant:
                 reason = verdict.reason
             else:
                 reason = "; ".join(problems) or "the model added nothing usable"
-        self.history.add_messages([HumanMessage(question), AIMessage(text)])
+        self.history += [HumanMessage(question), AIMessage(text)]
         final = text + "\n\n" + OVERREAD
         return Answer(text=final, citations=citations_in(text), intents=intents, used_llm=used_llm,
                       fallback_reason=reason, llm_text=llm_text, seconds=time.perf_counter() - t0,
@@ -182,7 +191,9 @@ class Assistant:
 
     def messages(self, ctx: Context, question: str) -> list[dict]:
         """The chat messages for the model, from the langchain-core prompt template."""
-        hist = self.history.messages[-2 * HISTORY_TURNS:]
+        # the last HISTORY_TURNS question/answer pairs, starting on a question
+        hist = trim_messages(self.history, max_tokens=2 * HISTORY_TURNS, token_counter=len, strategy="last",
+                             start_on="human")
         msgs = PROMPT.format_messages(context=ctx.render(), history=hist, question=question)
         role = {"system": "system", "human": "user", "ai": "assistant"}
         return [{"role": role[m.type], "content": m.content} for m in msgs]

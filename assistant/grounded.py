@@ -13,6 +13,7 @@ Limits used (also in ``data/knowledge.json`` with their sources):
 from __future__ import annotations
 
 from .context import Context, fmt
+from .hedging import hedge
 from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
@@ -240,6 +241,21 @@ REQUIRED_FACTS = {
 }
 
 
+def declined(intents: list[str], ctx: Context) -> set[str]:
+    """The intents whose values rest on too few good-quality leads to be stated."""
+    return {i for i in intents if hedge(i, ctx.measurements, ctx.lead_quality, ctx.source).decline}
+
+
 def grounded_reply(intents: list[str], ctx: Context) -> str:
-    """The deterministic reply to the intents, in order, without the overread line."""
-    return "\n\n".join(REPLIES[i](ctx) for i in intents if i in REPLIES).strip()
+    """The deterministic reply to the intents, in order, without the overread line.
+
+    Each reply names the low-quality leads it rests on, or declines to state a value that rests on
+    too few good leads (:mod:`assistant.hedging`).
+    """
+    parts = []
+    for i in intents:
+        if i not in REPLIES:
+            continue
+        h = hedge(i, ctx.measurements, ctx.lead_quality, ctx.source)
+        parts.append(h.text if h.decline else (REPLIES[i](ctx) + (" " + h.text if h.text else "")))
+    return "\n\n".join(parts).strip()

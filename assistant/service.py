@@ -42,6 +42,14 @@ class Analysis:
     def sex(self) -> str | None:
         return self.ecg.meta.get("sex")
 
+    @cached_property
+    def lead_quality(self) -> dict:
+        """Per-lead quality (signal quality, and for an image the digitizer's trace quality; the worse counts)."""
+        from .hedging import merge_lead_quality
+
+        dig = self.ecg.meta.get("digitization") if self.source == "image" else None
+        return merge_lead_quality(self.measurement_dict, dig)
+
     @property
     def source(self) -> str:
         return "image" if self.ecg.meta.get("source") == "image" else "signal"

@@ -20,8 +20,16 @@ from assistant import offline  # noqa: F401  (offline before any model library l
 
 
 def _load(path: str, fs: float | None):
+    """A signal file through the loader, an image or PDF of a paper ECG through the digitizer."""
     from ecg import load
+    from ecg.io import IMAGE_SUFFIXES
 
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        from ecg.digitize import digitize
+
+        if not Path(path).exists():
+            raise FileNotFoundError(f"No such image: {path}")
+        return digitize(str(path))
     return load(path, fs=fs)
 
 
@@ -59,7 +67,7 @@ def cmd_ask(args) -> int:
     analysis = analyze(ecg, library)
     assistant = Assistant(llm=None if args.no_llm else "default")
     ans = assistant.answer(args.question, analysis.measurement_dict, cases=analysis.cases, sex=analysis.sex,
-                           source=analysis.source)
+                           source=analysis.source, lead_quality=analysis.lead_quality)
     if args.json:
         _print_json({"answer": ans.text, "citations": ans.citations, "measurements": analysis.measurement_dict,
                      "cases": analysis.cases, "intents": ans.intents, "used_llm": ans.used_llm,
@@ -120,12 +128,12 @@ def cmd_digitize(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecgchat", description="Offline ECG assistant: measure, ask, index, digitize.")
     sub = p.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("measure", help="measure an ECG (WFDB record or CSV)")
+    m = sub.add_parser("measure", help="measure an ECG (WFDB record, CSV, or an image/PDF of a paper ECG)")
     m.add_argument("path")
     m.add_argument("--json", action="store_true")
     m.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for a CSV without one")
     m.set_defaults(func=cmd_measure)
-    a = sub.add_parser("ask", help="ask one question about an ECG")
+    a = sub.add_parser("ask", help="ask one question about an ECG (signal file or image)")
     a.add_argument("path")
     a.add_argument("question")
     a.add_argument("--json", action="store_true")

@@ -50,3 +50,13 @@ def clean_page(record):
     from ecg.render import render_paper
 
     return render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=0)
+
+
+@pytest.fixture(scope="session")
+def digitized_page(clean_page):
+    """``clean_page`` read back by the digitizer, and the measurements of the digitized signal."""
+    from ecg.digitize import digitize
+    from ecg.measure import measure
+
+    dig = digitize(clean_page.image, ocr=False)
+    return dig, measure(dig).to_dict()

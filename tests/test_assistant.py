@@ -110,3 +110,64 @@ def test_citations_are_unique_and_ordered():
 def test_empty_question_is_refused(measured):
     with pytest.raises(ValueError, match="empty"):
         Assistant(llm=None).answer("  ", measured)
+
+
+# ---- answers resting on low-quality leads -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def flat_limb_leads():
+    """Real record 00007_hr with four of its six limb leads flat (electrodes off); lead II, aVF and
+    the chest leads stay as recorded."""
+    from ecg.record import ECG
+
+    rec = load(PTBXL / "00000" / "00007_hr")
+    sig = rec.signal.copy()
+    for lead in ("I", "III", "aVR", "aVL"):
+        sig[rec.leads.index(lead)] = 0.0
+    return measure(ECG(sig, rec.fs, list(rec.leads), dict(rec.meta))).to_dict()
+
+
+def test_axis_is_declined_when_most_limb_leads_are_unusable(flat_limb_leads):
+    from assistant.hedging import merge_lead_quality
+
+    q = merge_lead_quality(flat_limb_leads)
+    low = sorted(ld for ld, v in q.items() if v.score < 0.3)
+    assert {"I", "III", "aVR", "aVL"} <= set(low)
+    ans = Assistant(llm=None).answer("What is the QRS axis?", flat_limb_leads)
+    assert "will not state the QRS axis" in ans.text
+    assert all(ld in ans.text for ld in ("I", "III", "aVR", "aVL"))
+    # the declined value is not stated: no axis tag is cited
+    assert not any(t.startswith("[QRS axis") for t in ans.citations)
+    # beats are found on all leads together: 8 good leads of 12 give the heart rate without a caution
+    hr = Assistant(llm=None).answer("What is the heart rate?", flat_limb_leads)
+    assert any(t.startswith("[HR ") for t in hr.citations) and "low quality" not in hr.text
+    # the QRS duration rests on the earliest onset and latest offset over all leads: stated, with a caution
+    qrs = Assistant(llm=None).answer("How wide is the QRS?", flat_limb_leads)
+    assert any(t.startswith("[QRS ") for t in qrs.citations)
+    assert "4 of the 12 leads this rests on are of low quality" in qrs.text
+
+
+def test_clean_record_gets_no_lead_caution(measured):
+    ans = Assistant(llm=None).answer("What is the QRS axis and the QRS duration?", measured)
+    assert "low quality" not in ans.text and "will not state" not in ans.text
+
+
+def test_digitizer_trace_quality_makes_the_chat_hedge(digitized_page):
+    """An image: the digitizer's per-lead trace quality counts when it is worse than the signal's."""
+    from assistant.hedging import merge_lead_quality
+
+    ecg_img, m = digitized_page
+    dig = dict(ecg_img.meta["digitization"])
+    assert set(dig["lead_quality"]) >= {"V2", "V3"}
+    # the digitizer reports V2 and V3 as poorly followed (as it does for a crease or overlapping rows)
+    dig["lead_quality"] = dict(dig["lead_quality"], V2=0.2, V3=0.3)
+    dig["lead_quality_reasons"] = dict(dig.get("lead_quality_reasons") or {},
+                                       V2="trace followed over 40% of its span", V3="trace followed over 55% of its span")
+    q = merge_lead_quality(m, dig)
+    assert q["V2"].score == 0.2 and "40%" in q["V2"].reason
+    ans = Assistant(llm=None).answer("How wide is the QRS?", m, source="image", lead_quality=q)
+    assert "V2: trace followed over 40% of its span" in ans.text
+    assert any(t.startswith("[QRS ") for t in ans.citations)  # 10 good leads remain: still stated
+    unhedged = Assistant(llm=None).answer("How wide is the QRS?", m, source="image",
+                                          lead_quality=merge_lead_quality(m, ecg_img.meta["digitization"]))
+    assert "V2: trace followed" not in unhedged.text
