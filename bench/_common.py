@@ -79,7 +79,8 @@ def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], 
     that beat's earliest onset / latest offset. The record's value is the median over beats.
     ``robust=True`` takes the second-earliest onset and second-latest offset instead (one
     outlying lead does not move it). Keys: p_duration_ms, pr_ms, qrs_ms, qt_ms (None if no
-    complete beat has the waves); with ``per_beat`` also ``beats``: per-beat values.
+    complete beat has the waves); with ``per_beat`` also ``beats``: per-beat values and the
+    global fiducials in samples (qrs_on, qrs_off, p_on, p_off, t_off).
     """
     beats = _beats_of(waves_by_lead, fs)
     n_leads = len(waves_by_lead)
@@ -128,15 +129,19 @@ def global_intervals(waves_by_lead: dict[str, list[tuple[str, int, int, int]]], 
         if complete(b, "QRS"):
             qon, qoff = lo([x[0] for x in q]), hi([x[2] for x in q])
             row["qrs_ms"] = (qoff - qon) * 1000 / fs
+            row["qrs_on"], row["qrs_off"] = qon, qoff
             if complete(b, "P"):
                 p = list(b["P"].values())
                 pon, poff = lo([x[0] for x in p]), hi([x[2] for x in p])
                 row["p_duration_ms"] = (poff - pon) * 1000 / fs
                 row["pr_ms"] = (qon - pon) * 1000 / fs
+                row["p_on"], row["p_off"] = pon, poff
             if complete(b, "T"):
-                row["qt_ms"] = (hi([x[2] for x in b["T"].values()]) - qon) * 1000 / fs
+                row["t_off"] = hi([x[2] for x in b["T"].values()])
+                row["qt_ms"] = (row["t_off"] - qon) * 1000 / fs
         for k, v in row.items():
-            per[k].append(v)
+            if k in per:
+                per[k].append(v)
         rows.append(row)
     out = {k: (float(np.median(v)) if v else None) for k, v in per.items()}
     if per_beat:

@@ -49,6 +49,9 @@ WINDOW_S = 60.0
 #: A lead needs at least this much recorded signal (s) to enter the median beats; a 3x4 paper
 #: ECG prints 2.5 s of each lead (the rest is NaN after digitization).
 MIN_LEAD_S = 2.0
+#: A pacemaker stimulus paces a beat when it comes at most this long (s) before the beat's
+#: detection point (a stimulus-to-QRS-peak delay of a wide paced QRS reaches 150-200 ms).
+PACE_BEFORE_S = 0.2
 #: At most this many windows are delineated in a long record (evenly spaced).
 MAX_DELINEATED_WINDOWS = 120
 
@@ -174,10 +177,19 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     spikes = _beats.pacing_spikes(raw, fs_in) if fs_in >= 400 else np.zeros(0)
     paced = None
     if spikes.size and r.size:
+        # a paced rhythm: a stimulus before (or, where the detector locked onto it, at) most beats
         t_r = r / WORK_FS
-        paced = np.array([np.any((spikes > tr - 0.12) & (spikes < tr - 0.005)) for tr in t_r])
-        if paced.mean() < 0.3:  # isolated spike-like artefacts are not a paced rhythm
-            paced = None
+        near = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr + 0.02)) for tr in t_r])
+        if near.mean() >= 0.3:  # isolated spike-like artefacts are not a paced rhythm
+            # blank the stimuli (straight line over +/- 6 ms) so that neither the beat detector
+            # nor the delineator takes a spike for a QRS slope, then detect the beats again
+            x500 = _dl.blank_spikes(x500, [int(round(t * WORK_FS)) for t in spikes], half=3)
+            xf = bandpass(x500, WORK_FS, 0.5, 40.0)
+            r = _beats.detect_r_peaks(xf, WORK_FS, w)
+            t_r = r / WORK_FS
+            paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr - 0.005)) for tr in t_r])
+            if paced.mean() < 0.3:
+                paced = None
     classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced)
     cls = np.array(classes, dtype=object)
     if r.size:
@@ -188,12 +200,16 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             dominant = np.ones(r.size, bool)
     else:
         dominant = np.zeros(0, bool)
+        dom_class = "normal"
     xm = np.where(part[:, None] & ~nan, xf, np.nan)
     win = _Window(start500, r, classes, dominant)
     stack = None
+    pace_at = None
     if r.size:
         med, aligned, stack = _dl.median_beats(xm, r, dominant)
         win.beats = aligned
+        if paced is not None and dom_class == "paced":
+            pace_at = _pace_in_median(spikes * WORK_FS, aligned[dominant])
         win.median = med
         dom = aligned[dominant]
         rr_d = np.diff(aligned)
@@ -207,20 +223,45 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
                     res = stack - med[None]
                     win.noise = np.sqrt(np.nanmedian(np.nanmean(res[:, :, 20:580] ** 2, axis=2), axis=0))
         if delineate:
-            win.dl = _dl.delineate_median(med, win.rr_dom, win.noise)
+            win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at)
             if dom.size >= 4:
                 for part in (0, 1):
                     sel = np.zeros(aligned.size, bool)
                     di = np.flatnonzero(dominant)[part::2]
                     sel[di] = True
                     mh, _, _ = _dl.median_beats(xm, aligned, sel, refine=False)
-                    win.halves.append(_dl.delineate_median(mh, win.rr_dom, None))
+                    win.halves.append(_dl.delineate_median(mh, win.rr_dom, None, pace_at))
             if win.dl.p_present and stack.shape[0] >= 3:
                 win.p_consistency = _p_consistency(stack, med, win.dl)
         win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
     win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS)
     win.beats = win.beats + start500
     return win
+
+
+def _pace_in_median(spikes500: np.ndarray, beats: np.ndarray) -> int | None:
+    """Position of the ventricular pacemaker stimulus in the median-beat window.
+
+    Args:
+        spikes500: spike positions (samples at 500 Hz, record time).
+        beats: ``(n,)`` alignment points of the dominant (paced) beats, samples at 500 Hz.
+
+    Returns:
+        the median over beats of each beat's last spike within :data:`PACE_BEFORE_S` before its
+        alignment point, as a sample of the 600-sample window; None if under half the beats
+        have one.
+    """
+    if spikes500.size == 0 or beats.size == 0:
+        return None
+    v_off = []
+    for b in beats:
+        rel = spikes500 - b
+        near = rel[(rel > -PACE_BEFORE_S * WORK_FS) & (rel < 0)]
+        if near.size:
+            v_off.append(float(near.max()))
+    if len(v_off) < 0.5 * beats.size:
+        return None
+    return int(round(_dl.ALIGN + np.median(v_off)))
 
 
 def _p_consistency(stack: np.ndarray, med: np.ndarray, dl) -> float:
