@@ -25,6 +25,11 @@ from ecg.leads import LIMB_LEADS
 IMAGE_LOW_QUALITY = 0.5
 #: A value is declined when fewer than this many of the leads it rests on are of good quality.
 MIN_GOOD_LEADS = {"rate": 1, "axis": 3, "global": 3}
+#: A value whose confidence is below this is not stated: its evidence disagrees with itself by
+#: about three times the IEC 60601-2-25 tolerance or more (see ``ecg.measure.TOL_MS``).
+DECLINE_CONFIDENCE = 0.1
+#: The measured value each intent states, and its key in ``measurements["confidence"]``.
+VALUE_KEY = {"heart_rate": "heart_rate_bpm", "axis": "axis_deg.qrs", "pr": "pr_ms", "qrs": "qrs_ms", "qt": "qt_ms"}
 #: Which group of leads each intent's values rest on.
 RESTS_ON = {
     "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate",
@@ -125,6 +130,12 @@ class Hedge:
 
 def hedge(intent: str, measurements: dict, quality: dict[str, LeadQuality], source: str) -> Hedge:
     """How the quality of the leads ``intent`` rests on limits its answer."""
+    what = _VALUE.get(intent, intent)
+    conf = (measurements.get("confidence") or {}).get(VALUE_KEY.get(intent, ""))
+    if conf is not None and conf < DECLINE_CONFIDENCE:
+        return Hedge(True, f"I could not measure the {what} reliably on this ECG (confidence {conf:.2f}: the "
+                           "onsets and ends found in different beats and leads disagree), so I will not state it. "
+                           "Check it by hand on the tracing.")
     group = RESTS_ON.get(intent)
     if group is None or not quality:
         return Hedge(False, "")
@@ -136,7 +147,6 @@ def hedge(intent: str, measurements: dict, quality: dict[str, LeadQuality], sour
     if group == "rate" and good >= len(leads) / 2:
         return Hedge(False, "", tuple(low))  # beats are found on all leads together: a few bad ones do not matter
     why = _why(low, quality)
-    what = _VALUE.get(intent, intent)
     better = ("a sharper, flatter photo or scan of the page, or the original signal file" if source == "image"
               else "a new recording with better electrode contact")
     if good < MIN_GOOD_LEADS[group]:

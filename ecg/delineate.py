@@ -260,6 +260,10 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
     # towards the earliest onset / latest offset across leads apply to the reported fiducials
     qrs_on = _walk(env, first, -1, thr_on, max(1, r - 130))
     qrs_off = _walk(env, last, +1, thr_off, min(N_MEDIAN - 2, r + 150))
+    # a walk that runs to the end of its search window found no quiet segment around the QRS
+    # (noise or a jittery digitized trace): its end is a window limit, not a wave boundary
+    out.evidence.update(qrs_on_at_limit=bool(qrs_on <= max(1, r - 130)),
+                        qrs_off_at_limit=bool(qrs_off >= min(N_MEDIAN - 2, r + 150)))
     out.qrs_on, out.qrs_off = int(qrs_on + QRS_ON_SHIFT), int(qrs_off + QRS_OFF_SHIFT)
     if pace_at is not None and r - 100 <= pace_at <= r:
         # paced beat: ventricular depolarization starts at the stimulus (the slow upstroke of a

@@ -63,6 +63,11 @@ LEAD_GAIN = {"I": 1.0, "II": 1.0, "III": 1.0, "aVR": math.sqrt(3) / 2, "aVL": ma
 #: limits: 10 ms for PR and QRS, 30 ms for QT; 12 ms used for P duration).
 TOL_MS = {"p_duration_ms": 12.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 20.0}
 
+#: A QRS measured wider than this (ms) is taken as a QRS end that was not found, not reported: the
+#: widest complexes seen in practice (hyperkalaemia, paced or ventricular beats with drug effects)
+#: stay below about 240 ms. A plausibility limit of ours, not a clinical criterion.
+QRS_MAX_MS = 240.0
+
 SCALAR_KEYS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
 
 
@@ -474,9 +479,10 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
                 nr[k] = ("no P wave was found before the QRS (atrial fibrillation/flutter, junctional rhythm, "
                          "or P too small for the noise)")
             elif k == "qt_ms":
-                nr[k] = "the end of the T wave could not be located"
+                nr[k] = "the end of the T wave (or the QRS onset) could not be located"
             else:
-                nr[k] = "QRS onset/offset could not be located"
+                nr[k] = ("QRS onset/offset could not be located (no quiet segment around the QRS, or an end "
+                         f"more than {QRS_MAX_MS:g} ms after the onset: a noisy or jittery trace)")
     m.median_beats = rep.median.astype(np.float32) if rep.median is not None else None
     m.null_reasons, m.confidence = nr, conf
     _per_lead(m, rep, leads)
@@ -530,8 +536,12 @@ def _intervals(w: _Window) -> tuple[dict, dict]:
     def u(a, b):
         return float(math.sqrt(sp(a) ** 2 + sp(b) ** 2 + 2.0 ** 2))
 
-    iv["qrs_ms"] = _dl.ms(dl.qrs_off - dl.qrs_on)
-    un["qrs_ms"] = u("qrs_on", "qrs_off")
+    on_lost = dl.evidence.get("qrs_on_at_limit", False)
+    if on_lost:  # PR, QRS and QT all start or end at the QRS onset
+        return iv, un
+    if not dl.evidence.get("qrs_off_at_limit", False) and _dl.ms(dl.qrs_off - dl.qrs_on) <= QRS_MAX_MS:
+        iv["qrs_ms"] = _dl.ms(dl.qrs_off - dl.qrs_on)
+        un["qrs_ms"] = u("qrs_on", "qrs_off")
     if dl.t_off is not None:
         iv["qt_ms"] = _dl.ms(dl.t_off - dl.qrs_on)
         un["qt_ms"] = u("qrs_on", "t_off")

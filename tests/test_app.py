@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import PHOTOS
+
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
@@ -40,22 +42,38 @@ def test_chat_question_gets_a_cited_answer(app):
 
 
 def test_bad_upload_keeps_the_loaded_record(app):
-
     before = app.session_state["analysis"].ecg.record_id
-    # the loader is the same one the uploader calls; a text CSV is refused with a clear message
-    from ui import app as page
+    app.file_uploader[0].set_value([("notes.csv", b"name,comment\nalice,hi\n", "text/csv")]).run()
+    assert not app.exception
+    assert any("no numeric lead columns" in e.value for e in app.error)
+    assert app.session_state["analysis"].ecg.record_id == before
 
-    class _Upload:
-        name, size = "notes.csv", 20
 
-        @staticmethod
-        def getvalue():
-            return b"name,comment\nalice,hi\n"
-
-    import streamlit as st
-
-    st.session_state.clear()
-    st.session_state.update(analysis=app.session_state["analysis"], error=None)
-    page._load_upload([_Upload()], 500.0)
-    assert "no numeric lead columns" in st.session_state.error
-    assert st.session_state.analysis.ecg.record_id == before
+def test_phone_photo_upload_digitizes_and_chat_answers_from_it(app):
+    """Issue 4's end-to-end check: a real phone photo of a paper ECG, uploaded in the app, gives a
+    digitized record marked as from an image, the trace overlay and lead quality, and a grounded
+    chat answer about its heart rate and intervals."""
+    photo = PHOTOS / "ecg00027.jpg"
+    app.file_uploader[0].set_value([(photo.name, photo.read_bytes(), "image/jpeg")]).run()
+    assert not app.exception, app.exception
+    analysis = app.session_state["analysis"]
+    assert analysis.source == "image" and analysis.ecg.record_id == "ecg00027"
+    assert any("Traces followed by the digitizer" in (im.caption or "") for im in app.get("imgs")) or \
+        app.session_state["overlay"] is not None
+    table = app.dataframe[0].value  # the digitizer's per-lead quality
+    assert set(table["lead"]) >= {"I", "II", "V1", "V6"}
+    hr_measured = analysis.measurement_dict["heart_rate_bpm"]
+    app.chat_input[0].set_value("What are the heart rate and the PR, QRS and QT intervals?").run()
+    assert not app.exception
+    text = " ".join(md.value for md in [m for m in app.chat_message if m.name == "assistant"][-1].markdown)
+    assert f"[HR {round(hr_measured)} bpm]" in text
+    assert "digitized image" in text and "clinician must overread" in text
+    # each interval is either stated with its tag or withheld with the reason, never silently dropped
+    m = analysis.measurement_dict
+    for key, tag, name in (("pr_ms", "[PR ", "PR interval"), ("qrs_ms", "[QRS ", "QRS duration"),
+                           ("qt_ms", "[QT ", "QT interval")):
+        conf = m["confidence"].get(key)
+        if m[key] is not None and conf is not None and conf >= 0.1:
+            assert f"{tag}{round(m[key])} ms]" in text, key
+        else:
+            assert f"{tag}" not in text and (f"could not measure the {name}" in text), key
