@@ -5,12 +5,15 @@ compare them with the named limits. The LLM adds explanation around them, and wh
 verification, these replies are shown alone.
 
 Limits used (also in ``data/knowledge.json`` with their sources):
-- heart rate 60-100 bpm, AHA/ACC/HRS Part II (Mason 2007);
+- heart rate 60-100 bpm, AHA/ACC/HRS Part II (Mason 2007), with the bradycardia and tachycardia limits the
+  findings use (``ecg/criteria.json``: sinus rate below 50 bpm, 2018 ACC/AHA/HRS bradycardia guideline);
 - PR 120-200 ms, QRS below 110 ms and 120 ms for complete bundle branch block, Part III (Surawicz 2009);
 - QTc prolonged at 450 ms or more (men) / 460 ms or more (women), short at 390 ms or less, Part IV (Rautaharju 2009);
 - frontal QRS axis -30..+90 degrees normal, Parts II-III.
 """
 from __future__ import annotations
+
+from ecg.interpret import criteria
 
 from .context import Context, fmt
 from .hedging import hedge
@@ -48,8 +51,17 @@ def heart_rate(ctx: Context) -> str:
     if hr is None:
         return _missing(ctx, "heart_rate_bpm", "heart rate")
     v = round(hr.value)
-    band = "below 60 bpm (bradycardia range)" if v < 60 else "above 100 bpm (tachycardia range)" if v > 100 \
-        else "within the normal resting range of 60 to 100 bpm"
+    brady = int(criteria()["rate"]["brady_bpm"]["value"])  # the limit the findings use (2018 guideline: 50)
+    tachy = int(criteria()["rate"]["tachy_bpm"]["value"])
+    if v < brady:
+        band = f"below {brady} bpm (bradycardia range)"
+    elif v < 60:
+        band = (f"below the traditional 60 bpm limit of bradycardia, but within the {brady} to {tachy} bpm range "
+                "that the current ACC/AHA/HRS bradycardia guideline takes as normal")
+    elif v > tachy:
+        band = f"above {tachy} bpm (tachycardia range)"
+    else:
+        band = f"within the normal resting range of 60 to {tachy} bpm"
     s = f"The heart rate is {fmt(hr.value)} bpm {hr.tag}"
     if rr is not None:
         s += f", from a mean RR interval of {fmt(rr.value)} ms {rr.tag}"

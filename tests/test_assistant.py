@@ -171,3 +171,18 @@ def test_digitizer_trace_quality_makes_the_chat_hedge(digitized_page):
     unhedged = Assistant(llm=None).answer("How wide is the QRS?", m, source="image",
                                           lead_quality=merge_lead_quality(m, ecg_img.meta["digitization"]))
     assert "V2: trace followed" not in unhedged.text
+
+
+def test_heart_rate_band_uses_the_findings_bradycardia_limit(measured):
+    """The chat's rate band and the SBRAD finding use the same limit from ecg/criteria.json."""
+    from ecg.interpret import criteria
+
+    brady = criteria()["rate"]["brady_bpm"]["value"]
+    rr = 60000.0 / (brady - 3)
+    slow = dict(measured, heart_rate_bpm=brady - 3, rr_ms=rr, confidence={})
+    text = Assistant(llm=None).answer("What is the heart rate?", slow).text
+    assert f"below {brady:g} bpm (bradycardia range)" in text
+    if brady < 60:
+        mid = dict(measured, heart_rate_bpm=(brady + 60) / 2, rr_ms=60000.0 / ((brady + 60) / 2), confidence={})
+        text = Assistant(llm=None).answer("What is the heart rate?", mid).text
+        assert "traditional 60 bpm limit" in text and "bradycardia range" not in text
