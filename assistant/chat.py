@@ -90,6 +90,7 @@ def citations_in(text: str) -> list[str]:
 def valid_tags(ctx: Context) -> set[str]:
     """Every citation tag the context offers."""
     tags = {f.tag for f in ctx.facts} | {s.tag for s in ctx.snippets} | {ctx.case_tag(c) for c in ctx.cases}
+    tags |= {f.tag for f in ctx.printed_facts}
     tags |= {f"[finding: {d['code']}]" for d in ctx.findings} | {"[finding: beats]"}
     tags |= {s.tag for s in load_knowledge()}  # grounded replies may cite any knowledge entry
     return tags
@@ -120,18 +121,19 @@ class Assistant:
         self.history: list[BaseMessage] = []
 
     def build_context(self, question: str, intents: list[str], measurements: dict, findings: list[dict],
-                      cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None) -> Context:
+                      cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None,
+                      printed: dict | None = None) -> Context:
         prefer = tuple(k for i in intents for k in KNOWLEDGE_FOR_INTENT.get(i, ()))
         snippets = find_snippets(question, k=3, prefer=prefer)
         if lead_quality is None:
             lead_quality = merge_lead_quality(measurements)
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
                        or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
-                       lead_quality=lead_quality)
+                       lead_quality=lead_quality, printed=dict(printed or {}))
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",
-               max_new_tokens: int = 80, lead_quality: dict | None = None) -> Answer:
+               max_new_tokens: int = 80, lead_quality: dict | None = None, printed: dict | None = None) -> Answer:
         """Answer ``question`` about the ECG whose ``Measurements.to_dict()`` is ``measurements``.
 
         Args:
@@ -145,6 +147,8 @@ class Assistant:
                 the digitizer's trace quality by :func:`assistant.hedging.merge_lead_quality`);
                 computed from ``measurements`` if None. Answers resting on low-quality leads say
                 so, and decline when too few good leads remain.
+            printed: machine measurements printed on a digitized page
+                (``meta["digitization"]["header_measurements"]``); answers compare ours with them.
 
         Raises:
             ValueError: empty question.
@@ -156,7 +160,7 @@ class Assistant:
         intents = route(question)
         ctx = self.build_context(question, intents, measurements,
                                  findings if findings is not None else measurements.get("findings") or [],
-                                 cases or [], sex, source, lead_quality)
+                                 cases or [], sex, source, lead_quality, printed)
         grounded = grounded_reply(intents, ctx)
         # the knowledge the grounded reply cites is part of the context the model sees
         cited = set(citations_in(grounded))

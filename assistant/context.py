@@ -39,6 +39,15 @@ _SCALARS = [
     ("qrs", "qrs_ms", "QRS duration", "ms", "QRS {} ms"),
     ("qt", "qt_ms", "QT interval", "ms", "QT {} ms"),
 ]
+#: Machine measurements a digitized page may print: (key, label, unit, short name for the tag).
+PRINTED = [
+    ("vent_rate_bpm", "Printed ventricular rate", "bpm", "rate"),
+    ("pr_ms", "Printed PR interval", "ms", "PR"),
+    ("qrs_ms", "Printed QRS duration", "ms", "QRS"),
+    ("qt_ms", "Printed QT interval", "ms", "QT"),
+    ("qtc_ms", "Printed QTc", "ms", "QTc"),
+    ("qrs_axis_deg", "Printed QRS axis", "degrees", "QRS axis"),
+]
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
 
 
@@ -75,6 +84,10 @@ class Context:
         snippets: knowledge entries chosen for the question.
         sex: "M"/"F"/None, for sex-specific limits.
         source: "signal" or "image" (a digitized image is less certain).
+        lead_quality: lead -> :class:`assistant.hedging.LeadQuality`.
+        printed: machine measurements printed on a digitized page (``vent_rate_bpm``, ``pr_ms``,
+            ``qrs_ms``, ``qt_ms``, ``qtc_ms``, ``qrs_axis_deg``...), read by OCR: evidence to compare
+            with, never a measurement of ours.
     """
 
     measurements: dict
@@ -84,10 +97,24 @@ class Context:
     sex: str | None = None
     source: str = "signal"
     lead_quality: dict = field(default_factory=dict)
+    printed: dict = field(default_factory=dict)
 
     @property
     def facts(self) -> list[Fact]:
         return facts_from_measurements(self.measurements)
+
+    @property
+    def printed_facts(self) -> list[Fact]:
+        """The printed machine measurements as facts with ``[printed: ...]`` tags."""
+        out = []
+        for key, label, unit, short in PRINTED:
+            v = self.printed.get(key)
+            if v is not None:
+                out.append(Fact(key, label, float(v), unit, f"[printed: {short} {fmt(v)} {unit}]"))
+        return out
+
+    def printed_fact(self, key: str) -> Fact | None:
+        return next((f for f in self.printed_facts if f.key == key), None)
 
     def fact(self, key: str) -> Fact | None:
         return next((f for f in self.facts if f.key == key), None)
@@ -99,6 +126,9 @@ class Context:
         """The context as prompt text: facts with their tags, findings, cases, knowledge."""
         lines = ["Measured on this ECG (tag to cite in brackets):"]
         lines += [f"- {f.text} {f.tag}" for f in self.facts] or ["- nothing could be measured"]
+        if self.printed_facts:
+            lines.append("Printed on the page by the recording machine (read from the image; evidence, not verified):")
+            lines += [f"- {f.text} {f.tag}" for f in self.printed_facts]
         if self.findings:
             lines.append("Findings from criteria:")
             lines += [f"- {d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]" for d in self.findings]

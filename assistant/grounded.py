@@ -16,7 +16,7 @@ from __future__ import annotations
 from ecg.interpret import criteria
 
 from .context import Context, fmt
-from .hedging import hedge
+from .hedging import VALUE_KEY, hedge
 from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
@@ -41,9 +41,46 @@ def _unsure(ctx: Context, key: str, mkey: str) -> str:
     return extra
 
 
+#: How far a printed machine measurement may differ from ours and still "agree": the IEC 60601-2-25
+#: limits for interval-measuring programs (PR and QRS 10 ms, QT 25 ms); rate and axis are our own
+#: (5 bpm; 15 degrees, the width of an axis class).
+PRINTED_TOLERANCE = {"vent_rate_bpm": 5.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 25.0, "qtc_ms": 25.0,
+                     "qrs_axis_deg": 15.0}
+
+
+def _printed(ctx: Context, *pairs: tuple[str, float | None]) -> str:
+    """A sentence comparing machine measurements printed on the page with ours ("" if none printed).
+
+    Args:
+        pairs: ``(printed key, our value or None)``, e.g. ``("qt_ms", 438.0), ("qtc_ms", 451.0)``.
+    """
+    items = [(ctx.printed_fact(k), k, ours) for k, ours in pairs if ctx.printed_fact(k) is not None]
+    if not items:
+        return ""
+    short = {"vent_rate_bpm": "rate", "pr_ms": "PR", "qrs_ms": "QRS", "qt_ms": "QT", "qtc_ms": "QTc",
+             "qrs_axis_deg": "QRS axis"}
+    named = " and ".join(f"{short[k]} {fmt(p.value)} {p.unit} {p.tag}" for p, k, _ in items)
+    verdicts = []
+    for p, k, ours in items:
+        if ours is None:
+            verdicts.append(f"{short[k]}: no measurement of mine to confirm it, so it is the machine's claim only")
+            continue
+        diff = abs((p.value - ours + 180) % 360 - 180) if k == "qrs_axis_deg" else abs(p.value - ours)
+        verdicts.append(f"{short[k]}: agrees with my measurement" if diff <= PRINTED_TOLERANCE[k] else
+                        f"{short[k]}: differs from my measurement by more than the tolerance allowed for "
+                        "measuring programs, so check it by hand on the tracing")
+    return f" The recording machine's statement printed on the page gives {named} ({'; '.join(verdicts)})."
+
+
+#: Our measurement key -> the key of the same value in a page's printed machine statement.
+PRINTED_KEY = {"heart_rate_bpm": "vent_rate_bpm", "pr_ms": "pr_ms", "qrs_ms": "qrs_ms", "qt_ms": "qt_ms",
+               "axis_deg": "qrs_axis_deg", "axis_deg.qrs": "qrs_axis_deg"}
+
+
 def _missing(ctx: Context, mkey: str, what: str) -> str:
     reason = (ctx.measurements.get("null_reasons") or {}).get(mkey)
-    return f"I could not measure the {what} on this ECG" + (f" ({reason})." if reason else ".")
+    s = f"I could not measure the {what} on this ECG" + (f" ({reason})." if reason else ".")
+    return s + (_printed(ctx, (PRINTED_KEY[mkey], None)) if mkey in PRINTED_KEY else "")
 
 
 def heart_rate(ctx: Context) -> str:
@@ -69,7 +106,7 @@ def heart_rate(ctx: Context) -> str:
     rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH")]
     if rhythm:
         s += " " + "; ".join(f"{_stmt(f)} [finding: {f['code']}]" for f in rhythm[:2]) + "."
-    return s + _unsure(ctx, "heart_rate", "heart_rate_bpm")
+    return s + _printed(ctx, ("vent_rate_bpm", hr.value)) + _unsure(ctx, "heart_rate", "heart_rate_bpm")
 
 
 def qt(ctx: Context) -> str:
@@ -105,6 +142,7 @@ def qt(ctx: Context) -> str:
     hr = ctx.fact("heart_rate")
     if hr is not None and (hr.value > 90 or hr.value < 55) and fr is not None:
         s += " At this heart rate Bazett's correction is less reliable; Fridericia's value is the better guide."
+    s += _printed(ctx, ("qt_ms", qt_f.value), ("qtc_ms", b.value))
     return s + _unsure(ctx, "qt", "qt_ms")
 
 
@@ -133,7 +171,7 @@ def axis(ctx: Context) -> str:
     others = [f"{name} axis {round(f.value):+d}° {f.tag}" for name, f in (("P", ctx.fact("axis_p")), ("T", ctx.fact("axis_t"))) if f]
     if others:
         s += " The " + " and the ".join(others) + "."
-    return s + _unsure(ctx, "axis_qrs", "axis_deg.qrs")
+    return s + _printed(ctx, ("qrs_axis_deg", q.value)) + _unsure(ctx, "axis_qrs", "axis_deg.qrs")
 
 
 def pr(ctx: Context) -> str:
@@ -148,7 +186,7 @@ def pr(ctx: Context) -> str:
         s = f"The PR interval is {v} ms {f.tag}, shorter than 120 ms {tag}."
     else:
         s = f"The PR interval is {v} ms {f.tag}, within the normal 120 to 200 ms {tag}."
-    return s + _unsure(ctx, "pr", "pr_ms")
+    return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
 
 
 def qrs(ctx: Context) -> str:
@@ -166,7 +204,7 @@ def qrs(ctx: Context) -> str:
     conduction = [d for d in ctx.findings if d.get("code") in ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "LAFB", "LPFB")]
     if conduction:
         s += " " + "; ".join(f"{_stmt(d)} [finding: {d['code']}]" for d in conduction) + "."
-    return s + _unsure(ctx, "qrs", "qrs_ms")
+    return s + _printed(ctx, ("qrs_ms", f.value)) + _unsure(ctx, "qrs", "qrs_ms")
 
 
 def _findings_with(ctx: Context, codes: tuple[str, ...] | None, empty: str) -> str:
@@ -269,5 +307,9 @@ def grounded_reply(intents: list[str], ctx: Context) -> str:
         if i not in REPLIES:
             continue
         h = hedge(i, ctx.measurements, ctx.lead_quality, ctx.source)
-        parts.append(h.text if h.decline else (REPLIES[i](ctx) + (" " + h.text if h.text else "")))
+        if h.decline:
+            key = PRINTED_KEY.get(VALUE_KEY.get(i, ""))
+            parts.append(h.text + (_printed(ctx, (key, None)) if key else ""))
+        else:
+            parts.append(REPLIES[i](ctx) + (" " + h.text if h.text else ""))
     return "\n\n".join(parts).strip()

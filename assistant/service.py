@@ -51,6 +51,13 @@ class Analysis:
         return merge_lead_quality(self.measurement_dict, dig)
 
     @property
+    def printed(self) -> dict:
+        """Machine measurements printed on a digitized page (evidence read by OCR; empty for signals)."""
+        if self.source != "image":
+            return {}
+        return dict((self.ecg.meta.get("digitization") or {}).get("header_measurements") or {})
+
+    @property
     def source(self) -> str:
         return "image" if self.ecg.meta.get("source") == "image" else "signal"
 

@@ -186,3 +186,26 @@ def test_heart_rate_band_uses_the_findings_bradycardia_limit(measured):
         mid = dict(measured, heart_rate_bpm=(brady + 60) / 2, rr_ms=60000.0 / ((brady + 60) / 2), confidence={})
         text = Assistant(llm=None).answer("What is the heart rate?", mid).text
         assert "traditional 60 bpm limit" in text and "bradycardia range" not in text
+
+
+def test_printed_machine_statement_is_compared_not_trusted(record):
+    """A page that prints the machine's measurements: OCR reads them, the chat compares them with its
+    own and says whether they agree; a printed value far from ours is flagged, never adopted."""
+    from assistant.service import analyze
+    from ecg.digitize import digitize
+    from ecg.render import render_paper
+
+    ours = measure(record).to_dict()
+    hr, qrs = round(ours["heart_rate_bpm"]), round(ours["qrs_ms"])
+    wrong_qt = round(ours["qt_ms"]) + 80  # a machine statement far from the tracing
+    page = render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=3,
+                        header=[f"Vent rate {hr} bpm   QRS {qrs} ms", f"QT {wrong_qt} ms", "25 mm/s  10 mm/mV"])
+    analysis = analyze(digitize(page.image))
+    assert analysis.printed.get("vent_rate_bpm") == hr and analysis.printed.get("qt_ms") == wrong_qt
+    a = Assistant(llm=None)
+    ans = a.answer("What is the heart rate and the QT?", analysis.measurement_dict, source="image",
+                   lead_quality=analysis.lead_quality, printed=analysis.printed)
+    assert f"[printed: rate {hr} bpm] (rate: agrees with my measurement)" in ans.text
+    if analysis.measurement_dict["qt_ms"] is not None:
+        assert f"[printed: QT {wrong_qt} ms] (QT: differs from my measurement" in ans.text
+        assert f"[QT {wrong_qt} ms]" not in ans.text  # ours is stated, the printed one is not adopted

@@ -125,7 +125,8 @@ def _chat(analysis) -> None:
             with st.spinner("Thinking..."):
                 ans = st.session_state.assistant.answer(
                     question, analysis.measurement_dict, cases=analysis.cases, sex=analysis.sex,
-                    source=analysis.source, lead_quality=analysis.lead_quality)
+                    source=analysis.source, lead_quality=analysis.lead_quality,
+                    printed=analysis.printed)
             st.markdown(ans.text)
             if ans.fallback_reason:
                 st.caption(f"Model text not shown ({ans.fallback_reason[:160]}); grounded reply given instead.")
