@@ -194,24 +194,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             ("No ECG traces were found" + (" on the grid" if grid_found else " and no ECG grid was found")) +
             ": no dark continuous lines run across the image. Check that the image is an ECG (a scan or photo of the "
             "printed traces, not a report page without them), in focus and not overexposed.")
-    ext = []
-    for r in rows:
-        xa, xb = T.row_extent(ink, r, box[0], box[2], ppx)
-        ext.append((xa, xb))
-    ext_arr = np.array(ext, float)
-    spans = ext_arr[:, 1] - ext_arr[:, 0]
-    good = np.isfinite(ext_arr).all(1) & (spans > 0.25 * (box[2] - box[0]))
-    if good.sum() >= 2:  # rows of one page span alike; a shorter one is a tall wave of a neighbour
-        good &= spans > 0.6 * np.nanmax(np.where(good, spans, np.nan))
-    if not good.any():
-        raise DigitizationError(
-            "No ECG traces were found: the dark marks on the image are too short to be trace rows (each row of "
-            "a paper ECG runs at least a quarter of the page). Check that the image shows the traces, in focus.")
-    if not good.all():
-        kept = [r.baseline for r, g in zip(rows, good) if g]
-        m3 = int(3 * ppy)
-        rows = T.set_windows(kept, max(0, box[1] - m3), min(h, box[3] + m3), h, ppy)
-    ext_arr = ext_arr[good]
+    rows, ext_arr = _trace_rows(ink, rows, box, ppx, ppy)
     thick0 = 1.0
 
     # text: speed / gain / header
@@ -241,7 +224,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         span_px = float(np.median(ext_arr[:, 1] - ext_arr[:, 0]))
         g_assumed = float(gain_mm_mv or ocr_gain or 10.0)
         if pulses:
-            hpx = float(np.median([p["height_px"] for p in pulses]))
+            hpx = float(np.median([p["height_px"] - p["line_px"] for p in pulses]))
             ppy = ppx = hpx / g_assumed
             calibration = "calibration pulse"
             warnings.append(f"no grid found; mm scale from the 1 mV calibration pulse assuming {g_assumed:g} mm/mV")
@@ -257,10 +240,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         if min(ppx, ppy) < MIN_PX_PER_MM:
             raise DigitizationError(
                 f"Resolution too low: about {min(ppx, ppy):.2f} px per mm of paper; at least {MIN_PX_PER_MM:g} px/mm is needed.")
-        rows = T.find_rows(ink, box, ppy) or rows
-        ext_arr = np.array([T.row_extent(ink, r, box[0], box[2], ppx) for r in rows], float)
-        ok = np.isfinite(ext_arr).all(1)
-        rows, ext_arr = [r for r, g in zip(rows, ok) if g], ext_arr[ok]
+        rows, ext_arr = _trace_rows(ink, T.find_rows(ink, box, ppy) or rows, box, ppx, ppy)
 
     report(0.6, "following the traces")
     # printed span: rows share their right end; a full row is 10 s at 25 mm/s (250 mm)
@@ -287,12 +267,20 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     # says it is a little off - residual perspective in a photo stretches one side of the page
     ppx_t = ppx
     use_grid_map = grid_found
-    if dur == row_s and len(rows) >= 2:
+    if dur == row_s and (len(rows) >= 2 or not grid_found):
         xa_all = ext_arr[:, 0]
-        if np.ptp(xa_all) < 1.0 * ppx or np.std(xa_all) < 0.5 * ppx:
+        x_expect = x_last - (n_samp - 1) / FS * speed * ppx
+        # a calibration pulse printed right before the signal joins the row's ink: then the rows'
+        # left end is the pulse, not t = 0, and says nothing about the time scale
+        pl = [T.find_pulse(ink, r, x_expect, ppx, ppy, speed) for r in rows]
+        pulse_first = sum(1 for p in pl if p and p["x0"] >= float(np.median(xa_all)) - ppx) > len(rows) / 2
+        if (np.ptp(xa_all) < 1.0 * ppx or np.std(xa_all) < 0.5 * ppx) and not pulse_first:
             x_first = float(np.median(xa_all)) + max(0.0, thick / 2 - 1.0)
             s_ink = (x_last - x_first) / ((n_samp - 1) / FS * speed)
-            if 0.015 < abs(s_ink / ppx - 1) < 0.08:
+            if not grid_found and abs(s_ink / ppx - 1) < 0.08:
+                # no grid: the printed row (a standard duration) times better than the pulse
+                ppx_t = s_ink
+            elif 0.015 < abs(s_ink / ppx - 1) < 0.08:
                 ppx_t = s_ink
                 use_grid_map = False
                 warnings.append(f"time scale from the printed {row_s:g} s rows ({s_ink:.2f} px/mm) rather than the grid "
@@ -430,6 +418,32 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     meta = {"source": "image", "record_id": Path(str(image)).stem if isinstance(image, (str, Path)) else "image",
             "digitization": dig}
     return ECG(signal=signal, fs=FS, leads=list(STANDARD_LEADS), meta=meta)
+
+
+def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
+    """Keep the rows whose continuous ink spans like a trace row (at least a quarter of the grid
+    and 60 % of the longest row: a shorter one is a header line or a neighbour's tall wave).
+
+    Returns ``(rows, extents)`` with extents ``(n, 2)`` (first and last ink column, px).
+
+    Raises:
+        DigitizationError: no row spans like a trace.
+    """
+    h = ink.shape[0]
+    ext_arr = np.array([T.row_extent(ink, r, box[0], box[2], ppx) for r in rows], float).reshape(-1, 2)
+    spans = ext_arr[:, 1] - ext_arr[:, 0]
+    good = np.isfinite(ext_arr).all(1) & (spans > 0.25 * (box[2] - box[0]))
+    if good.sum() >= 2:
+        good &= spans > 0.6 * np.nanmax(np.where(good, spans, np.nan))
+    if not good.any():
+        raise DigitizationError(
+            "No ECG traces were found: the dark marks on the image are too short to be trace rows (each row of "
+            "a paper ECG runs at least a quarter of the page). Check that the image shows the traces, in focus.")
+    if not good.all():
+        kept = [r.baseline for r, g in zip(rows, good) if g]
+        m3 = int(3 * ppy)
+        rows = T.set_windows(kept, max(0, box[1] - m3), min(h, box[3] + m3), h, ppy)
+    return rows, ext_arr[good]
 
 
 def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:

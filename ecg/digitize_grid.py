@@ -301,9 +301,13 @@ def rectify(grid: np.ndarray, ink: np.ndarray, max_tilt_deg: float = 20.0) -> di
     tilt = np.deg2rad(max_tilt_deg)
     hl = _hough_family(edges, False, tilt)
     vl = _hough_family(edges, True, tilt)
-    if len(hl) < 4:
+    from_ink = len(hl) < 4
+    if from_ink:
+        # no grid to speak of: the trace baselines give the rotation; near-vertical strokes of
+        # the traces (QRS complexes) and text are no grid lines, so no perspective is estimated
         inks = cv2.resize(ink * 255, (gw, gh), interpolation=cv2.INTER_AREA) if scale < 1 else ink * 255
         hl = _hough_family((inks > 60).astype(np.uint8) * 255, False, tilt, 40)
+        vl = vl[:0]
     cx, cy, f = gw / 2, gh / 2, float(max(gw, gh))
     S = np.diag([scale, scale, 1.0])  # image -> working pixels
     N = np.array([[1 / f, 0, -cx / f], [0, 1 / f, -cy / f], [0, 0, 1]])  # working -> normalized
@@ -313,6 +317,8 @@ def rectify(grid: np.ndarray, ink: np.ndarray, max_tilt_deg: float = 20.0) -> di
         return info
     Lh = _lines_homog(hl, False, cx, cy, f)
     vh = _vanishing_point(Lh)
+    if from_ink and abs(vh[2]) > 1e-12:
+        vh = np.array([vh[0], vh[1], 0.0])  # a direction only (point at infinity)
     if len(vl) >= 3:
         Lv = _lines_homog(vl, True, cx, cy, f)
         vv = _vanishing_point(Lv)

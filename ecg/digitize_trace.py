@@ -69,8 +69,32 @@ def find_rows(ink: np.ndarray, box: tuple[int, int, int, int], ppmm: float, min_
         return []
     peaks, props = find_peaks(prof, distance=max(2, int(min_sep_mm * ppmm)), height=0.22 * prof.max(),
                               prominence=0.12 * prof.max())
-    # a trace row's projection is long (many columns); demand ink over at least 15 % of the width
+    peaks = _complete_rows(prof, list(peaks))
     return set_windows([float(p + ya) for p in peaks], ya, yb, h, ppmm)
+
+
+def _complete_rows(prof: np.ndarray, peaks: list) -> list:
+    """Rows of a page are evenly spaced: where the gap between two found rows is about k times
+    the usual one, the k - 1 rows between (whose baseline did not stand out, e.g. a wandering
+    or tall trace among closely packed rows) are added at the projection maximum near where
+    they should be, when there is trace ink there."""
+    if len(peaks) < 3:
+        return peaks
+    peaks = sorted(int(p) for p in peaks)
+    g = float(np.median(np.diff(peaks)))
+    ref = float(np.median(prof[peaks]))
+    out = [peaks[0]]
+    for a, b in zip(peaks[:-1], peaks[1:]):
+        k = int(round((b - a) / g))
+        if k >= 2 and abs((b - a) / k - g) < 0.2 * g:
+            step = (b - a) / k
+            for j in range(1, k):
+                c = a + j * step
+                y = int(round(c))  # its baseline did not stand out: where the spacing puts it
+                if prof[max(0, y - int(0.1 * step)):y + int(0.1 * step) + 1].max() > 0.3 * ref:
+                    out.append(y)
+        out.append(b)
+    return out
 
 
 def set_windows(base: list[float], ya: float, yb: float, h: int, ppmm: float) -> list[Row]:
@@ -394,7 +418,7 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
     # into one horizontal run. The run's darkness is the union of two strokes of one line's
     # cross-section each, so the rising stroke's centre is where the run's cumulative darkness
     # from the left reaches half a cross-section, the falling stroke's where the remainder does.
-    sx, sy = _split_merged_strokes(M, sr, sc, ec, row.top - y0, row.bot - y0, ok, up, dn, x[0], y0, dark,
+    sx, sy, tip_u, tip_d = _split_merged_strokes(M, sr, sc, ec, row.top - y0, row.bot - y0, ok, up, dn, x[0], y0, dark,
                                    thick)
     if len(sx):
         scol = np.clip(np.round(sx - x[0]).astype(int), 0, n - 1)
@@ -409,7 +433,9 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
     tu = (row.top[cu] - y0).astype(int)
     td = (row.bot[cd] - y0).astype(int)
     pts_x += [x[0] + centre_h[tu, cu], x[0] + centre_h[td, cd]]
-    pts_y += [np.minimum(row.top[cu] + r, centre_v[cu]), np.maximum(row.bot[cd] - r, centre_v[cd])]
+    yu = np.where(np.isfinite(tip_u[cu]), tip_u[cu], row.top[cu] + r)
+    yd = np.where(np.isfinite(tip_d[cd]), tip_d[cd], row.bot[cd] - r)
+    pts_y += [np.minimum(yu, centre_v[cu]), np.maximum(yd, centre_v[cd])]
     px = np.concatenate(pts_x)
     py = np.concatenate(pts_y)
     # steep points beyond a tip (inside the cap of the peak) are dropped
@@ -419,6 +445,19 @@ def columns_to_curve(row: Row, thick: float, dark: np.ndarray | None = None) -> 
     py = np.clip(py, lo, hi)
     order = np.argsort(px, kind="stable")
     return px[order], py[order]
+
+
+def _cum_quantile(W: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per row of ``W`` (``(k, L)``, darkness profiles, each pixel a uniform box one pixel
+    wide): the position where the cumulative darkness reaches ``q`` (``(k,)``), in pixels from
+    the centre of the row's first pixel."""
+    cum = np.cumsum(W, axis=1)
+    j = np.minimum((cum < q[:, None]).sum(1), W.shape[1] - 1)
+    rows_ = np.arange(len(q))
+    before = np.where(j > 0, cum[rows_, np.maximum(j - 1, 0)], 0.0)
+    wj = W[rows_, j]
+    frac = np.where(wj > 0, (q - before) / np.maximum(wj, 1e-12), 0.5)
+    return j - 0.5 + np.clip(frac, 0.0, 1.0)
 
 
 def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: int, dark, thick: float):
@@ -431,7 +470,7 @@ def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: in
     """
     hwin, n = M.shape
     if not (up.any() or dn.any()) or len(sr) == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.full(n, np.nan), np.full(n, np.nan)
     xi = int(round(x0))
     if dark is not None:
         D = np.zeros((hwin, n + 2))
@@ -449,13 +488,32 @@ def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: in
     mid = np.clip((sc + ec - 1) // 2, 0, n - 1)
     single = (hl <= 1.5 * thick) & (vlen[mid] > 3 * thick)
     if single.sum() < 10:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.full(n, np.nan), np.full(n, np.nan)
     cs = np.concatenate([np.zeros((hwin, 1)), np.cumsum(D, axis=1)], axis=1)
     # run [sc, ec) widened by one pixel either side is D columns [sc, ec + 2)
     masses = cs[sr[single], ec[single] + 2] - cs[sr[single], sc[single]]
     t_mass = float(np.median(masses))
     if t_mass <= 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.full(n, np.nan), np.full(n, np.nan)
+    # tips: the centre line's extreme lies half a cross-section inside the ink's extreme
+    tip_up = np.full(n, np.nan)
+    tip_dn = np.full(n, np.nan)
+    L = int(3 * thick) + 2
+    kk = np.arange(L)[None, :]
+    for mask_, out_, sgn in ((up, tip_up, 1), (dn, tip_dn, -1)):
+        cols_ = np.flatnonzero(mask_)
+        if len(cols_) == 0:
+            continue
+        t_, b_ = top[cols_].astype(np.int64), bot[cols_].astype(np.int64)
+        span = b_ - t_ + 3
+        if sgn > 0:
+            yy = t_[:, None] - 1 + kk
+        else:
+            yy = b_[:, None] + 1 - kk
+        valid = (kk < span[:, None]) & (yy >= 0) & (yy < hwin)
+        Wt = np.where(valid, D[np.clip(yy, 0, hwin - 1), cols_[:, None] + 1], 0.0)
+        qq = _cum_quantile(Wt, np.minimum(np.full(len(cols_), 0.5 * t_mass), 0.5 * Wt.sum(1)))
+        out_[cols_] = y0 + (t_ - 1 + qq if sgn > 0 else b_ + 1 - qq)
     run_id = np.full((hwin, n), -1, np.int64)
     fr = np.repeat(sr, hl)
     fc = np.repeat(sc, hl) + (np.arange(hl.sum()) - np.repeat(np.cumsum(hl) - hl, hl))
@@ -467,7 +525,7 @@ def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: in
     rid = run_id[rr, np.repeat(tips, ln)]
     ids = np.unique(rid[rid >= 0])
     if len(ids) == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), tip_up, tip_dn
     r, a = sr[ids], sc[ids]
     wl = ec[ids] - a + 2  # the run widened by one pixel either side (D is offset by one column)
     k = np.arange(int(wl.max()))[None, :]
@@ -475,25 +533,15 @@ def _split_merged_strokes(M, sr, sc, ec, top, bot, ok, up, dn, x0: float, y0: in
     m = W.sum(1)
     keep = (m >= 1.25 * t_mass) & (m <= 3.0 * t_mass)
     if not keep.any():
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), tip_up, tip_dn
     W, m, r, a = W[keep], m[keep], r[keep], a[keep]
-    cum = np.cumsum(W, axis=1)
     half = 0.5 * t_mass
-
-    def qpos(q):
-        j = np.minimum((cum < q[:, None]).sum(1), W.shape[1] - 1)
-        rows_ = np.arange(len(q))
-        before = np.where(j > 0, cum[rows_, np.maximum(j - 1, 0)], 0.0)
-        wj = W[rows_, j]
-        frac = np.where(wj > 0, (q - before) / np.maximum(wj, 1e-12), 0.5)
-        return j - 0.5 + np.clip(frac, 0.0, 1.0)
-
-    xl = qpos(np.full(len(m), half))
-    xr = qpos(m - half)
+    xl = _cum_quantile(W, np.full(len(m), half))
+    xr = _cum_quantile(W, m - half)
     # D column a is the pixel left of the run, i.e. window column a - 1
     out_x = np.concatenate([x0 + a - 1 + xl, x0 + a - 1 + xr])
     out_y = np.concatenate([r + y0, r + y0]).astype(float)
-    return out_x, out_y
+    return out_x, out_y, tip_up, tip_dn
 
 
 def resample(px: np.ndarray, py: np.ndarray, x_of_t: np.ndarray, max_gap_px: float) -> np.ndarray:
@@ -517,7 +565,8 @@ def find_pulse(ink: np.ndarray, row: Row, x_signal_start: float, ppmm_x: float, 
                speed_mm_s: float) -> dict | None:
     """Look for the rectangular 1 mV calibration pulse left of the signal.
 
-    Returns ``{"height_mm", "width_mm", "x0", "x1", "base_y"}`` or None. The pulse is the
+    Returns ``{"height_px", "line_px", "height_mm", "width_mm", "x0", "x1", "base_y", "top_y"}``
+    or None (``height_px`` is the ink's height, ``line_px`` the line's vertical width). The pulse is the
     tallest ink blob in the 25 mm left of the signal with a flat top at least 60 % of its width.
     """
     x1 = int(x_signal_start - 0.5 * ppmm_x)
@@ -540,7 +589,10 @@ def find_pulse(ink: np.ndarray, row: Row, x_signal_start: float, ppmm_x: float, 
         if flat < 0.35:
             continue
         base = y + hh - 1 + row.y_lo
+        # line width: the ink's vertical extent in the middle of the flat top
+        mid = comp[:, w // 3: max(w // 3 + 1, 2 * w // 3)]
+        line_px = float(np.median(mid.sum(axis=0))) if mid.size else 1.0
         if best is None or hh > best["height_px"]:
-            best = {"height_px": int(hh), "height_mm": float((hh - 1) / ppmm_y), "width_mm": float(w_mm),
+            best = {"height_px": int(hh), "line_px": line_px, "height_mm": float((hh - 1) / ppmm_y), "width_mm": float(w_mm),
                     "x0": int(x + x0), "x1": int(x + w + x0), "base_y": float(base), "top_y": float(y + row.y_lo)}
     return best
