@@ -7,7 +7,8 @@ Prints, for both methods in the same run:
 * per wave (P, QRS, T) and per lead: detection sensitivity, PPV, F1 against the cardiologists'
   waves (a detected wave matches a reference wave of the same type in the same lead when its
   peak lies within the reference onset..offset or the reference peak within its onset..offset;
-  one-to-one, in time order; only detections inside the annotated span of the lead count);
+  one-to-one, in time order; only detections inside the span where the lead marks that wave
+  count, see :func:`wave_spans`; ectopic beats count as detected QRS without onset/offset);
 * onset/offset error (detected - reference) mean and SD in ms over matched waves;
 * global P duration, PR, QRS, QT error (ms, mean and SD over records) against the reference
   global intervals (earliest onset / latest offset across leads per beat, median over beats);
