@@ -62,6 +62,11 @@ def test_phone_photo_upload_digitizes_and_chat_answers_from_it(app):
         app.session_state["overlay"] is not None
     table = app.dataframe[0].value  # the digitizer's per-lead quality
     assert set(table["lead"]) >= {"I", "II", "V1", "V6"}
+    meas = app.dataframe[1].value  # the measurement table, marked as from the image
+    assert set(meas["source"].dropna()) >= {"from image"}
+    for _, row in meas[meas["confidence"].notna()].iterrows():  # what the chat withholds, the table says
+        if row["confidence"] < 0.1 and row["measurement"] in ("PR interval", "QRS duration", "QT interval"):
+            assert row["note"].startswith("withheld in the chat"), row.to_dict()
     hr_measured = analysis.measurement_dict["heart_rate_bpm"]
     app.chat_input[0].set_value("What are the heart rate and the PR, QRS and QT intervals?").run()
     assert not app.exception

@@ -8,20 +8,47 @@ import streamlit as st
 from assistant.context import facts_from_measurements
 
 
-def measurement_table(d: dict, from_image: bool = False) -> pd.DataFrame:
-    """One row per global measurement: name, value, unit, confidence."""
+#: The chat intent whose lead-quality hedge applies to each measured value (see assistant.hedging).
+_INTENT_OF = {"heart_rate": "heart_rate", "rr": "heart_rate", "pr": "pr", "p_duration": "pr", "qrs": "qrs",
+              "qt": "qt", "axis_qrs": "axis"}
+_PRINTED_OF = {"heart_rate": "vent_rate_bpm", "pr": "pr_ms", "qrs": "qrs_ms", "qt": "qt_ms",
+               "qtc_bazett": "qtc_ms", "axis_qrs": "qrs_axis_deg"}
+
+
+def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | None = None,
+                      printed: dict | None = None) -> pd.DataFrame:
+    """One row per global measurement: name, value, unit, confidence, source, and a note naming the
+    low-quality leads it rests on (or why the chat withholds it); for an image, the value the page
+    itself prints, if any (evidence, not ours)."""
+    from assistant.hedging import hedge
+
     conf = d.get("confidence") or {}
     keymap = {"heart_rate": "heart_rate_bpm", "rr": "rr_ms", "p_duration": "p_duration_ms", "pr": "pr_ms",
               "qrs": "qrs_ms", "qt": "qt_ms"}
+    source = "image" if from_image else "signal"
     rows = []
     for f in facts_from_measurements(d):
         ck = keymap.get(f.key) or (f"qtc_ms.{f.key[4:]}" if f.key.startswith("qtc_") else f"axis_deg.{f.key[5:]}")
         c = conf.get(ck, conf.get("qtc_ms") if f.key.startswith("qtc_") else None)
-        rows.append({"measurement": f.label, "value": round(f.value), "unit": f.unit,
-                     "confidence": None if c is None else round(float(c), 2),
-                     "source": "from image" if from_image else "from signal"})
+        intent = _INTENT_OF.get(f.key) or ("qt" if f.key.startswith("qtc_") else None)
+        note = ""
+        if intent and lead_quality:
+            h = hedge(intent, d, lead_quality, source)
+            if h.decline:
+                note = (f"withheld in the chat: too few good leads ({', '.join(h.low)} low quality)" if h.low
+                        else "withheld in the chat: too uncertain (confidence below 0.1)")
+            elif h.text:
+                note = f"low-quality leads: {', '.join(h.low)}"
+        row = {"measurement": f.label, "value": round(f.value), "unit": f.unit,
+               "confidence": None if c is None else round(float(c), 2),
+               "source": "from image" if from_image else "from signal", "note": note}
+        if printed:
+            pv = printed.get(_PRINTED_OF.get(f.key, ""))
+            row["printed on page"] = None if pv is None else round(float(pv))
+        rows.append(row)
     for k, why in (d.get("null_reasons") or {}).items():
-        rows.append({"measurement": k, "value": None, "unit": "", "confidence": None, "source": f"not measured: {why}"})
+        rows.append({"measurement": k, "value": None, "unit": "", "confidence": None, "source": f"not measured: {why}",
+                     "note": ""})
     return pd.DataFrame(rows)
 
 
@@ -48,7 +75,11 @@ def show_ecg(analysis) -> None:
 def show_measurements(analysis) -> None:
     d = analysis.measurement_dict
     st.subheader("Measurements" + (" (from image)" if analysis.source == "image" else ""))
-    st.dataframe(measurement_table(d, analysis.source == "image"), hide_index=True, width="stretch")
+    st.dataframe(measurement_table(d, analysis.source == "image", analysis.lead_quality, analysis.printed),
+                 hide_index=True, width="stretch")
+    if analysis.printed:
+        st.caption("'printed on page': the recording machine's own values read from the image, shown to compare; "
+                   "they are not used.")
     findings = d.get("findings") or []
     if findings:
         st.subheader("Findings")
