@@ -16,7 +16,10 @@ Score: SNR in dB per lead as in the PhysioNet/CinC Challenge 2024 with the inten
 all-zero output. Records: PTB-XL (``../shared/data/ptbxl``) and LUDB (``../shared/data/ludb``),
 taken in a fixed order (every k-th record) so the subset is the same from run to run.
 
-Run: ``python -m bench.digitization [--n 24] [--groups clean,rotpersp,photo,real,roundtrip]``.
+6. input variants, a few clean pages each: layouts 3x4+3, 6x2, 12x1, single rhythm strip; no grid
+   (scale from the calibration pulse); 50 mm/s; 5 and 20 mm/mV; 100, 300 and 600 dpi; a PDF page.
+
+Run: ``python -m bench.digitization [--n 24] [--groups clean,rotpersp,photo,real,roundtrip,variants]``.
 Results are printed and written to ``bench/out/digitization.json``.
 """
 from __future__ import annotations
@@ -112,6 +115,76 @@ def run_group(name: str, paths: list[Path], degradations, results: dict, keep_di
           f"leads < 0 dB {100 * g['frac_leads_below_0db']:5.1f} %  time/page median {g['time_s_median']:.2f} s, "
           f"max {g['time_s_max']:.2f} s", flush=True)
     return g
+
+
+VARIANTS = [
+    ("3x4+3", {"layout": "3x4+3"}), ("6x2", {"layout": "6x2"}), ("12x1", {"layout": "12x1"}),
+    ("1x1 rhythm strip", {"layout": "1x1"}), ("no grid (pulse)", {"grid_color": "none"}),
+    ("50 mm/s", {"speed_mm_s": 50}), ("5 mm/mV", {"gain_mm_mv": 5}), ("20 mm/mV", {"gain_mm_mv": 20}),
+    ("100 dpi", {"dpi": 100}), ("300 dpi", {"dpi": 300}), ("600 dpi", {"dpi": 600}), ("PDF page", {"pdf": True}),
+]
+
+
+def _as_pdf(bgr: np.ndarray) -> bytes:
+    """One-page PDF (A4 landscape) holding the image, written with pypdfium2."""
+    import io
+
+    import cv2
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument.new()
+    w_pt, h_pt = 297 / 25.4 * 72, 210 / 25.4 * 72
+    pg = pdf.new_page(w_pt, h_pt)
+    obj = pdfium.PdfImage.new(pdf)
+    obj.set_bitmap(pdfium.PdfBitmap.from_pil(Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))))
+    obj.set_matrix(pdfium.PdfMatrix().scale(w_pt, h_pt))
+    pg.insert_obj(obj)
+    pg.gen_content()
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def run_variants(paths: list[Path], results: dict) -> None:
+    """The issue's other inputs, a few clean pages each (first records of the benchmark set):
+    layouts, no grid, 50 mm/s, 5 and 20 mm/mV, 100-600 dpi, a PDF page. Per variant: pages whose
+    layout, speed and gain were read right, median SNR, leads < 0 dB, time per page."""
+    import ecg
+    from ecg.digitize import digitize
+    from ecg.errors import DigitizationError
+    from ecg.render import render_paper
+
+    print(f"input variants (clean renders, {len(paths)} pages each, grid red unless stated)")
+    print(f"  {'variant':<20}{'pages ok':>9}{'layout/speed/gain right':>25}{'median SNR':>12}{'leads < 0 dB':>14}{'s/page':>8}")
+    out = {}
+    srcs = [ecg.load(p) for p in paths]
+    for name, kw in VARIANTS:
+        kw = dict(kw)
+        pdf = kw.pop("pdf", False)
+        args = {"layout": "3x4+1", "dpi": 200, "grid_color": "red", **kw}
+        snrs, times, right, ok = [], [], 0, 0
+        for k, src in enumerate(srcs):
+            rp = render_paper(src, seed=2000 + k, **args)
+            img = _as_pdf(rp.image) if pdf else rp.image
+            t0 = time.perf_counter()
+            try:
+                dig = digitize(img)
+            except DigitizationError:
+                snrs.extend([0.0] * 12)
+                continue
+            times.append(time.perf_counter() - t0)
+            ok += 1
+            d = dig.meta["digitization"]
+            right += int(d["layout"] == args["layout"] and d["paper_speed_mm_s"] == rp.meta["speed_mm_s"]
+                         and d["gain_mm_mv"] == rp.meta["gain_mm_mv"])
+            snrs.extend(_lead_snrs(src, rp, dig))
+        a = np.array(snrs, float)
+        out[name] = {"pages": len(srcs), "digitized": ok, "read_right": right, "median_snr_db": float(np.median(a)),
+                     "frac_leads_below_0db": float(np.mean(a < 0)), "time_s_median": float(np.median(times)) if times else None}
+        print(f"  {name:<20}{ok:>5}/{len(srcs):<3}{right:>21}/{len(srcs):<3}{np.median(a):>9.2f} dB{100 * np.mean(a < 0):>12.1f} %"
+              f"{np.median(times) if times else float('nan'):>8.2f}", flush=True)
+    results["variants"] = out
 
 
 def run_real(results: dict) -> None:
@@ -226,7 +299,8 @@ def run_round_trip(pairs: dict, results: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=24, help="records per rendered group (default 24)")
-    ap.add_argument("--groups", default="clean,rotpersp,photo,real,roundtrip")
+    ap.add_argument("--groups", default="clean,rotpersp,photo,real,roundtrip,variants")
+    ap.add_argument("--n-variant", type=int, default=3, help="pages per input variant (default 3)")
     args = ap.parse_args(argv)
     groups = set(args.groups.split(","))
     paths = record_paths(args.n)
@@ -246,6 +320,8 @@ def main(argv: list[str] | None = None) -> dict:
         run_real(results)
     if "roundtrip" in groups and pairs:
         run_round_trip(pairs, results)
+    if "variants" in groups:
+        run_variants(paths[::max(1, len(paths) // args.n_variant)][:args.n_variant], results)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "digitization.json").write_text(json.dumps(results, indent=1, default=str))
     return results

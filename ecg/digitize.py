@@ -435,6 +435,16 @@ def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
     good = np.isfinite(ext_arr).all(1) & (spans > 0.25 * (box[2] - box[0]))
     if good.sum() >= 2:
         good &= spans > 0.6 * np.nanmax(np.where(good, spans, np.nan))
+    # a trace spends most of its time near its baseline, so nearly every column of its span has
+    # ink within 3 mm of it; the tips of a neighbour's tall waves (high gain, packed rows) line
+    # up too, but leave most columns there empty
+    cov = np.zeros(len(rows))
+    for i, (r, (xa, xb)) in enumerate(zip(rows, ext_arr)):
+        if good[i]:
+            ya, yb = max(0, int(r.baseline - 3 * ppy)), int(r.baseline + 3 * ppy) + 1
+            cov[i] = ink[ya:yb, int(xa):int(xb) + 1].any(axis=0).mean()
+    if (good & (cov >= 0.35)).any():
+        good &= cov >= 0.35
     if not good.any():
         raise DigitizationError(
             "No ECG traces were found: the dark marks on the image are too short to be trace rows (each row of "

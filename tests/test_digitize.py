@@ -28,11 +28,16 @@ def digitized(clean_page):
 
 
 def _snrs(src, page, dig):
+    """SNR per lead over the printed samples (the digitized signal may be shorter: a 50 mm/s page
+    prints 5 s)."""
     out = {}
     for lead in STANDARD_LEADS:
         mask = page.printed_mask(lead, src.n_samples, src.fs)
         ref = np.where(mask, src.lead(lead), np.nan)
-        out[lead] = snr_db(ref, dig.lead(lead).astype(float), fs=src.fs)
+        est = np.full(src.n_samples, np.nan)
+        d = dig.lead(lead).astype(float)[:src.n_samples]
+        est[:len(d)] = d
+        out[lead] = snr_db(ref, est, fs=src.fs)
     return out
 
 
@@ -224,3 +229,27 @@ def test_measurements_of_digitized_page_match_the_printed_source(record, clean_p
     for key, tol in (("pr_ms", 10), ("qrs_ms", 10), ("qt_ms", 20)):
         assert b[key] is not None, (key, b["null_reasons"].get(key))
         assert abs(b[key] - a[key]) <= tol, (key, a[key], b[key])
+
+
+@pytest.mark.parametrize("kw", [
+    {"layout": "1x1"},
+    {"grid_color": "none"},
+    {"speed_mm_s": 50, "gain_mm_mv": 20},
+    {"dpi": 100},
+    {"dpi": 600},
+], ids=["rhythm-strip", "no-grid", "50mm_s-20mm_mV", "100dpi", "600dpi"])
+def test_input_variants_are_read_with_their_scale(record, kw):
+    args = {"layout": "3x4+1", "dpi": 200, "grid_color": "red", **kw}
+    page = render_paper(record, seed=3, **args)
+    dig = digitize(page.image)
+    d = dig.meta["digitization"]
+    assert d["layout"] == args["layout"]
+    assert d["paper_speed_mm_s"] == page.meta["speed_mm_s"]
+    assert d["gain_mm_mv"] == page.meta["gain_mm_mv"]
+    assert d["px_per_mm"] == pytest.approx(page.meta["px_per_mm"], rel=0.02)
+    # a row prints 250 mm of paper: 10 s at 25 mm/s, 5 s at 50 mm/s
+    assert dig.n_samples == round(250 / page.meta["speed_mm_s"] * 500)
+    if args["grid_color"] == "none":
+        assert not d["grid_found"] and d["calibration"] == "calibration pulse"
+    snrs = _snrs(record, page, dig)
+    assert np.nanmedian(list(snrs.values())) > (10 if args["dpi"] < 150 else 13)
