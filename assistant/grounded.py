@@ -32,13 +32,9 @@ def _stmt(d: dict) -> str:
 
 def _unsure(ctx: Context, key: str, mkey: str) -> str:
     conf = (ctx.measurements.get("confidence") or {}).get(mkey)
-    if ctx.source == "image":
-        extra = " It was measured on a digitized image, so treat it with more caution."
-    else:
-        extra = ""
     if conf is not None and conf < 0.5:
-        return f" I am not confident in this value (confidence {conf:.2f}): check it by hand.{extra}"
-    return extra
+        return f" I am not confident in this value (confidence {conf:.2f}): check it by hand."
+    return ""
 
 
 #: How far a printed machine measurement may differ from ours and still "agree": the IEC 60601-2-25
@@ -312,4 +308,8 @@ def grounded_reply(intents: list[str], ctx: Context) -> str:
             parts.append(h.text + (_printed(ctx, (key, None)) if key else ""))
         else:
             parts.append(REPLIES[i](ctx) + (" " + h.text if h.text else ""))
-    return "\n\n".join(parts).strip()
+    text = "\n\n".join(parts).strip()
+    if ctx.source == "image" and text:
+        text += ("\n\nThese values were measured on a signal digitized from an image, so treat them with more "
+                 "caution than values from a signal file; the overlay shows which traces were followed.")
+    return text

@@ -72,7 +72,7 @@ def test_phone_photo_upload_digitizes_and_chat_answers_from_it(app):
     assert not app.exception
     text = " ".join(md.value for md in [m for m in app.chat_message if m.name == "assistant"][-1].markdown)
     assert f"[HR {round(hr_measured)} bpm]" in text
-    assert "digitized image" in text and "clinician must overread" in text
+    assert "digitized from an image" in text and "clinician must overread" in text
     # each interval is either stated with its tag or withheld with the reason, never silently dropped
     m = analysis.measurement_dict
     for key, tag, name in (("pr_ms", "[PR ", "PR interval"), ("qrs_ms", "[QRS ", "QRS duration"),
