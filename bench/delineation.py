@@ -298,6 +298,58 @@ def _conf(triples):
     return out
 
 
+SHIFTS = ("QRS_ON_SHIFT", "QRS_OFF_SHIFT", "P_ON_SHIFT", "P_OFF_SHIFT", "T_OFF_SHIFT")
+FID_OF_SHIFT = {"QRS_ON_SHIFT": "qrs_on", "QRS_OFF_SHIFT": "qrs_off", "P_ON_SHIFT": "p_on",
+                "P_OFF_SHIFT": "p_off", "T_OFF_SHIFT": "t_off"}
+
+
+def calibrate(ids) -> dict:
+    """Per-fiducial error of the unshifted detector against both references.
+
+    Runs ``measure`` with every constant shift of :mod:`ecg.delineate` set to 0 and compares the
+    global fiducials of each dominant beat with the reference beat (nearest QRS onset within
+    60 ms; :func:`global_intervals` with ``per_beat``). Returns, per fiducial and reference, the
+    median over records of each record's median error, in samples at 500 Hz: the shift that makes
+    the median error 0. Used on the odd LUDB ids only (the even ids stay held out).
+    """
+    import ecg.delineate as dlm
+    from ecg import load
+    from ecg.measure import measure
+
+    saved = {k: getattr(dlm, k) for k in SHIFTS}
+    for k in SHIFTS:
+        setattr(dlm, k, 0)
+    per = {ref: {f: [] for f in FID_OF_SHIFT.values()} for ref in ("strict", "robust")}
+    try:
+        for rid in ids:
+            ref = ludb_waves(rid)
+            d = measure(load(LUDB / str(rid)), interpret=False).to_dict()
+            fb = d["fiducials"]["beats"]
+            ours = [{f: (None if fb[f + "_ms"][j] is None else fb[f + "_ms"][j] / 2.0) for f in per["strict"]}
+                    for j in range(len(fb["qrs_on_ms"])) if fb["p_on_ms"][j] is not None or fb["t_off_ms"][j] is not None
+                    or d["beats"]["classes"][j] in ("normal", "paced")]
+            for name, robust in (("strict", False), ("robust", True)):
+                rows = global_intervals(ref, robust=robust, per_beat=True)["beats"]
+                errs = {f: [] for f in per[name]}
+                for r in rows:
+                    if "qrs_on" not in r:
+                        continue
+                    o = min(ours, key=lambda o: abs(o["qrs_on"] - r["qrs_on"]), default=None)
+                    if o is None or abs(o["qrs_on"] - r["qrs_on"]) > 30:
+                        continue
+                    for f in errs:
+                        if r.get(f) is not None and o.get(f) is not None:
+                            errs[f].append(o[f] - r[f])
+                for f, v in errs.items():
+                    if v:
+                        per[name][f].append(float(np.median(v)))
+    finally:
+        for k, v in saved.items():
+            setattr(dlm, k, v)
+    return {name: {f: {"median": float(np.median(v)) if v else None, "n": len(v)} for f, v in d.items()}
+            for name, d in per.items()}
+
+
 TARGET = {"p_duration_ms": "|mean|<=5, SD<=12", "pr_ms": "|mean|<=5, SD<=10", "qrs_ms": "|mean|<=5, SD<=10",
           "qt_ms": "|mean|<=5, SD<=15"}
 
@@ -345,8 +397,19 @@ def main(argv=None) -> dict:
     ap.add_argument("--step", type=int, default=1, help="every K-th record")
     ap.add_argument("--no-nk", action="store_true", help="skip the neurokit2 reference run")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="only print the median per-fiducial error of the unshifted detector on the odd ids")
     a = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if a.calibrate:
+        ids = [i for i in ludb_ids(a.limit, a.step) if i % 2 == 1]
+        cal = calibrate(ids)
+        print(f"Unshifted detector, odd LUDB ids ({len(ids)} records): median over records of the median "
+              "per-beat error (samples at 500 Hz; the constant shift is minus this)")
+        for k, f in FID_OF_SHIFT.items():
+            print(f"  {k:14} {f:8} strict {fmt(cal['strict'][f]['median'])} (n {cal['strict'][f]['n']})"
+                  f"   robust {fmt(cal['robust'][f]['median'])} (n {cal['robust'][f]['n']})")
+        return cal
     res = run(a.limit, a.step, not a.no_nk, a.verbose)
     print(report(res))
     OUT.mkdir(parents=True, exist_ok=True)
