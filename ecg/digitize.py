@@ -91,8 +91,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         ``meta["digitization"]`` is a JSON-safe dict: ``layout``, ``px_per_mm``,
         ``px_per_mm_xy``, ``rotation_deg``, ``perspective_corrected``, ``paper_speed_mm_s``,
         ``gain_mm_mv``, ``calibration`` (``"grid"``, ``"calibration pulse"``, ``"stated"``),
-        ``lead_quality`` (lead -> 0..1), ``lead_quality_reasons`` (lead -> reason, for leads
-        below 0.8), ``header_text`` (lines, personal data removed), ``header_measurements``
+        ``lead_quality`` (lead -> 0..1; every standard lead), ``lead_quality_reasons`` (lead ->
+        reason in words, for exactly the leads below ``low_quality_threshold`` = 0.8),
+        ``lead_quality_flags`` (same leads -> list of codes: ``partial``, ``overlap``,
+        ``clipped``, ``flat``, ``not_found``), ``header_text`` (lines, personal data removed), ``header_measurements``
         (machine statements, evidence only), ``trace_boxes`` (lead -> list of printed
         segments with their baseline origin in rectified pixels and bounding box in image
         pixels), ``image_to_rectified`` (3x3 homography), ``image_size``, ``warnings``,
@@ -205,7 +207,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         report(0.55, "reading printed text")
         try:
             from . import digitize_ocr as O
-            header_lines, header_meas, ocr_speed, ocr_gain = _read_header(bgr, rows, H, O)
+            header_lines, header_meas, ocr_speed, ocr_gain = _read_header(bgr, rows, H, O, 0.5 * (ppx + ppy))
         except Exception as exc:  # OCR is evidence only; never fail the signal for it
             warnings.append(f"printed text could not be read ({type(exc).__name__})")
     if paper_speed_mm_s:
@@ -348,6 +350,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     signal = np.full((12, n_samp), np.nan, np.float32)
     quality: dict[str, float] = {}
     reasons: dict[str, str] = {}
+    flag_map: dict[str, list[str]] = {}
     trace_boxes: dict[str, list[dict[str, Any]]] = {}
     Hinv = np.linalg.inv(S0) @ np.linalg.inv(H) if True else None
     filled: dict[str, list[tuple[int, int, float, str]]] = {}
@@ -363,7 +366,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             seg[-m:] = np.nan
         cov = float(np.isfinite(seg).mean())
         seg = _fill_short_gaps(seg, int(0.04 * FS))
-        q, why = _quality(seg, cov, float(amb.mean()), float(clp.mean()))
+        q, why, flags = _quality(seg, cov, float(amb.mean()), float(clp.mean()))
         li = STANDARD_LEADS.index(lead)
         prev = filled.get(lead)
         if prev is not None and not is_rhythm:
@@ -374,8 +377,11 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         signal[li, i0:i1] = seg.astype(np.float32)
         filled.setdefault(lead, []).append((i0, i1, q, why))
         quality[lead] = round(q, 3)
+        reasons.pop(lead, None)
+        flag_map.pop(lead, None)
         if why:
             reasons[lead] = why
+            flag_map[lead] = flags
         x0 = x_start + i0 / FS * speed * ppx_t
         x1 = x_start + i1 / FS * speed * ppx_t
         bb = np.array([[[x0, r.y_lo], [x1, r.y_lo], [x1, r.y_hi], [x0, r.y_hi]]], np.float64)
@@ -390,6 +396,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         if lead not in quality:
             quality[lead] = 0.0
             reasons[lead] = "not found on the page"
+            flag_map[lead] = ["not_found"]
     if all(q == 0 for q in quality.values()):
         raise DigitizationError("No ECG traces could be followed on the page. Check that the image is a paper ECG in focus.")
     dig = {
@@ -404,6 +411,8 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         "grid_found": bool(grid_found),
         "lead_quality": quality,
         "lead_quality_reasons": reasons,
+        "lead_quality_flags": flag_map,
+        "low_quality_threshold": LOW_QUALITY,
         "header_text": header_lines,
         "header_measurements": header_meas,
         "trace_boxes": trace_boxes,
@@ -475,21 +484,36 @@ def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
-def _quality(seg: np.ndarray, coverage: float, ambiguous: float, clipped: float) -> tuple[float, str]:
-    """Quality 0..1 of one lead and the reason when it is below 0.8."""
+#: Quality below which a lead carries a reason (``lead_quality_reasons``) and flags.
+LOW_QUALITY = 0.8
+
+
+def _quality(seg: np.ndarray, coverage: float, ambiguous: float, clipped: float) -> tuple[float, str, list[str]]:
+    """Quality 0..1 of one lead, and when it is below :data:`LOW_QUALITY` the reason (text) and
+    flags (stable codes: ``partial``, ``overlap``, ``clipped``, ``flat``)."""
     q = coverage * (1 - 0.6 * ambiguous) * (1 - clipped)
-    why = []
+    why, flags = [], []
     if coverage < 0.9:
         why.append(f"trace followed over {coverage:.0%} of its span")
+        flags.append("partial")
     if ambiguous > 0.15:
         why.append(f"other ink close to the trace in {ambiguous:.0%} of columns (overlapping leads, text or marks)")
+        flags.append("overlap")
     if clipped > 0.02:
         why.append(f"trace runs into the neighbouring row in {clipped:.0%} of columns")
+        flags.append("clipped")
     fin = seg[np.isfinite(seg)]
     if len(fin) and np.ptp(fin) < 0.08:
         q *= 0.3
         why.append("flat line (peak-to-peak under 0.08 mV)")
-    return float(np.clip(q, 0, 1)), "; ".join(why) if q < 0.8 else ""
+        flags.append("flat")
+    if q >= LOW_QUALITY:
+        return float(np.clip(q, 0, 1)), "", []
+    if not why:  # several small losses together: say which
+        why.append(f"trace followed over {coverage:.0%} of its span, other ink close in {ambiguous:.0%} and "
+                   f"touching the neighbouring row in {clipped:.0%} of columns")
+        flags.append("partial" if coverage < 0.95 else "overlap" if ambiguous >= clipped else "clipped")
+    return float(np.clip(q, 0, 1)), "; ".join(why), flags
 
 
 def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
@@ -571,8 +595,13 @@ def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
     return f"{n}x1", out
 
 
-def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O) -> tuple[list[str], dict, float | None, float | None]:
-    """OCR of the text above the first and below the last trace row (in the original image)."""
+def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O,
+                 px_per_mm: float = 8.0) -> tuple[list[str], dict, float | None, float | None]:
+    """OCR of the text above the first and below the last trace row (in the original image).
+
+    Strips at least 2 mm high are read (a photo often cuts the page just below a footer line);
+    they are enlarged so that 1 mm of paper is about 8 px (printed text, 2-3 mm high, then
+    reaches the 16-25 px the recognizer reads best)."""
     h, w = bgr.shape[:2]
     Hinv = np.linalg.inv(H)
     ys = []
@@ -580,12 +609,16 @@ def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O) -> tuple[list[st
         p = cv2.perspectiveTransform(np.array([[[0.0, r.baseline], [w, r.baseline]]]), Hinv)[0]
         ys.append(p[:, 1])
     top_cut = int(np.clip(np.min(ys[0]) - 0.25 * (rows[0].y_hi - rows[0].y_lo), 0, h))
-    bot_cut = int(np.clip(np.max(ys[1]) + 0.15 * (rows[-1].y_hi - rows[-1].y_lo), 0, h))
+    # the bottom strip starts at the last row's baseline: a footer line is often printed right
+    # under the last trace, in its row's lower half
+    bot_cut = int(np.clip(np.mean(ys[1]) - 1.0 * px_per_mm, 0, h))
     items = []
-    if top_cut > 0.04 * h:
-        items += O.read_text(bgr[:top_cut])
-    if bot_cut < 0.96 * h:
-        for it in O.read_text(bgr[bot_cut:]):
+    min_h = 2.0 * px_per_mm
+    width = int(np.clip(w * 8.0 / max(px_per_mm, 1e-3), 1200, 3000))
+    if top_cut > min_h:
+        items += O.read_text(bgr[:top_cut], width=width)
+    if h - bot_cut > min_h:
+        for it in O.read_text(bgr[bot_cut:], width=width):
             it["box"][1] += bot_cut
             it["box"][3] += bot_cut
             items.append(it)

@@ -25,7 +25,7 @@ _PII = [
     re.compile(r"\b(name|patient|pat\.?|surname|first\s*name|last\s*name|nom|vorname)\b", re.I),
     re.compile(r"\b(d\.?o\.?b\.?|birth|born|geb\.?|geburt)", re.I),
     re.compile(r"\b(id|mrn|pid|record\s*(no|number|#)|case\s*(no|number)|accession|ssn|nhs)\b\s*[:#]?", re.I),
-    re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"),      # dates
+    re.compile(r"\b\d{1,4}([./-])\d{1,2}\1\d{2,4}\b"),      # dates (one separator: not "0.05-150 Hz")
     re.compile(r"\b\d{6,}\b"),                                # long numbers (IDs, phone numbers)
     re.compile(r"\b(19|20)\d{2}\b.*\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I),
     re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(19|20)\d{2}", re.I),
@@ -51,18 +51,24 @@ def redact(line: str) -> str:
     return REDACTED if any(p.search(line) for p in _PII) else line
 
 
-def read_text(bgr: np.ndarray, width: int = 1600) -> list[dict[str, Any]]:
+def read_text(bgr: np.ndarray, width: int = 1600, pad: int = 24) -> list[dict[str, Any]]:
     """Detect and read text in ``bgr``; returns ``[{"text", "box": [x0, y0, x1, y1], "score"}]``
     in the input's pixel coordinates, top-to-bottom then left-to-right. The image is scaled to
-    ``width`` px wide first (text on an ECG page is then 12-25 px high). Unredacted: callers must
-    pass the texts through :func:`redact` before keeping them."""
+    ``width`` px wide first (text on an ECG page is then 12-25 px high) and given a white border
+    of ``pad`` px (the text detector misses lines that touch the image edge, as a footer cut by
+    the edge of a photo does). Unredacted: callers must pass the texts through :func:`redact`
+    before keeping them."""
     h, w = bgr.shape[:2]
     s = width / float(w)
     img = cv2.resize(bgr, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if pad:
+        img = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
     res, _ = engine()(img)
     out = []
     for box, text, score in res or []:
-        b = np.asarray(box, float) / s
+        b = (np.asarray(box, float) - pad) / s
         out.append({"text": str(text), "box": [float(b[:, 0].min()), float(b[:, 1].min()),
                                                 float(b[:, 0].max()), float(b[:, 1].max())],
                     "score": float(score)})
@@ -138,12 +144,13 @@ def parse_speed_gain(lines: list[str]) -> tuple[float | None, float | None]:
     """Paper speed (mm/s) and gain (mm/mV) printed on the page, when they are standard values."""
     text = " ".join(lines)
     sp = gn = None
-    m = re.search(r"(\d{2}(?:[.,]\d)?)\s*mm\s*/\s*s(?:ec)?(?![a-z])", text, re.I)
+    # OCR on photos often reads the slash of "mm/s" as 7, l, | or 1
+    m = re.search(r"(\d{2}(?:[.,]\d)?)\s*mm\s*[/7l|1]\s*s(?:ec)?(?![a-z])", text, re.I)
     if m:
         v = float(m.group(1).replace(",", "."))
         if v in (12.5, 25.0, 50.0):
             sp = v
-    m = re.search(r"(?<![\d.])(\d{1,2}(?:[.,]\d)?)\s*mm\s*/\s*mV", text, re.I)
+    m = re.search(r"(?<![\d.])(\d{1,2}(?:[.,]\d)?)\s*mm\s*[/7l|1]\s*mV", text, re.I)
     if m:
         v = float(m.group(1).replace(",", "."))
         if v in (2.5, 5.0, 10.0, 20.0):

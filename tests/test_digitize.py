@@ -253,3 +253,28 @@ def test_input_variants_are_read_with_their_scale(record, kw):
         assert not d["grid_found"] and d["calibration"] == "calibration pulse"
     snrs = _snrs(record, page, dig)
     assert np.nanmedian(list(snrs.values())) > (10 if args["dpi"] < 150 else 13)
+
+
+def test_every_low_quality_lead_carries_a_reason_and_flags(record):
+    """The chat hedges on leads below the threshold: each must say why, in words and codes."""
+    page = render_paper(record, layout="1x1", dpi=200, seed=5)
+    photo = digitize(PHOTOS / "ecg00030.jpg", ocr=False)
+    for dig in (digitize(page.image, ocr=False), photo):
+        d = dig.meta["digitization"]
+        thr = d["low_quality_threshold"]
+        low = {k for k, v in d["lead_quality"].items() if v < thr}
+        assert set(d["lead_quality"]) == set(STANDARD_LEADS)
+        assert set(d["lead_quality_reasons"]) == low == set(d["lead_quality_flags"])
+        assert all(d["lead_quality_reasons"][k] and d["lead_quality_flags"][k] for k in low)
+        assert all(set(f) <= {"partial", "overlap", "clipped", "flat", "not_found"} for f in d["lead_quality_flags"].values())
+    d = digitize(page.image, ocr=False).meta["digitization"]
+    assert d["lead_quality"]["II"] >= d["low_quality_threshold"]
+    assert all(d["lead_quality_flags"][k] == ["not_found"] for k in STANDARD_LEADS if k != "II")
+
+
+def test_footer_text_cut_by_the_photo_edge_is_read():
+    """ecg00030 prints its speed and gain in a footer under the rhythm strip, cut by the photo's
+    lower edge."""
+    d = digitize(PHOTOS / "ecg00030.jpg").meta["digitization"]
+    assert d["paper_speed_source"] == "printed" and d["paper_speed_mm_s"] == 25
+    assert any("Hz" in line for line in d["header_text"])
