@@ -3,7 +3,11 @@
 Run: ``python -m bench.findings [--limit N]``.
 
 A PTB-XL statement counts as present when its code is a key of ``scp_codes`` (any likelihood,
-as in the PTB-XL benchmark of Strodthoff et al., IEEE JBHI 25:1519, 2021). Our codes are the
+as in the PTB-XL benchmark of Strodthoff et al., IEEE JBHI 25:1519, 2021: PTB-XL gives a
+likelihood (15..100) only to diagnostic statements; form and rhythm statements such as SR,
+SARRH, PAC, QWAVE, STD_ carry 0, which means "not graded", not "absent" (Wagner et al., Sci Data
+7:154, 2020)). Statements equal to ours by definition count as ours (:data:`EQUIV`: LPR for
+1AVB, VCLVH for LVH). Our codes are the
 SCP codes themselves; where our name differs it is mapped: STD -> STD_ (non-specific ST
 depression), STE -> STE_, LONG_QTC -> LNGQT, TINV -> INVT. LAD/RAD are compared with
 ``heart_axis`` (LAD, ALAD -> LAD; RAD, ARAD -> RAD) on the records that have an axis label.
@@ -35,6 +39,12 @@ EVAL = ["SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PAC", "PVC", "1AVB", "
 #: "sinustachykardi" whose rhythm was not coded), so rhythm codes are scored only on records that
 #: carry one: a missing label is not a negative.
 RHYTHM_CODES = {"SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PACE", "BIGU", "TRIGU", "PSVT", "SVARR", "SVTAC"}
+#: PTB-XL statements that say the same as one of ours by definition: "prolonged PR interval" (LPR)
+#: is the defining criterion of first-degree AV block (PR > 200 ms, AHA/ACC/HRS Part II); our LVH
+#: is stated from voltage criteria, which PTB-XL codes as VCLVH ("voltage criteria (QRS) for left
+#: ventricular hypertrophy") when the cardiologist did not call LVH itself. A record carrying the
+#: equivalent statement counts as positive for ours.
+EQUIV = {"1AVB": {"LPR"}, "LVH": {"VCLVH"}}
 AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
 #: PTB-XL heart_axis classes as degree ranges: our reading of them (PTB-XL does not publish the
 #: ranges; its labels follow the German axis types, where "left type" starts at about 0 degrees):
@@ -86,7 +96,7 @@ def run(limit=None) -> dict:
             else:
                 if code in RHYTHM_CODES and not (scp & RHYTHM_CODES):
                     continue
-                t = code in scp
+                t = code in scp or bool(scp & EQUIV.get(code, set()))
             q = code in p
             tp += t and q
             fp += q and not t

@@ -54,8 +54,8 @@ QTC_MAX_S = 0.56              # s: the T-end search covers QT up to this QTc (Ba
 # 90-100 ms); calibrated to it, normal PTB-XL ECGs measured QRS 114 ms (bench/README.md).
 QRS_ON_SHIFT = -1
 QRS_OFF_SHIFT = -1
-P_ON_SHIFT = -7
-P_OFF_SHIFT = 5
+P_ON_SHIFT = -8
+P_OFF_SHIFT = 6
 T_OFF_SHIFT = -3
 
 
@@ -335,9 +335,15 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
         out.p_snr = peak / (nz + 1e-3)
         out.evidence.update(p_mag=peak)
         if peak >= 0.04 and 4 <= pk <= seg.shape[1] - 4:
-            thr = P_FRAC * peak
-            on = _walk_valley(pm, pk, -1, thr, 0, peak)
-            off = _walk_valley(pm, pk, +1, thr, seg.shape[1] - 1, peak)
+            # the magnitude of the detrended window does not fall to 0 outside the P wave: a
+            # baseline that is not a straight line (atrial repolarization, wander) leaves a small
+            # offset in every lead, and their Euclidean sum can stay above a fraction of a low P
+            # peak all the way to the window start (P onsets 150 ms early, PR > 250 ms on normal
+            # ECGs). The thresholds count from each side's floor (10th percentile) instead.
+            fl_on = float(np.percentile(pm[:pk + 1], 10))
+            fl_off = float(np.percentile(pm[pk:], 10))
+            on = _walk_valley(pm, pk, -1, fl_on + P_FRAC * (peak - fl_on), 0, peak)
+            off = _walk_valley(pm, pk, +1, fl_off + P_FRAC * (peak - fl_off), seg.shape[1] - 1, peak)
             if (off - on) >= 20:  # at least 40 ms
                 out.p_on, out.p_peak, out.p_off = max(0, p_lo + on + P_ON_SHIFT), p_lo + pk, p_lo + off + P_OFF_SHIFT
                 out.p_present = True

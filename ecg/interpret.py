@@ -114,7 +114,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     sex = sex.upper()[:1] if isinstance(sex, str) and sex else None
     out: list[Finding] = []
     out += _rhythm(m)
-    out += _conduction(m)
+    out += _conduction(m, {f.code for f in out})
     out += _axis(m)
     out += _hypertrophy(m, sex)
     out += _qt(m, sex)
@@ -221,18 +221,38 @@ def _pl(m, lead, key):
     return v.get(key)
 
 
-def _conduction(m: dict) -> list[Finding]:
+SINUS_CODES = {"SR", "SBRAD", "STACH", "SARRH"}
+
+
+def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
     f: list[Finding] = []
     conf = m.get("confidence", {})
     pr, qrs = m.get("pr_ms"), m.get("qrs_ms")
-    if pr is not None:
+    rh = m.get("rhythm") or {}
+    sinus = rhythm is None or bool(rhythm & SINUS_CODES)
+    if pr is not None and sinus:
         t1, ts = _c("pr", "first_degree_ms"), _c("pr", "short_ms")
-        if pr > t1:
-            f.append(Finding("1AVB", f"First-degree AV block: PR interval {pr:.0f} ms.", f"PR > {t1} ms",
-                             _src("pr", "first_degree_ms"), {"pr_ms": pr}, [], _margin_conf(pr, t1, 10, conf.get("pr_ms", 0.7))))
-        elif pr < ts:
+        margin, cmin, pmin = _c("pr", "definite_margin_ms"), _c("pr", "min_confidence"), _c("pr", "min_p_consistency")
+        c_pr = conf.get("pr_ms", 0.7)
+        pcons = rh.get("p_consistency")
+        solid = c_pr >= cmin and (pcons is None or pcons >= pmin)
+        vals = {"pr_ms": pr, "pr_confidence": c_pr, "p_consistency": None if pcons is None else round(pcons, 2)}
+        if pr > t1 + margin and solid:
+            f.append(Finding("1AVB", f"First-degree AV block: PR interval {pr:.0f} ms.",
+                             f"sinus rhythm, PR > {t1} ms by more than the PR measurement tolerance ({margin} ms), "
+                             f"PR confidence >= {cmin}, repeating P wave (P consistency >= {pmin})",
+                             _src("pr", "first_degree_ms") + "; " + _src("pr", "definite_margin_ms"), vals, [],
+                             _margin_conf(pr, t1, 10, c_pr)))
+        elif pr > t1:
+            why = (f"within {margin} ms of the limit (the PR measurement tolerance)" if solid else
+                   f"the P wave evidence is weak (PR confidence {c_pr:.2f}, P consistency "
+                   f"{'n/a' if pcons is None else f'{pcons:.2f}'})")
+            f.append(Finding("BORDERLINE_PR", f"Borderline PR interval {pr:.0f} ms: possible first-degree AV block ({why}).",
+                             f"PR > {t1} ms but not by more than {margin} ms with PR confidence >= {cmin} and P consistency >= {pmin}",
+                             _src("pr", "definite_margin_ms"), vals, [], min(0.5, c_pr)))
+        elif pr < ts and solid:
             f.append(Finding("SHORT_PR", f"Short PR interval: {pr:.0f} ms.", f"PR < {ts} ms",
-                             _src("pr", "short_ms"), {"pr_ms": pr}, [], _margin_conf(pr, ts, 10, conf.get("pr_ms", 0.7))))
+                             _src("pr", "short_ms"), {"pr_ms": pr}, [], _margin_conf(pr, ts, 10, c_pr)))
     if qrs is None:
         return f
     cq = conf.get("qrs_ms", 0.7)
@@ -241,6 +261,10 @@ def _conduction(m: dict) -> list[Finding]:
     lbbb = _lbbb_pattern(m)
     axis = (m.get("axis_deg") or {}).get("qrs")
     vals = {"qrs_ms": qrs}
+    if rbbb[0] and lbbb[0]:
+        # both patterns: the R peak time > 60 ms in V5-V6 is LBBB's; in RBBB it is normal there
+        # (Part III, RBBB criterion 4)
+        rbbb = (False,) + rbbb[1:]
     if qrs >= full and rbbb[0]:
         f.append(Finding("CRBBB", f"Complete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
                          f"QRS >= {full} ms; rsr'/rsR'/rSR' or broad R in V1-V2; S wider than R or > 40 ms in I and V6",
@@ -257,10 +281,16 @@ def _conduction(m: dict) -> list[Finding]:
         f.append(Finding("ILBBB", f"Incomplete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}.",
                          f"QRS {inc}-{full - 1} ms with R peak time > 60 ms in V5-V6 and no q in I, V5, V6",
                          _src("qrs", "incomplete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "V5", "V6"], 0.55))
-    elif qrs > ivcd:
+    elif qrs > ivcd + _c("qrs", "ivcd_margin_ms"):
         f.append(Finding("IVCD", f"Nonspecific intraventricular conduction delay: QRS {qrs:.0f} ms without a bundle branch block pattern.",
                          f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"), vals, [],
                          _margin_conf(qrs, ivcd, 8, cq)))
+    elif qrs > ivcd:
+        mg = _c("qrs", "ivcd_margin_ms")
+        f.append(Finding("BORDERLINE_QRS", f"Borderline QRS duration {qrs:.0f} ms without a bundle branch block pattern "
+                         "(possible nonspecific intraventricular conduction delay).",
+                         f"QRS > {ivcd} ms but not by more than {mg} ms (the QRS measurement tolerance), no LBBB/RBBB criteria",
+                         _src("qrs", "ivcd_margin_ms"), vals, [], 0.4))
     if axis is not None and qrs < full:
         lafb = _c("qrs", "lafb_axis_deg")
         qr_avl = (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr")
@@ -282,38 +312,49 @@ def _conduction(m: dict) -> list[Finding]:
 
 
 def _rbbb_pattern(m) -> tuple[bool, str, dict]:
-    """RBBB morphology (Part III): R' (rsr', rsR', rSR') or broad monophasic R in V1/V2, and a
-    terminal S in I and in V6 (our proxy for 'S of greater duration than R or > 40 ms': an S wave
-    present in I and V6 with the QRS ending negative)."""
-    rp = False
-    which = ""
+    """RBBB morphology, AHA/ACC/HRS Part III (Surawicz 2009), criteria 2 and 3 of complete RBBB:
+    rsr', rsR' or rSR' in V1 or V2 with the R' wider than the initial R (or, for a QRS >= 120 ms,
+    a broad monophasic or notched R in V1), and an S wave of greater duration than the R wave or
+    longer than 40 ms in both I and V6."""
+    rp, which = False, ""
+    s_lim = _c("qrs", "rbbb_terminal_s_ms")
     for lead in ("V1", "V2"):
         mo = _pl(m, lead, "qrs_morphology") or ""
-        if "'" in mo and ("R'" in mo or "r'" in mo):
-            rp, which = True, f"{mo} in {lead}"
+        rd, rpd = _pl(m, lead, "r_dur_ms"), _pl(m, lead, "r_prime_dur_ms")
+        if rd is not None and rpd is not None and rpd > rd:
+            rp, which = True, f"{mo} in {lead} (R' {rpd:.0f} ms wider than R {rd:.0f} ms)"
             break
-        if mo in ("R", "qR", "Rs") and lead == "V1":
-            rp, which = True, f"dominant R ({mo}) in V1"
-            break
-    s_i = (_pl(m, "I", "s_amp_mv") or 0) < -0.05 or "S" in (_pl(m, "I", "qrs_morphology") or "") or "s" in (_pl(m, "I", "qrs_morphology") or "")
-    s_v6 = (_pl(m, "V6", "s_amp_mv") or 0) < -0.05 or "s" in (_pl(m, "V6", "qrs_morphology") or "").lower()
-    ok = rp and s_i and s_v6
-    return ok, which + (", terminal S in I/V6" if ok else ""), {"V1_morphology": _pl(m, "V1", "qrs_morphology"),
-                                                                 "V2_morphology": _pl(m, "V2", "qrs_morphology")}
+    if not rp:
+        mo = _pl(m, "V1", "qrs_morphology") or ""
+        r1, s1 = _pl(m, "V1", "r_amp_mv") or 0.0, abs(_pl(m, "V1", "s_amp_mv") or 0.0)
+        if mo in ("R", "qR", "QR", "Rs", "qRs") and r1 > s1 and (m.get("qrs_ms") or 0) >= _c("qrs", "complete_bbb_ms"):
+            rp, which = True, f"broad dominant R ({mo}) in V1"
+
+    def wide_s(lead):
+        rd, sd = _pl(m, lead, "r_dur_ms"), _pl(m, lead, "s_dur_ms")
+        return sd is not None and (sd > s_lim or (rd is not None and sd > rd))
+
+    s_ok = wide_s("I") and wide_s("V6")
+    ok = rp and s_ok
+    vals = {"V1_morphology": _pl(m, "V1", "qrs_morphology"), "V2_morphology": _pl(m, "V2", "qrs_morphology"),
+            "S_dur_I_ms": _pl(m, "I", "s_dur_ms"), "S_dur_V6_ms": _pl(m, "V6", "s_dur_ms")}
+    return ok, which + (f", S wider than R or > {s_lim} ms in I and V6" if ok else ""), vals
 
 
 def _lbbb_pattern(m) -> tuple[bool, str, dict]:
-    """LBBB morphology (Part III): V1 QS or rS; no q in I, V5, V6; R peak time > 60 ms in V5-V6."""
+    """LBBB morphology, AHA/ACC/HRS Part III: broad R in I, aVL, V5, V6 (here: QRS net positive in
+    I and V6), absent q in I, V5 and V6, R peak time > 60 ms in V5 and V6, and a negative QRS (QS
+    or rS) in V1; no RBBB terminal S."""
     v1 = _pl(m, "V1", "qrs_morphology") or ""
-    v1_neg = v1 in ("QS", "rS", "rs", "Qr") or (_pl(m, "V1", "qrs_polarity") == "negative")
+    v1_neg = v1 in ("QS", "rS", "rs", "Qr", "qrS", "QRs") or (_pl(m, "V1", "qrs_polarity") == "negative")
     no_q = all((_pl(m, ld, "q_amp_mv") or 0) > -0.05 for ld in ("I", "V5", "V6") if _pl(m, ld, "q_amp_mv") is not None)
     rpt = [(_pl(m, ld, "r_peak_time_ms")) for ld in ("V5", "V6")]
     rpt = [v for v in rpt if v is not None]
-    late = bool(rpt) and max(rpt) > _c("qrs", "lbbb_r_peak_time_ms")
-    pos_lat = (_pl(m, "I", "qrs_polarity") == "positive") or (_pl(m, "V6", "qrs_polarity") == "positive")
-    ok = v1_neg and no_q and pos_lat and (late or not rpt)
-    return ok, f"{v1 or 'negative QRS'} in V1, no q in I/V5/V6, R peak time {max(rpt) if rpt else 'n/a'} ms in V5-V6", \
-        {"V1_morphology": v1, "r_peak_time_v5_v6_ms": max(rpt) if rpt else None}
+    late = len(rpt) == 2 and min(rpt) > _c("qrs", "lbbb_r_peak_time_ms")
+    pos_lat = (_pl(m, "I", "qrs_polarity") == "positive") and (_pl(m, "V6", "qrs_polarity") in ("positive", "isoelectric"))
+    ok = v1_neg and no_q and pos_lat and late
+    return ok, f"{v1 or 'negative QRS'} in V1, no q in I/V5/V6, R peak time {min(rpt) if rpt else 'n/a'}-{max(rpt) if rpt else 'n/a'} ms in V5-V6", \
+        {"V1_morphology": v1, "r_peak_time_v5_v6_ms": rpt or None}
 
 
 # ----------------------------------------------------------------------------------------- axis

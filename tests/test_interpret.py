@@ -113,3 +113,43 @@ def test_flat_lead_reported_as_poor_quality():
 def test_interpret_rejects_other_types():
     with pytest.raises(TypeError):
         interpret("not an ecg")
+
+
+def test_rbbb_records_show_the_part_iii_morphology():
+    # PTB-XL records labelled complete RBBB: the statement is made, and the values it rests on
+    # satisfy the Part III criteria it cites (R' wider than R in V1/V2 or a dominant R in V1;
+    # S wider than R or > 40 ms in I and V6)
+    hits = 0
+    for path in _ptbxl_ids_with("CRBBB", 4):
+        m = measure(load(path), interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        pl = m.to_dict()["per_lead"]
+        if "CRBBB" not in f:
+            continue
+        hits += 1
+        assert m.qrs_ms >= criteria()["qrs"]["complete_bbb_ms"]["value"]
+        for lead in ("I", "V6"):
+            s, r = pl[lead]["s_dur_ms"], pl[lead]["r_dur_ms"]
+            assert s is not None and (s > 40 or (r is not None and s > r)), lead
+    assert hits >= 3
+
+
+def test_normal_ecgs_get_no_interval_only_statements():
+    # records the PTB-XL cardiologists called normal (NORM, likelihood 100): no first-degree AV
+    # block, no IVCD and no bundle branch block; a PR or QRS just above a limit is "borderline"
+    import ast
+
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    norm = df[df.scp_codes.apply(lambda s: ast.literal_eval(s).get("NORM") == 100.0)].iloc[:25]
+    lim = criteria()["pr"]
+    for _, row in norm.iterrows():
+        m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+        codes = {x.code: x for x in interpret(m)}
+        assert not {"IVCD", "CRBBB", "CLBBB"} & set(codes), (row.ecg_id, sorted(codes))
+        if "1AVB" in codes:  # allowed only with solid P evidence and a PR clear of the tolerance
+            assert m.pr_ms > lim["first_degree_ms"]["value"] + lim["definite_margin_ms"]["value"]
+            assert m.confidence["pr_ms"] >= lim["min_confidence"]["value"]
+        if m.pr_ms is not None and m.pr_ms > lim["first_degree_ms"]["value"] and "1AVB" not in codes:
+            assert "BORDERLINE_PR" in codes
