@@ -29,6 +29,8 @@ REFRACTORY_S = 0.25
 PREMATURE_RATIO = 0.87
 #: Below this correlation with the dominant QRS template a beat has an abnormal QRS.
 ABNORMAL_CORR = 0.80
+#: s at either end of the record inside which a beat is not classified by shape (filter transient)
+EDGE_S = 0.1
 
 
 def detect_r_peaks(x: np.ndarray, fs: float, lead_weights: np.ndarray | None = None) -> np.ndarray:
@@ -148,8 +150,12 @@ def classify_beats(
         lo, hi = i - a, i + b
         s0, s1 = max(0, lo), min(n, hi)
         snips[j, :, s0 - lo: s0 - lo + (s1 - s0)] = x[:, s0:s1]
-    # beats whose window runs past either end of the record cannot be compared fairly
-    edge = (beats - a < 0) | (beats + b > n)
+    # beats whose window runs past either end of the record, or into the last/first EDGE_S of it
+    # (where the band-pass filter's start-up transient distorts the QRS), cannot be compared
+    # fairly: on PTB-XL the last beat of a 10 s record, 100-160 ms before its end, was called a
+    # PVC on normal ECGs
+    m_e = int(EDGE_S * fs)
+    edge = (beats - a - m_e < 0) | (beats + b + m_e > n)
     snips -= snips.mean(axis=2, keepdims=True)
     template = np.median(snips, axis=0)
     # correlation over all leads jointly

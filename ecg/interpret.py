@@ -436,9 +436,18 @@ def _qt(m: dict, sex) -> list[Finding]:
     vals = {f"qtc_{k}_ms": (None if v is None else round(v)) for k, v in (m.get("qtc_ms") or {}).items()}
     vals["qt_ms"] = m.get("qt_ms")
     vals["heart_rate_bpm"] = None if m.get("heart_rate_bpm") is None else round(m["heart_rate_bpm"], 1)
-    if q >= lim:
-        f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).", f"QTc ({form}) >= {lim} ms ({who})",
-                         _src("qtc", "long_male_ms"), vals, [], _margin_conf(q, lim, 10, c)))
+    mg, cmin = _c("qtc", "definite_margin_ms"), _c("qtc", "min_confidence")
+    vals["qt_confidence"] = c
+    if q >= lim + mg and c >= cmin:
+        f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).",
+                         f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), QT confidence >= {cmin}",
+                         _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [], _margin_conf(q, lim, 10, c)))
+    elif q >= lim:
+        why = (f"within {mg} ms of the limit (the QT measurement tolerance)" if c >= cmin
+               else f"the QT has low confidence ({c:.2f}): T end uncertain")
+        f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why}).",
+                         f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with QT confidence >= {cmin}",
+                         _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c)))
     elif q <= _c("qtc", "short_ms"):
         f.append(Finding("SHORT_QTC", f"Short QTc: {q:.0f} ms ({form.capitalize()}).", f"QTc ({form}) <= {_c('qtc', 'short_ms')} ms",
                          _src("qtc", "short_ms"), vals, [], _margin_conf(q, _c("qtc", "short_ms"), 10, c)))

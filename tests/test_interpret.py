@@ -94,8 +94,14 @@ def test_sex_specific_qtc_limit_is_used():
     male = {f.code for f in interpret(m, sex="M")}
     female = {f.code for f in interpret(m, sex="F")}
     lm, lf = criteria()["qtc"]["long_male_ms"]["value"], criteria()["qtc"]["long_female_ms"]["value"]
-    assert ("LONG_QTC" in male) == (q >= lm)
-    assert ("LONG_QTC" in female) == (q >= lf)
+    c = criteria()["qtc"]
+    mg, cmin = c["definite_margin_ms"]["value"], c["min_confidence"]["value"]
+    solid = m.confidence["qt_ms"] >= cmin
+    assert ("LONG_QTC" in male) == (q >= lm + mg and solid)
+    assert ("LONG_QTC" in female) == (q >= lf + mg and solid)
+    # a QTc over the limit that is not stated as prolonged is stated as borderline
+    assert ("BORDERLINE_QTC" in male) == (q >= lm and "LONG_QTC" not in male)
+    assert ("BORDERLINE_QTC" in female) == (q >= lf and "LONG_QTC" not in female)
 
 
 def test_flat_lead_reported_as_poor_quality():
