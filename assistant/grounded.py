@@ -113,26 +113,29 @@ def qt(ctx: Context) -> str:
     if fr is not None:
         s += f" and {fmt(fr.value)} ms by Fridericia {fr.tag}"
     s += ". "
+    # the verdict uses the correction the findings use (criteria.json; AHA/ACC/HRS Part IV prefers a
+    # linear correction to Bazett's), so the chat and the findings never disagree
+    form = str(criteria()["qtc"]["formula"]["value"])
+    judged = ctx.fact(f"qtc_{form}") or b
+    if judged is not b:
+        s += f"By the {form.capitalize()} correction, which the findings use, it is {fmt(judged.value)} ms {judged.tag}. "
     long_tag = get_snippet("long-qtc").tag
-    qtc = round(b.value)
-    if ctx.sex in QTC_LONG_MS:
-        limit = QTC_LONG_MS[ctx.sex]
+    qtc = round(judged.value)
+    stated = {d.get("code"): d for d in ctx.findings if d.get("code") in ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC")}
+    if "LONG_QTC" in stated:
+        s += f"{_stmt(stated['LONG_QTC'])} [finding: LONG_QTC] {long_tag}."
+    elif "BORDERLINE_QTC" in stated:
+        s += f"{_stmt(stated['BORDERLINE_QTC'])} [finding: BORDERLINE_QTC] {long_tag}."
+    elif "SHORT_QTC" in stated or qtc <= QTC_SHORT_MS:
+        s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
+    elif ctx.sex in QTC_LONG_MS:
         who = "men" if ctx.sex == "M" else "women"
-        if qtc >= limit:
-            s += f"That is prolonged: the limit for {who} is {fmt(limit)} ms {long_tag}."
-        elif qtc <= QTC_SHORT_MS:
-            s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
-        else:
-            s += f"That is not prolonged: the limit for {who} is {fmt(limit)} ms {long_tag}."
+        s += f"That is not prolonged: the limit for {who} is {fmt(QTC_LONG_MS[ctx.sex])} ms {long_tag}."
     else:
         m_lim, f_lim = QTC_LONG_MS["M"], QTC_LONG_MS["F"]
-        if qtc >= f_lim:
-            s += f"That is prolonged for men and women alike (limits {fmt(m_lim)} and {fmt(f_lim)} ms) {long_tag}."
-        elif qtc >= m_lim:
-            s += (f"That is prolonged for a man (limit {fmt(m_lim)} ms) but not for a woman (limit {fmt(f_lim)} ms); "
-                  f"the patient's sex is not known {long_tag}.")
-        elif qtc <= QTC_SHORT_MS:
-            s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
+        if qtc >= m_lim:  # findings apply the male limit when sex is unknown; say what differs
+            s += (f"That reaches the limit for a man ({fmt(m_lim)} ms) within the measurement tolerance; for a woman "
+                  f"the limit is {fmt(f_lim)} ms, and the patient's sex is not known {long_tag}.")
         else:
             s += f"That is not prolonged (limits {fmt(m_lim)} ms for men, {fmt(f_lim)} ms for women) {long_tag}."
     hr = ctx.fact("heart_rate")

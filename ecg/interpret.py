@@ -244,7 +244,7 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
                              _src("pr", "first_degree_ms") + "; " + _src("pr", "definite_margin_ms"), vals, [],
                              _margin_conf(pr, t1, 10, c_pr)))
         elif pr > t1:
-            why = (f"within {margin} ms of the limit (the PR measurement tolerance)" if solid else
+            why = (f"within {margin} ms of the limit, the PR measurement tolerance" if solid else
                    f"the P wave evidence is weak (PR confidence {c_pr:.2f}, P consistency "
                    f"{'n/a' if pcons is None else f'{pcons:.2f}'})")
             f.append(Finding("BORDERLINE_PR", f"Borderline PR interval {pr:.0f} ms: possible first-degree AV block ({why}).",
@@ -438,12 +438,13 @@ def _qt(m: dict, sex) -> list[Finding]:
     vals["heart_rate_bpm"] = None if m.get("heart_rate_bpm") is None else round(m["heart_rate_bpm"], 1)
     mg, cmin = _c("qtc", "definite_margin_ms"), _c("qtc", "min_confidence")
     vals["qt_confidence"] = c
-    if q >= lim + mg and c >= cmin:
+    if (q >= lim + mg or q >= _c("qtc", "high_risk_ms")) and c >= cmin:
         f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).",
-                         f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), QT confidence >= {cmin}",
+                         f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), or >= "
+                         f"{_c('qtc', 'high_risk_ms')} ms; QT confidence >= {cmin}",
                          _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [], _margin_conf(q, lim, 10, c)))
     elif q >= lim:
-        why = (f"within {mg} ms of the limit (the QT measurement tolerance)" if c >= cmin
+        why = (f"within {mg} ms of the limit, the QT measurement tolerance" if c >= cmin
                else f"the QT has low confidence ({c:.2f}): T end uncertain")
         f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why}).",
                          f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with QT confidence >= {cmin}",
