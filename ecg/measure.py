@@ -228,14 +228,19 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
                     res = stack - med[None]
                     win.noise = np.sqrt(np.nanmedian(np.nanmean(res[:, :, 20:580] ** 2, axis=2), axis=0))
         if delineate:
-            win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at)
+            # a lead recorded for part of the window (a paper ECG's 2.5 s) has fewer beats in its
+            # median, hence more noise: weight its share of the multi-lead P magnitude by its
+            # beat count (inverse-variance weighting; all 1 for a full record)
+            n_in = np.isfinite(stack[:, :, _dl.ALIGN]).sum(axis=0).astype(float)
+            lw = n_in / max(1.0, float(n_in.max()))
+            win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at, lw)
             if dom.size >= 4:
-                for part in (0, 1):
+                for half in (0, 1):
                     sel = np.zeros(aligned.size, bool)
-                    di = np.flatnonzero(dominant)[part::2]
+                    di = np.flatnonzero(dominant)[half::2]
                     sel[di] = True
                     mh, _, _ = _dl.median_beats(xm, aligned, sel, refine=False)
-                    win.halves.append(_dl.delineate_median(mh, win.rr_dom, None, pace_at))
+                    win.halves.append(_dl.delineate_median(mh, win.rr_dom, None, pace_at, lw))
             if win.dl.p_present and stack.shape[0] >= 3:
                 win.p_consistency = _p_consistency(stack, med, win.dl)
         win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
