@@ -7,7 +7,9 @@ Groups (issue 4):
 3. photo-like renders (all degradations: rotation, perspective, blur, noise, JPEG, shadow,
    crease, stain, handwriting);
 4. the five real phone photos ``ecg00026``-``ecg00030`` of ECG-Image-Kit (no ground truth:
-   whether a signal came out, its heart rate, the quality flags);
+   whether a signal came out, its heart rate, the quality flags; and a self-consistency proxy,
+   :func:`ecg.digitize.ink_consistency`: the share of the trace's ink the followed path leaves
+   out and the path's vertical reach over the ink's, which drop when QRS spikes are missed);
 5. round trip on the clean renders: ``ecg.measure`` of the digitized signal against
    ``ecg.measure`` of the source signal (HR, PR, QRS, QT, QRS axis).
 
@@ -213,16 +215,36 @@ def run_real(results: dict) -> None:
             hr = f"measure failed: {type(exc).__name__}: {exc}"
         q = d["lead_quality"]
         low = {k: v for k, v in q.items() if v < 0.8}
+        meas = {}
+        try:
+            from ecg.measure import measure
+
+            md = measure(dig).to_dict()
+            meas = {k: md.get(k) for k in ("pr_ms", "qrs_ms", "qt_ms")}
+            meas["axis_qrs_deg"] = (md.get("axis_deg") or {}).get("qrs")
+            meas["findings"] = [f["code"] for f in md.get("findings", [])]
+        except Exception:
+            pass
+        from ecg.digitize import ink_consistency
+
+        ic = ink_consistency(path, dig)
         rows.append({"image": f, "signal": True, "layout": d["layout"], "heart_rate_bpm": hr,
                      "px_per_mm": d["px_per_mm"], "rotation_deg": d["rotation_deg"],
                      "perspective_corrected": d["perspective_corrected"], "gain_mm_mv": d["gain_mm_mv"],
                      "gain_source": d["gain_source"], "median_quality": float(np.median(list(q.values()))),
-                     "low_quality_leads": low, "warnings": d["warnings"], "time_s": dt})
+                     "low_quality_leads": low, "warnings": d["warnings"], "time_s": dt, **meas,
+                     "ink_uncovered_median": ic["uncovered_median"], "ink_reach_median": ic["reach_median"],
+                     "ink_missed_cols_median": ic["missed_cols_median"], "ink_consistency": ic["leads"]})
         hr_s = f"{hr:.0f} bpm" if isinstance(hr, (int, float)) else str(hr)
         print(f"  {f}: signal, layout {d['layout']}, HR {hr_s}, {d['px_per_mm']:.2f} px/mm, rotation "
               f"{d['rotation_deg']:.1f} deg, gain {d['gain_mm_mv']:g} mm/mV ({d['gain_source']}), median lead "
               f"quality {np.median(list(q.values())):.2f}, low-quality leads: "
               f"{', '.join(f'{k} {v:.2f}' for k, v in low.items()) or 'none'}; {dt:.2f} s")
+        print(f"      PR {meas.get('pr_ms')} ms, QRS {meas.get('qrs_ms')} ms, QT {meas.get('qt_ms')} ms, QRS axis "
+              f"{meas.get('axis_qrs_deg')} deg, findings {' '.join(meas.get('findings', []))}")
+        print(f"      ink self-consistency (median over leads): uncovered trace ink {ic['uncovered_median']:.3f}, "
+              f"path/ink vertical reach {ic['reach_median']:.3f}, columns with ink > 1.5 mm beyond the path "
+              f"{ic['missed_cols_median']:.3f}")
     results["real_photos"] = rows
 
 

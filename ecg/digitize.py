@@ -259,8 +259,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     row_sigs, row_flags = [], []
     thicks = []
     x_lo_f = x_end - dur * speed * ppx
+    # faint thin strokes (QRS spikes in photos) joined to the ink, for following only
+    ink_f = G.thin_stroke_ink(dark, ink, 0.5 * (ppx + ppy), thr)
     for r in rows:
-        T.follow_trace(ink, r, int(math.floor(x_lo_f - 2)), int(math.ceil(x_end + 1)), ppx)
+        T.follow_trace(ink_f, r, int(math.floor(x_lo_f - 2)), int(math.ceil(x_end + 1)), ppx)
         thicks.append(T.trace_thickness(r))
     thick = float(np.median(thicks)) if thicks else thick0
     # the last ink column lies half a line width beyond the last sample's centre
@@ -675,3 +677,101 @@ def overlay(image: Any, ecg: ECG, color: tuple[int, int, int] = (255, 120, 0), t
             cv2.putText(out, lead, (int(lab[0]), int(lab[1])), cv2.FONT_HERSHEY_SIMPLEX,
                         max(0.4, ppmm / 10), color, max(1, th // 2), cv2.LINE_AA)
     return out
+
+
+def ink_consistency(image: Any, ecg: ECG) -> dict[str, Any]:
+    """Self-consistency of a digitized image without ground truth: how much of the trace's ink
+    the followed path leaves out.
+
+    On the rectified page, trace ink is every pixel darker than the ink threshold's quarter once
+    straight grid lines (grey openings with 12 mm lines) are subtracted, in the lead's band
+    (baseline +- 0.45 of the row spacing) and connected to the followed path (8-connected ink
+    blobs that the path touches). Per lead:
+
+    - ``uncovered``: fraction of that ink farther than 0.4 mm from the path;
+    - ``reach``: the path's vertical extent over the ink's (1.0 when the path reaches every tip;
+      a QRS spike left out leaves tall ink the path does not reach);
+    - ``missed_cols``: fraction of columns where the ink reaches more than 1.5 mm beyond the
+      path in that column (up or down).
+
+    Returns ``{"leads": {lead: {...}}, "uncovered_median", "reach_median", "missed_cols_median"}``.
+    """
+    dig = ecg.meta.get("digitization") if ecg.meta else None
+    if not dig or "trace_boxes" not in dig:
+        raise DigitizationError("This ECG was not digitized from an image.")
+    bgr, _ = G.read_image(image)
+    Hm = np.array(dig["image_to_rectified"], float)
+    maps = G.ink_and_grid_maps(bgr)
+    boxes = [(lead, b) for lead, bl in dig["trace_boxes"].items() for b in bl]
+    if not boxes:
+        return {"leads": {}, "uncovered_median": float("nan"), "reach_median": float("nan"),
+                "missed_cols_median": float("nan")}
+    ppmm = float(np.median([b["px_per_mm_y"] for _, b in boxes]))  # rectified px per mm
+    xs = [b["x0_px"] + (b["t1_s"] - b["t0_s"]) * dig["paper_speed_mm_s"] * b["px_per_mm_x"] for _, b in boxes]
+    ys = sorted({round(b["y0_px"], 1) for _, b in boxes})
+    W = int(max(xs) + 10 * ppmm)
+    Hh = int(max(ys) + 40 * ppmm)
+    dark = cv2.warpPerspective(maps["darkness"], Hm, (W, Hh), flags=cv2.INTER_LINEAR)
+    thr = float(maps["ink_threshold"])
+    ink = (dark > thr).astype(np.uint8)
+    d = dark.astype(np.float32) * (1 - cv2.dilate(ink, np.ones((3, 3), np.uint8))).astype(np.float32)
+    L = int(12 * ppmm) | 1
+    ov = cv2.morphologyEx(d, cv2.MORPH_OPEN, np.ones((L, 1), np.uint8))
+    oh = cv2.morphologyEx(d, cv2.MORPH_OPEN, np.ones((1, L), np.uint8))
+    bg = cv2.dilate(np.maximum(ov, oh), np.ones((3, 3), np.uint8))
+    cand = ((dark - bg) > max(0.08, 0.25 * thr)).astype(np.uint8)
+    spacing = float(np.median(np.diff(ys))) if len(ys) > 1 else 20 * ppmm
+    speed, gain = dig["paper_speed_mm_s"], dig["gain_mm_mv"]
+    near = max(1, int(round(0.4 * ppmm)))
+    out: dict[str, dict[str, float]] = {}
+    for lead, b in boxes:
+        i0, i1 = int(round(b["t0_s"] * ecg.fs)), int(round(b["t1_s"] * ecg.fs))
+        v = ecg.lead(lead)[i0:i1].astype(np.float64)
+        t = np.arange(len(v)) / ecg.fs
+        x = b["x0_px"] + t * speed * b["px_per_mm_x"]
+        y = b["y0_px"] - v * gain * b["px_per_mm_y"]
+        ok = np.isfinite(y)
+        if ok.sum() < 10:
+            continue
+        ya, yb = int(max(0, b["y0_px"] - 0.45 * spacing)), int(min(Hh, b["y0_px"] + 0.45 * spacing))
+        xa, xb = int(max(0, np.floor(x[ok].min()))), int(min(W, np.ceil(x[ok].max()) + 1))
+        if xb - xa < 5 or yb - ya < 5:
+            continue
+        P = np.zeros((yb - ya, xb - xa), np.uint8)
+        idx = np.flatnonzero(ok)
+        for part in np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1):
+            if len(part) > 1:
+                pts = np.round(np.stack([x[part] - xa, y[part] - ya], 1) * 16).astype(np.int32).reshape(-1, 1, 2)
+                cv2.polylines(P, [pts], False, 1, 1, cv2.LINE_8, shift=4)
+        cover = cv2.dilate(P, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * near + 1, 2 * near + 1)))
+        C = cand[ya:yb, xa:xb]
+        n, lab = cv2.connectedComponents(C, connectivity=8)
+        touched = np.zeros(n, bool)
+        touched[np.unique(lab[(P > 0) & (C > 0)])] = True
+        touched[0] = False
+        T_ = touched[lab]
+        if T_.sum() == 0:
+            continue
+        unc = float((T_ & (cover == 0)).sum() / T_.sum())
+        ry = np.flatnonzero(T_.any(1))
+        py = np.flatnonzero(P.any(1))
+        reach = float(np.ptp(py) + 1) / float(np.ptp(ry) + 1) if len(py) else 0.0
+        # per column: ink beyond the path's extent in that column (+- 1 column)
+        Pd = cv2.dilate(P, np.ones((1, 3), np.uint8)) > 0
+        has_p = Pd.any(0) & T_.any(0)
+        rows_ = np.arange(P.shape[0])[:, None]
+        p_top = np.where(Pd, rows_, 10 ** 6).min(0)
+        p_bot = np.where(Pd, rows_, -1).max(0)
+        i_top = np.where(T_, rows_, 10 ** 6).min(0)
+        i_bot = np.where(T_, rows_, -1).max(0)
+        beyond = np.maximum(p_top - i_top, i_bot - p_bot)
+        missed = float(np.mean(beyond[has_p] > 1.5 * ppmm)) if has_p.any() else 0.0
+        prev = out.get(lead)
+        if prev is None or prev.get("n", 0) < len(v):
+            out[lead] = {"uncovered": round(unc, 4), "reach": round(reach, 4), "missed_cols": round(missed, 4),
+                         "n": len(v)}
+    for v_ in out.values():
+        v_.pop("n", None)
+    med = lambda k: float(np.median([v_[k] for v_ in out.values()])) if out else float("nan")
+    return {"leads": out, "uncovered_median": med("uncovered"), "reach_median": med("reach"),
+            "missed_cols_median": med("missed_cols")}

@@ -564,3 +564,66 @@ def line_positions_map(profile: np.ndarray, px_per_mm: float, deg: int = 2) -> n
             return None
         return coef
     return None
+
+
+def thin_stroke_ink(dark: np.ndarray, ink: np.ndarray, ppmm: float, thr: float) -> np.ndarray:
+    """Add faint thin strokes to the ink mask: the steep up and down strokes of a QRS spike in a
+    photo are about one pixel wide and, blurred and JPEG-compressed, much lighter than the
+    baseline's ink, so the global threshold breaks them up or drops them.
+
+    On an axis-aligned (rectified) page, straight grid lines are estimated by grey openings with
+    long horizontal and vertical lines (12 mm) and subtracted; a pixel is faint stroke ink when
+    what is left is above a low threshold (a quarter of the ink threshold, at least 0.08), it is
+    a horizontal darkness maximum (the ridge of a steep stroke, not the edge of a flat line), its
+    chain of such pixels is at least 1.5 mm tall and taller than wide, and it is connected to the ink (hysteresis).
+
+    Returns the ink mask with those pixels added (uint8, same shape).
+    """
+    if not np.isfinite(ppmm) or ppmm <= 0:
+        return ink
+    d = dark.astype(np.float32)
+    L = int(12 * ppmm) | 1
+    b = max(3, int(1.5 * ppmm) | 1)
+    # the trace's own flat stretches are long straight lines too: leave the ink out
+    dg = d * (1 - cv2.dilate(ink, np.ones((3, 3), np.uint8))).astype(np.float32)
+    ov = cv2.morphologyEx(cv2.blur(dg, (1, b)), cv2.MORPH_OPEN, np.ones((L, 1), np.uint8))
+    oh = cv2.morphologyEx(cv2.blur(dg, (b, 1)), cv2.MORPH_OPEN, np.ones((1, L), np.uint8))
+    bg = np.maximum(cv2.dilate(ov, np.ones((1, 3), np.uint8)), cv2.dilate(oh, np.ones((3, 1), np.uint8)))
+    res = d - bg
+    t = max(0.08, 0.25 * thr)
+
+    def shifted(a, k):
+        out = np.zeros_like(a)
+        if k > 0:
+            out[:, k:] = a[:, :-k]
+        else:
+            out[:, :k] = a[:, -k:]
+        return out
+
+    # ridge pixels of steep strokes (ink or not): a horizontal darkness maximum that stands out
+    # from the pixels two columns away on at least one side (a flat line does not: its neighbours
+    # are as dark; the other stroke of a narrow spike may lie two columns away)
+    ridge = ((res > t) & (d >= shifted(d, 1)) & (d >= shifted(d, -1))
+             & (res - np.minimum(shifted(res, 2), shifted(res, -2)) > t))
+    # a steep stroke's ridge is a tall, thin chain (8-connected; it zigzags between neighbouring
+    # columns); dots, specks and letters are short or wide
+    n, lab, st, _ = cv2.connectedComponentsWithStats(ridge.astype(np.uint8), connectivity=8)
+    hh, ww = st[:, cv2.CC_STAT_HEIGHT], st[:, cv2.CC_STAT_WIDTH]
+    ok = (hh >= 1.5 * ppmm) & (hh >= 1.5 * ww)
+    ok[0] = False
+    stroke = ok[lab]
+    # the chain zigzags: where it steps to the next column, a pixel column holds pieces of the
+    # stroke with gaps between them (and the up and down strokes of a narrow spike interleave).
+    # Bridge a gap of a column when the neighbouring column carries the stroke at that height.
+    s8 = stroke.astype(np.uint8)
+    k = max(3, int(round(2.5 * ppmm)))
+    bridge = cv2.dilate(s8, np.ones((1, 3), np.uint8)) & cv2.morphologyEx(s8, cv2.MORPH_CLOSE, np.ones((k, 1), np.uint8))
+    weak = ((bridge > 0) | stroke) & (ink == 0)
+    if not weak.any():
+        return ink
+    both = ((ink > 0) | weak).astype(np.uint8)
+    n, lab = cv2.connectedComponents(both, connectivity=8)
+    has = np.zeros(n, bool)
+    has[np.unique(lab[ink > 0])] = True
+    has[0] = False
+    return (ink | (weak & has[lab])).astype(np.uint8)
