@@ -125,13 +125,16 @@ class Context:
     def render(self) -> str:
         """The context as prompt text: facts with their tags, findings, cases, knowledge."""
         lines = ["Measured on this ECG (tag to cite in brackets):"]
-        lines += [f"- {f.text} {f.tag}" for f in self.facts] or ["- nothing could be measured"]
+        lines += [f"- {f.text} {f.tag}" + ("" if f.confidence is None else f" (confidence {f.confidence:.2f})")
+                  for f in self.facts] or ["- nothing could be measured"]
         if self.printed_facts:
             lines.append("Printed on the page by the recording machine (read from the image; evidence, not verified):")
             lines += [f"- {f.text} {f.tag}" for f in self.printed_facts]
         if self.findings:
             lines.append("Findings from criteria:")
-            lines += [f"- {d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]" for d in self.findings]
+            lines += [f"- {d['statement']} (criterion: {d['criterion']}) [finding: {d['code']}]"
+                      + ("" if d.get("confidence") is None else f" (confidence {d['confidence']:.2f})")
+                      for d in self.findings]
         if self.cases:
             lines.append("Similar historical cases:")
             for c in self.cases:

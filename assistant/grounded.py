@@ -16,7 +16,7 @@ from __future__ import annotations
 from ecg.interpret import criteria
 
 from .context import Context, fmt
-from .hedging import VALUE_KEY, hedge
+from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge
 from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
@@ -101,7 +101,7 @@ def heart_rate(ctx: Context) -> str:
     s += f". That is {band} {get_snippet('heart-rate').tag}."
     rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH")]
     if rhythm:
-        s += " " + "; ".join(f"{_stmt(f)} [finding: {f['code']}]" for f in rhythm[:2]) + "."
+        s += " " + " ".join(_finding_text(f, criterion=False) for f in rhythm[:2])
     return s + _printed(ctx, ("vent_rate_bpm", hr.value)) + _unsure(ctx, "heart_rate", "heart_rate_bpm")
 
 
@@ -202,7 +202,7 @@ def qrs(ctx: Context) -> str:
         s = f"The QRS duration is {v} ms {f.tag}: normal (below 110 ms) {tag}."
     conduction = [d for d in ctx.findings if d.get("code") in ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "LAFB", "LPFB")]
     if conduction:
-        s += " " + "; ".join(f"{_stmt(d)} [finding: {d['code']}]" for d in conduction) + "."
+        s += " " + " ".join(_finding_text(d, criterion=False) for d in conduction)
     return s + _printed(ctx, ("qrs_ms", f.value)) + _unsure(ctx, "qrs", "qrs_ms")
 
 
@@ -210,7 +210,19 @@ def _findings_with(ctx: Context, codes: tuple[str, ...] | None, empty: str) -> s
     chosen = [d for d in ctx.findings if codes is None or d.get("code") in codes]
     if not chosen:
         return empty
-    return " ".join(f"{_stmt(d)} (criterion: {d['criterion']}) [finding: {d['code']}]." for d in chosen)
+    return " ".join(_finding_text(d) for d in chosen)
+
+
+#: A finding whose confidence is below this is stated as possible, not as a fact.
+POSSIBLE_BELOW = 0.5
+
+
+def _finding_text(d: dict, criterion: bool = True) -> str:
+    """A finding with its criterion and tag; "Possible: ..." when its confidence is below 0.5."""
+    c = d.get("confidence")
+    lead = f"Possible (confidence {c:.2f}): " if c is not None and c < POSSIBLE_BELOW else ""
+    crit = f" (criterion: {d['criterion']})" if criterion else ""
+    return f"{lead}{_stmt(d)}{crit} [finding: {d['code']}]."
 
 
 def rhythm(ctx: Context) -> str:
@@ -249,7 +261,19 @@ def intervals(ctx: Context) -> str:
     facts = [f for f in ctx.facts if f.key in ("heart_rate", "pr", "qrs", "qt", "qtc_bazett", "qtc_fridericia", "axis_qrs")]
     if not facts:
         return "Nothing could be measured on this ECG."
-    return "Measurements: " + "; ".join(f"{f.label} {fmt(f.value)} {f.unit} {f.tag}" for f in facts) + "."
+    shown, held = [], []
+    for f in facts:
+        if f.confidence is not None and f.confidence < DECLINE_CONFIDENCE:
+            held.append(f.label)
+        elif f.confidence is not None and f.confidence < 0.5:
+            shown.append(f"{f.label} {fmt(f.value)} {f.unit} {f.tag} (uncertain, confidence {f.confidence:.2f})")
+        else:
+            shown.append(f"{f.label} {fmt(f.value)} {f.unit} {f.tag}")
+    s = ("Measurements: " + "; ".join(shown) + ".") if shown else ""
+    if held:
+        s += (" " if s else "") + (f"Not stated because too uncertain (confidence below {DECLINE_CONFIDENCE}): "
+                                   f"{', '.join(held)}; check them by hand.")
+    return s
 
 
 def summary(ctx: Context) -> str:

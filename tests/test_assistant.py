@@ -209,3 +209,28 @@ def test_printed_machine_statement_is_compared_not_trusted(record):
     if analysis.measurement_dict["qt_ms"] is not None:
         assert f"[printed: QT {wrong_qt} ms] (QT: differs from my measurement" in ans.text
         assert f"[QT {wrong_qt} ms]" not in ans.text  # ours is stated, the printed one is not adopted
+
+
+def test_uncertain_findings_and_values_are_marked_in_the_summary():
+    """A finding with confidence below 0.5 is stated as possible; a value below 0.5 as uncertain;
+    firm ones are stated plainly (real PTB-XL records, first ones that show both kinds)."""
+    from assistant.grounded import POSSIBLE_BELOW
+
+    low = high = None
+    for path in sorted(PTBXL.rglob("*_hr.hea"))[:60]:
+        m = measure(load(path.with_suffix(""))).to_dict()
+        fs = m["findings"]
+        low = low or next(((m, d) for d in fs if d["confidence"] < POSSIBLE_BELOW), None)
+        high = high or next(((m, d) for d in fs if d["confidence"] >= POSSIBLE_BELOW), None)
+        if low and high:
+            break
+    assert low and high, "no record with both a firm and an uncertain finding among the first 60"
+    for (m, d), marked in ((low, True), (high, False)):
+        text = Assistant(llm=None).answer("Summarize this ECG", m).text
+        stmt = d["statement"].rstrip(". ")
+        assert stmt in text
+        assert (f"Possible (confidence {d['confidence']:.2f}): {stmt}" in text) == marked
+        for key, label in (("qrs_ms", "QRS duration"), ("pr_ms", "PR interval")):
+            c = m["confidence"].get(key)
+            if m[key] is not None and c is not None and 0.1 <= c < 0.5:
+                assert f"(uncertain, confidence {c:.2f})" in text
