@@ -586,7 +586,14 @@ def thin_stroke_ink(dark: np.ndarray, ink: np.ndarray, ppmm: float, thr: float) 
     b = max(3, int(1.5 * ppmm) | 1)
     # the trace's own flat stretches are long straight lines too: leave the ink out
     dg = d * (1 - cv2.dilate(ink, np.ones((3, 3), np.uint8))).astype(np.float32)
-    ov = cv2.morphologyEx(cv2.blur(dg, (1, b)), cv2.MORPH_OPEN, np.ones((L, 1), np.uint8))
+    # every vertical grid line crosses the trace, and leaving the ink out cuts it there: a line
+    # cut within 12 mm of the page's edge (the rhythm strip's row) is then too short for the
+    # opening and stays as a tall thin "stroke" hanging from the trace. Close the cut (a short
+    # vertical closing bridges the flat trace's height in each column; a faint stroke is
+    # continuous in its column and is not changed).
+    kc = max(5, int(round(1.2 * ppmm)) | 1)
+    dgv = cv2.morphologyEx(dg, cv2.MORPH_CLOSE, np.ones((kc, 1), np.uint8))
+    ov = cv2.morphologyEx(cv2.blur(dgv, (1, b)), cv2.MORPH_OPEN, np.ones((L, 1), np.uint8))
     oh = cv2.morphologyEx(cv2.blur(dg, (b, 1)), cv2.MORPH_OPEN, np.ones((1, L), np.uint8))
     bg = np.maximum(cv2.dilate(ov, np.ones((1, 3), np.uint8)), cv2.dilate(oh, np.ones((3, 1), np.uint8)))
     res = d - bg
