@@ -589,10 +589,14 @@ def thin_stroke_ink(dark: np.ndarray, ink: np.ndarray, ppmm: float, thr: float) 
     # every vertical grid line crosses the trace, and leaving the ink out cuts it there: a line
     # cut within 12 mm of the page's edge (the rhythm strip's row) is then too short for the
     # opening and stays as a tall thin "stroke" hanging from the trace. Close the cut (a short
-    # vertical closing bridges the flat trace's height in each column; a faint stroke is
-    # continuous in its column and is not changed).
+    # vertical closing bridges the flat trace's height in each column). Only where the trace runs
+    # flat: a steep stroke's own ink must keep cutting it, or a long, steep, partly faint QRS stroke
+    # would be rebuilt as a "grid line" and subtracted.
     kc = max(5, int(round(1.2 * ppmm)) | 1)
-    dgv = cv2.morphologyEx(dg, cv2.MORPH_CLOSE, np.ones((kc, 1), np.uint8))
+    kf = max(3, int(round(0.8 * ppmm)))
+    flat = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, kf), np.uint8))
+    flat = cv2.dilate(flat, np.ones((3, 3), np.uint8)) > 0
+    dgv = np.where(flat, cv2.morphologyEx(dg, cv2.MORPH_CLOSE, np.ones((kc, 1), np.uint8)), dg)
     ov = cv2.morphologyEx(cv2.blur(dgv, (1, b)), cv2.MORPH_OPEN, np.ones((L, 1), np.uint8))
     oh = cv2.morphologyEx(cv2.blur(dg, (b, 1)), cv2.MORPH_OPEN, np.ones((1, L), np.uint8))
     bg = np.maximum(cv2.dilate(ov, np.ones((1, 3), np.uint8)), cv2.dilate(oh, np.ones((3, 1), np.uint8)))
