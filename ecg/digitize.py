@@ -631,6 +631,15 @@ def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O,
     return lines, meas, speed, gain
 
 
+def _box_path(sig: np.ndarray, fs: float, b: dict, speed: float, gain: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rectified-page pixel coordinates ``(x, y)`` of the samples of one printed segment ``b`` (a
+    ``trace_boxes`` entry) of a lead's signal ``sig`` (mV at ``fs`` Hz); y is NaN where ``sig`` is."""
+    i0, i1 = int(round(b["t0_s"] * fs)), int(round(b["t1_s"] * fs))
+    v = sig[i0:i1].astype(np.float64)
+    t = np.arange(len(v)) / fs
+    return b["x0_px"] + t * speed * b["px_per_mm_x"], b["y0_px"] - v * gain * b["px_per_mm_y"]
+
+
 def overlay(image: Any, ecg: ECG, color: tuple[int, int, int] = (255, 120, 0), thickness: int | None = None) -> np.ndarray:
     """The original image with the digitized traces drawn over it, for the UI.
 
@@ -659,11 +668,7 @@ def overlay(image: Any, ecg: ECG, color: tuple[int, int, int] = (255, 120, 0), t
     for lead, boxes in dig["trace_boxes"].items():
         sig = ecg.lead(lead)
         for b in boxes:
-            i0, i1 = int(round(b["t0_s"] * ecg.fs)), int(round(b["t1_s"] * ecg.fs))
-            v = sig[i0:i1].astype(np.float64)
-            t = np.arange(len(v)) / ecg.fs
-            x = b["x0_px"] + t * speed * b["px_per_mm_x"]
-            y = b["y0_px"] - v * gain * b["px_per_mm_y"]
+            x, y = _box_path(sig, ecg.fs, b, speed, gain)
             ok = np.isfinite(y)
             if ok.sum() < 2:
                 continue
@@ -725,11 +730,7 @@ def ink_consistency(image: Any, ecg: ECG) -> dict[str, Any]:
     near = max(1, int(round(0.4 * ppmm)))
     out: dict[str, dict[str, float]] = {}
     for lead, b in boxes:
-        i0, i1 = int(round(b["t0_s"] * ecg.fs)), int(round(b["t1_s"] * ecg.fs))
-        v = ecg.lead(lead)[i0:i1].astype(np.float64)
-        t = np.arange(len(v)) / ecg.fs
-        x = b["x0_px"] + t * speed * b["px_per_mm_x"]
-        y = b["y0_px"] - v * gain * b["px_per_mm_y"]
+        x, y = _box_path(ecg.lead(lead), ecg.fs, b, speed, gain)
         ok = np.isfinite(y)
         if ok.sum() < 10:
             continue
@@ -767,9 +768,9 @@ def ink_consistency(image: Any, ecg: ECG) -> dict[str, Any]:
         beyond = np.maximum(p_top - i_top, i_bot - p_bot)
         missed = float(np.mean(beyond[has_p] > 1.5 * ppmm)) if has_p.any() else 0.0
         prev = out.get(lead)
-        if prev is None or prev.get("n", 0) < len(v):
+        if prev is None or prev.get("n", 0) < len(y):
             out[lead] = {"uncovered": round(unc, 4), "reach": round(reach, 4), "missed_cols": round(missed, 4),
-                         "n": len(v)}
+                         "n": len(y)}
     for v_ in out.values():
         v_.pop("n", None)
     med = lambda k: float(np.median([v_[k] for v_ in out.values()])) if out else float("nan")
