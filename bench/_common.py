@@ -8,6 +8,7 @@ marks the wave; a record's reference is the median over those beats (:func:`glob
 """
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -24,6 +25,15 @@ OUT = ROOT / "bench" / "out"
 LUDB_LEADS = ["i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6"]
 STD_LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 WAVE_OF = {"p": "P", "N": "QRS", "t": "T"}
+
+
+def save_results(name: str, res: dict) -> Path:
+    """Write a bench's results to ``bench/out/<name>.json`` (git-ignored) and return the path;
+    values JSON cannot hold (numpy scalars, tuples of objects) are written as text."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(res, indent=1, default=str))
+    return path
 
 
 def ludb_ids(limit: int | None = None, step: int = 1) -> list[int]:

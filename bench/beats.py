@@ -9,13 +9,12 @@ The same matching is applied to neurokit2's ``ecg_peaks`` on lead MLII, for refe
 """
 from __future__ import annotations
 
-import json
 import time
 import warnings
 
 import numpy as np
 
-from ._common import MITBIH, OUT
+from ._common import MITBIH, save_results
 
 BEAT_SYMBOLS = set("NLRBAaJSVrFejnE/fQ?")
 AAMI = {"N": "normal", "L": "normal", "R": "normal", "e": "normal", "j": "normal", "A": "premature_supraventricular",
@@ -99,8 +98,7 @@ def main(argv=None) -> dict:
     a = ap.parse_args(argv)
     res = run(not a.no_nk)
     print(report(res))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "beats.json").write_text(json.dumps(res, indent=1))
+    save_results("beats", res)
     return res
 
 

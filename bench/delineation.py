@@ -29,14 +29,13 @@ beat (``fiducials.median_beat.per_lead`` + ``beats.r_peaks_ms``).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 
 import numpy as np
 
-from ._common import (LUDB, OUT, STD_LEADS, DATA, fmt, global_intervals, ludb_ids, ludb_waves,
-                      nk_delineate_lead)
+from ._common import (LUDB, STD_LEADS, DATA, fmt, global_intervals, ludb_ids, ludb_waves,
+                      nk_delineate_lead, save_results)
 
 WAVES = ("P", "QRS", "T")
 INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
@@ -418,8 +417,7 @@ def main(argv=None) -> dict:
         return cal
     res = run(a.limit, a.step, not a.no_nk, a.verbose)
     print(report(res))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "delineation.json").write_text(json.dumps(res, indent=1, default=str))
+    save_results("delineation", res)
     return res
 
 

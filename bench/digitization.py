@@ -27,15 +27,13 @@ Results are printed and written to ``bench/out/digitization.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-OUT = ROOT / "bench" / "out"
+from ._common import DATA, save_results
+
 PHOTOS = [f"ecg000{i}.jpg" for i in range(26, 31)]
 GRID_COLOURS = ["red", "pink", "orange", "green", "grey", "black"]
 PHOTO_COLOURS = ["red", "pink", "orange", "green", "grey"]
@@ -344,8 +342,7 @@ def main(argv: list[str] | None = None) -> dict:
         run_round_trip(pairs, results)
     if "variants" in groups:
         run_variants(paths[::max(1, len(paths) // args.n_variant)][:args.n_variant], results)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "digitization.json").write_text(json.dumps(results, indent=1, default=str))
+    save_results("digitization", results)
     return results
 
 

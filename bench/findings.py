@@ -23,13 +23,12 @@ printed here; the rate-based statements (SBRAD/STACH/SR by rate) from neurokit2'
 from __future__ import annotations
 
 import ast
-import json
 import time
 import warnings
 
 import numpy as np
 
-from ._common import OUT, PTBXL
+from ._common import PTBXL, save_results
 
 MAP = {"STD": "STD_", "STE": "STE_", "LONG_QTC": "LNGQT", "TINV": "INVT"}
 EVAL = ["SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PAC", "PVC", "1AVB", "CLBBB", "CRBBB", "ILBBB",
@@ -141,8 +140,7 @@ def main(argv=None) -> dict:
     warnings.filterwarnings("ignore")
     res = run(a.limit)
     print(report(res))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "findings.json").write_text(json.dumps(res, indent=1, default=str))
+    save_results("findings", res)
     return res
 
 

@@ -12,13 +12,12 @@ from ._common import single_core
 
 single_core()
 
-import json  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ._common import OUT, PTBXL, nk_delineate_lead  # noqa: E402
+from ._common import PTBXL, nk_delineate_lead, save_results  # noqa: E402
 
 
 def run(n: int = 20) -> dict:
@@ -60,8 +59,7 @@ def main(argv=None) -> dict:
     a = ap.parse_args(argv)
     res = run(a.n)
     print(report(res))
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "speed.json").write_text(json.dumps(res, indent=1))
+    save_results("speed", res)
     return res
 
 
