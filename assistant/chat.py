@@ -170,7 +170,8 @@ class Assistant:
         if self.llm is not None:
             llm_text = self._continue(ctx, question, grounded, max_new_tokens)
             candidate = (grounded + " " + llm_text).strip() if llm_text else grounded
-            stated = [i for i in intents if i not in declined(intents, ctx)]
+            withheld = declined(intents, ctx)
+            stated = [i for i in intents if i not in withheld]
             required = {k: f.value for k in
                         (key for i in stated for key in REQUIRED_FACTS.get(i, ())) if (f := ctx.fact(k))}
             prompt = self.prompt_text(ctx)

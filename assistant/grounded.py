@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ecg.interpret import criteria
 
-from .context import Context, fmt
+from .context import PRINTED, Context, fmt
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge
 from .knowledge import get_snippet
 
@@ -50,11 +50,10 @@ def _printed(ctx: Context, *pairs: tuple[str, float | None]) -> str:
     Args:
         pairs: ``(printed key, our value or None)``, e.g. ``("qt_ms", 438.0), ("qtc_ms", 451.0)``.
     """
-    items = [(ctx.printed_fact(k), k, ours) for k, ours in pairs if ctx.printed_fact(k) is not None]
+    items = [(p, k, ours) for k, ours in pairs if (p := ctx.printed_fact(k)) is not None]
     if not items:
         return ""
-    short = {"vent_rate_bpm": "rate", "pr_ms": "PR", "qrs_ms": "QRS", "qt_ms": "QT", "qtc_ms": "QTc",
-             "qrs_axis_deg": "QRS axis"}
+    short = {key: name for key, _, _, name in PRINTED}
     named = " and ".join(f"{short[k]} {fmt(p.value)} {p.unit} {p.tag}" for p, k, _ in items)
     verdicts = []
     for p, k, ours in items:
@@ -70,7 +69,7 @@ def _printed(ctx: Context, *pairs: tuple[str, float | None]) -> str:
 
 #: Our measurement key -> the key of the same value in a page's printed machine statement.
 PRINTED_KEY = {"heart_rate_bpm": "vent_rate_bpm", "pr_ms": "pr_ms", "qrs_ms": "qrs_ms", "qt_ms": "qt_ms",
-               "axis_deg": "qrs_axis_deg", "axis_deg.qrs": "qrs_axis_deg"}
+               "qtc_ms.bazett": "qtc_ms", "axis_deg": "qrs_axis_deg", "axis_deg.qrs": "qrs_axis_deg"}
 
 
 def _missing(ctx: Context, mkey: str, what: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ecg.interpret import criteria
 from ecg.leads import LIMB_LEADS
+from ecg.quality import MIN_RECORDED_S
 
 #: A digitized lead whose trace quality is below this is low quality (the digitizer gives a reason
 #: for every lead below 0.8; below 0.5 less than about half of its trace is trustworthy).
@@ -94,7 +95,7 @@ def rests_on(group: str, measurements: dict, quality: dict[str, LeadQuality]) ->
     ``rate``: the leads recorded over at least half the record (the rhythm strip of a paper ECG),
     or every recorded lead if none; ``axis``: the six limb leads; ``global``: every recorded lead.
     """
-    recorded = [ld for ld, q in quality.items() if q.reason != "lead missing"]
+    recorded = [ld for ld, q in quality.items() if q.recorded_s is None or q.recorded_s >= MIN_RECORDED_S]
     if group == "axis":
         return [ld for ld in recorded if ld in LIMB_LEADS]
     if group == "rate":

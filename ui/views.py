@@ -11,8 +11,6 @@ from assistant.context import facts_from_measurements
 #: The chat intent whose lead-quality hedge applies to each measured value (see assistant.hedging).
 _INTENT_OF = {"heart_rate": "heart_rate", "rr": "heart_rate", "pr": "pr", "p_duration": "pr", "qrs": "qrs",
               "qt": "qt", "axis_qrs": "axis"}
-_PRINTED_OF = {"heart_rate": "vent_rate_bpm", "pr": "pr_ms", "qrs": "qrs_ms", "qt": "qt_ms",
-               "qtc_bazett": "qtc_ms", "axis_qrs": "qrs_axis_deg"}
 
 
 def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | None = None,
@@ -20,6 +18,7 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
     """One row per global measurement: name, value, unit, confidence, source, and a note naming the
     low-quality leads it rests on (or why the chat withholds it); for an image, the value the page
     itself prints, if any (evidence, not ours)."""
+    from assistant.grounded import PRINTED_KEY
     from assistant.hedging import hedge
 
     conf = d.get("confidence") or {}
@@ -43,7 +42,7 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
                "confidence": None if c is None else round(float(c), 2),
                "source": "from image" if from_image else "from signal", "note": note}
         if printed:
-            pv = printed.get(_PRINTED_OF.get(f.key, ""))
+            pv = printed.get(PRINTED_KEY.get(ck, ""))
             row["printed on page"] = None if pv is None else round(float(pv))
         rows.append(row)
     for k, why in (d.get("null_reasons") or {}).items():
