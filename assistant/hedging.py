@@ -81,7 +81,7 @@ def merge_lead_quality(measurements: dict, digitization: dict | None = None) -> 
 
 
 def is_low(lead: str, quality: dict[str, LeadQuality], source: str) -> bool:
-    """True if the lead's quality is too low to rest a value on."""
+    """True if the lead's quality score (0..1) is below the low-quality limit for ``source`` (see :func:`hedge`)."""
     q = quality.get(lead)
     if q is None:
         return False
@@ -130,7 +130,19 @@ class Hedge:
 
 
 def hedge(intent: str, measurements: dict, quality: dict[str, LeadQuality], source: str) -> Hedge:
-    """How the quality of the leads ``intent`` rests on limits its answer."""
+    """How the quality of the leads ``intent`` rests on, and the value's own confidence, limit its answer.
+
+    Args:
+        intent: a router intent (``"qrs"``, ``"axis"``, ...); intents outside :data:`RESTS_ON` get no hedge.
+        measurements: ``Measurements.to_dict()`` (its ``confidence``, ``duration_s``).
+        quality: lead -> :class:`LeadQuality` (:func:`merge_lead_quality`).
+        source: ``"signal"`` or ``"image"``: the low-quality limit is the findings' poor-quality score
+            (``ecg/criteria.json``, after Clifford et al. 2012) for signals, :data:`IMAGE_LOW_QUALITY` for images.
+
+    Returns:
+        :class:`Hedge`: declined when the value's confidence is below :data:`DECLINE_CONFIDENCE` or fewer
+        than :data:`MIN_GOOD_LEADS` good leads remain; otherwise a caution naming the low-quality leads.
+    """
     what = _VALUE.get(intent, intent)
     conf = (measurements.get("confidence") or {}).get(VALUE_KEY.get(intent, ""))
     if conf is not None and conf < DECLINE_CONFIDENCE:
