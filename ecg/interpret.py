@@ -147,6 +147,12 @@ def _rhythm(m: dict) -> list[Finding]:
     pr = m.get("pr_ms")
     irregular = irr is not None and rmssd is not None and irr >= _c("af", "irregular_fraction_min") and rmssd >= _c("af", "rmssd_norm_min")
     no_p = pr is None or ppres < 0.5 or (pcons is not None and pcons < _c("af", "p_consistency_max"))
+    # weak P: the P window still correlates beat to beat (the previous T wave in it at fast rates,
+    # coarse f waves) but holds no P peak above its noise, and the RR between normal beats alone
+    # stays irregular (premature beats do not explain the irregularity)
+    psnr, irr_nn = rh.get("p_snr"), rh.get("irregular_fraction_nn")
+    weak_p = (not no_p and pcons is not None and pcons < _c("af", "weak_p_consistency_max") and psnr is not None
+              and psnr < _c("af", "p_snr_max") and irr_nn is not None and irr_nn >= _c("af", "irregular_fraction_min"))
     ahz, aconc = rh.get("atrial_dominant_hz"), rh.get("atrial_concentration")
     flutter = (ahz is not None and aconc is not None and no_p and
                _c("flutter", "atrial_hz_min") <= ahz <= _c("flutter", "atrial_hz_max") and aconc >= _c("flutter", "concentration_min"))
@@ -156,15 +162,21 @@ def _rhythm(m: dict) -> list[Finding]:
                          f"after QRST cancellation, spectral concentration >= {_c('flutter', 'concentration_min')}, no repeating P wave",
                          _src("flutter", "atrial_hz_min"),
                          {"atrial_rate_per_min": round(ahz * 60), "spectral_concentration": round(aconc, 2), **vals}, [], 0.6))
-    elif irregular and no_p:
+    elif irregular and (no_p or weak_p):
         c = min(1.0, 0.5 + 0.5 * min(irr, 1.0)) * (1.0 if pcons is None else min(1.0, 1.2 - pcons))
+        if no_p:
+            p_crit = f"no repeating P wave (P-window beat correlation < {_c('af', 'p_consistency_max')})"
+        else:
+            p_crit = (f"no distinct P wave (P peak < {_c('af', 'p_snr_max')}x its noise, P-window beat correlation "
+                      f"< {_c('af', 'weak_p_consistency_max')}) and RR between normal beats irregular")
         f.append(Finding("AFIB", "Atrial fibrillation: irregularly irregular ventricular rhythm without distinct P waves.",
                          f"irregular RR (>= {_c('af', 'irregular_fraction_min'):.0%} of successive RR differences > 8% of mean RR, "
-                         f"normalized RMSSD >= {_c('af', 'rmssd_norm_min')}) and no repeating P wave "
-                         f"(P-window beat correlation < {_c('af', 'p_consistency_max')})",
+                         f"normalized RMSSD >= {_c('af', 'rmssd_norm_min')}) and {p_crit}",
                          _src("af", "irregular_fraction_min"),
                          {"irregular_fraction": round(irr, 2), "rmssd_norm": round(rmssd, 3),
-                          "p_consistency": None if pcons is None else round(pcons, 2), **vals}, [], max(0.5, c)))
+                          "p_consistency": None if pcons is None else round(pcons, 2),
+                          **({} if no_p else {"p_snr": round(psnr, 2), "irregular_fraction_nn": round(irr_nn, 2)}), **vals},
+                         [], max(0.5, c)))
     elif not no_p and hr is not None:
         p_axis = (m.get("axis_deg") or {}).get("p")
         lo, hi = _c("sinus", "p_axis_min_deg"), _c("sinus", "p_axis_max_deg")
@@ -189,7 +201,13 @@ def _rhythm(m: dict) -> list[Finding]:
                                  _src("sinus", "arrhythmia_rr_range_ms"), {**pv, "rr_range_ms": rng}, [],
                                  _margin_conf(rng, _c("sinus", "arrhythmia_rr_range_ms"), 60, c_hr)))
             else:
-                f.append(Finding("SR", f"Sinus rhythm at {hr:.0f}/min.",
+                mild = _c("sinus", "mild_arrhythmia_rr_range_ms")
+                extra = "" if rng is None or rng <= mild else (
+                    f" RR between sinus beats varies by {rng:.0f} ms ("
+                    f"{'mild ' if rng <= _c('sinus', 'arrhythmia_rr_range_ms') else ''}sinus arrhythmia).")
+                if extra:
+                    pv = {**pv, "rr_range_ms": rng}
+                f.append(Finding("SR", f"Sinus rhythm at {hr:.0f}/min.{extra}",
                                  f"P wave before every QRS with a constant PR, frontal P axis {lo}..{hi} deg, rate {brady}-{tachy}/min",
                                  _src("rate", "brady_bpm"), pv, [],
                                  min(c_hr, 0.5 + 0.5 * min(1.0, (pcons or 0.5) + 0.2))))
@@ -253,7 +271,9 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
         elif pr < ts and solid:
             f.append(Finding("SHORT_PR", f"Short PR interval: {pr:.0f} ms.", f"PR < {ts} ms",
                              _src("pr", "short_ms"), {"pr_ms": pr}, [], _margin_conf(pr, ts, 10, c_pr)))
-    if qrs is None:
+    if qrs is None or (rhythm is not None and "PACE" in rhythm):
+        # a paced QRS is wide by the way the ventricles are stimulated: the bundle branch block and
+        # conduction delay criteria (Part III) are for conducted supraventricular beats
         return f
     cq = conf.get("qrs_ms", 0.7)
     full, inc, ivcd = _c("qrs", "complete_bbb_ms"), _c("qrs", "incomplete_bbb_ms"), _c("qrs", "ivcd_ms")
@@ -343,14 +363,20 @@ def _rbbb_pattern(m) -> tuple[bool, str, dict]:
 
 def _lbbb_pattern(m) -> tuple[bool, str, dict]:
     """LBBB morphology, AHA/ACC/HRS Part III: broad R in I, aVL, V5, V6 (here: QRS net positive in
-    I and V6), absent q in I, V5 and V6, R peak time > 60 ms in V5 and V6, and a negative QRS (QS
-    or rS) in V1; no RBBB terminal S."""
+    I and V6), absent q in I, V5 and V6, R peak time > 60 ms in V5 and V6 (in V6 alone where V5
+    shows an RS complex: Part III's "occasional RS pattern in V5 and V6 attributed to displaced
+    transition"), and a negative QRS (QS or rS) in V1; no RBBB terminal S."""
     v1 = _pl(m, "V1", "qrs_morphology") or ""
     v1_neg = v1 in ("QS", "rS", "rs", "Qr", "qrS", "QRs") or (_pl(m, "V1", "qrs_polarity") == "negative")
     no_q = all((_pl(m, ld, "q_amp_mv") or 0) > -0.05 for ld in ("I", "V5", "V6") if _pl(m, ld, "q_amp_mv") is not None)
     rpt = [(_pl(m, ld, "r_peak_time_ms")) for ld in ("V5", "V6")]
     rpt = [v for v in rpt if v is not None]
     late = len(rpt) == 2 and min(rpt) > _c("qrs", "lbbb_r_peak_time_ms")
+    if not late and len(rpt) == 2 and rpt[1] > _c("qrs", "lbbb_r_peak_time_ms"):
+        # Part III allows "an occasional RS pattern in V5 and V6 attributed to displaced transition":
+        # an RS complex in V5 (S at least as deep as R is tall) does not need the late R there
+        r5, s5 = _pl(m, "V5", "r_amp_mv"), _pl(m, "V5", "s_amp_mv")
+        late = r5 is not None and s5 is not None and -s5 >= r5
     pos_lat = (_pl(m, "I", "qrs_polarity") == "positive") and (_pl(m, "V6", "qrs_polarity") in ("positive", "isoelectric"))
     ok = v1_neg and no_q and pos_lat and late
     return ok, f"{v1 or 'negative QRS'} in V1, no q in I/V5/V6, R peak time {min(rpt) if rpt else 'n/a'}-{max(rpt) if rpt else 'n/a'} ms in V5-V6", \

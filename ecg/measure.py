@@ -572,6 +572,11 @@ def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window]) -> di
         out["rr_range_ms"] = float(np.max(rrn) - np.min(rrn)) if rrn.size else None
         # fraction of successive RR differences larger than 8% of the mean RR (irregularity)
         out["irregular_fraction"] = float(np.mean(d > 0.08 * np.mean(rr)))
+        # the same between RR intervals that both join two normal beats: a premature beat makes
+        # its own short-long pair irregular, an irregularly irregular rhythm stays irregular without them
+        nn = [i for i in range(len(rr)) if classes[i] == "normal" and classes[i + 1] == "normal"]
+        dn = [abs(rr[j] - rr[i]) for i, j in zip(nn, nn[1:]) if j == i + 1]
+        out["irregular_fraction_nn"] = float(np.mean(np.array(dn) > 0.08 * np.mean(rr[nn]))) if len(dn) >= 3 else None
     dws = [w for w in windows if w.dl is not None]
     if dws:
         pres = [bool(w.dl.p_present) for w in dws]

@@ -160,3 +160,59 @@ def test_normal_ecgs_get_no_interval_only_statements():
             assert m.confidence["pr_ms"] >= lim["min_confidence"]["value"]
         if m.pr_ms is not None and m.pr_ms > lim["first_degree_ms"]["value"] and "1AVB" not in codes:
             assert "BORDERLINE_PR" in codes
+
+
+@pytest.fixture(scope="module")
+def ludb_read():
+    """Every LUDB record with its cardiologist labels (header comments) and our findings."""
+    out = []
+    for hea in sorted(LUDB.glob("*.hea"), key=lambda p: int(p.stem)):
+        labels = [ln.strip("#. \n") for ln in hea.read_text().splitlines() if ln.startswith("#")]
+        rhythm = next(ln.split(":", 1)[1].strip() for ln in labels if ln.startswith("Rhythm"))
+        codes = {f.code for f in interpret(measure(load(LUDB / hea.stem), interpret=False))}
+        out.append((int(hea.stem), rhythm, labels, codes))
+    return out
+
+
+def test_ludb_atrial_fibrillation_is_found_and_irregular_sinus_rhythm_is_not_af(ludb_read):
+    paced = lambda labels: any("pacing" in ln.lower() for ln in labels)
+    af = [codes for _, rhythm, labels, codes in ludb_read if rhythm == "Atrial fibrillation" and not paced(labels)]
+    sinus = [codes for _, rhythm, labels, codes in ludb_read if "inus" in rhythm]
+    assert len(af) >= 10 and len(sinus) >= 100
+    assert sum("AFIB" in c for c in af) >= len(af) - 1
+    # sinus records with premature beats or sinus arrhythmia are irregular too, but keep their P waves
+    assert sum("AFIB" in c for c in sinus) <= 2
+
+
+def test_ludb_sinus_arrhythmia_is_stated_for_marked_variation_only(ludb_read):
+    sarrh = [codes for _, rhythm, _, codes in ludb_read if rhythm == "Sinus arrhythmia"]
+    sr = [codes for _, rhythm, _, codes in ludb_read if rhythm == "Sinus rhythm"]
+    assert sum("SARRH" in c for c in sarrh) >= 2
+    assert sum("SARRH" in c for c in sr) <= 2 and sum("SR" in c for c in sr) >= 0.85 * len(sr)
+
+
+def test_ludb_paced_rhythm_gets_no_bundle_branch_block(ludb_read):
+    paced = [codes for _, _, labels, codes in ludb_read if any("pacing" in ln.lower() for ln in labels)]
+    assert len(paced) >= 8 and sum("PACE" in c for c in paced) >= len(paced) - 2
+    for c in paced:
+        if "PACE" in c:
+            assert not c & {"CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD"}
+
+
+def test_ludb_complete_lbbb_is_found(ludb_read):
+    lbbb = [codes for _, _, labels, codes in ludb_read if "Complete left bundle branch block" in labels]
+    assert len(lbbb) >= 4 and sum("CLBBB" in c for c in lbbb) >= len(lbbb) - 1
+
+
+def test_sinus_rhythm_statement_names_mild_sinus_arrhythmia():
+    mild = criteria()["sinus"]["mild_arrhythmia_rr_range_ms"]["value"]
+    marked = criteria()["sinus"]["arrhythmia_rr_range_ms"]["value"]
+    seen = 0
+    for hea in sorted(LUDB.glob("*.hea"), key=lambda p: int(p.stem))[:60]:
+        m = measure(load(LUDB / hea.stem), interpret=False)
+        rng = (m.rhythm or {}).get("rr_range_ms")
+        sr = [f for f in interpret(m) if f.code == "SR"]
+        if sr and rng is not None:
+            assert ("mild sinus arrhythmia" in sr[0].statement) == (mild < rng <= marked), (hea.stem, rng, sr[0].statement)
+            seen += mild < rng <= marked
+    assert seen >= 2
