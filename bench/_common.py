@@ -36,6 +36,40 @@ def save_results(name: str, res: dict) -> Path:
     return path
 
 
+def ludb_limb_leads_restored(rec):
+    """Undo the per-lead amplitude normalization of the LUDB copy in ../shared/data, limb leads only.
+
+    In that copy every lead is scaled on its own to 1.0 mV peak to peak (checked: every lead of
+    every record), so Einthoven's law (II = I + III) fails (lead II of record 1 fits
+    1.42 I + 1.02 III exactly) and the frontal axis, which compares limb-lead amplitudes, is
+    distorted. The limb leads are exact linear combinations of two potentials, so their relative
+    scales come back from Einthoven's and Goldberger's equations by least squares, with lead II
+    kept as it is (the common scale stays unknown; the axis does not depend on it). Precordial
+    leads cannot be restored and are returned unchanged.
+
+    Args:
+        rec: :class:`ecg.ECG` of a LUDB record (standard lead names).
+    Returns:
+        A new ECG with I, III, aVR, aVL, aVF rescaled; ``meta["limb_scales"]`` holds the factors.
+    """
+    from ecg import ECG
+
+    x = rec.signal.astype(np.float64)
+    ix = {n: rec.leads.index(n) for n in ("I", "II", "III", "aVR", "aVL", "aVF")}
+    i_, ii, iii = x[ix["I"]], x[ix["II"]], x[ix["III"]]
+    a, c = np.linalg.lstsq(np.c_[i_, iii], ii, rcond=None)[0]          # II = a I' + c III'
+    true_i, true_iii = a * i_, c * iii
+    targets = {"aVR": -(true_i + ii) / 2, "aVL": (true_i - true_iii) / 2, "aVF": (ii + true_iii) / 2}
+    scales = {"I": float(a), "II": 1.0, "III": float(c)}
+    for n, t in targets.items():
+        v = x[ix[n]]
+        scales[n] = float(np.dot(v, t) / max(np.dot(v, v), 1e-12))
+    y = x.copy()
+    for n, k in scales.items():
+        y[ix[n]] = x[ix[n]] * k
+    return ECG(y.astype(np.float32), rec.fs, list(rec.leads), meta={**dict(rec.meta), "limb_scales": scales})
+
+
 def ludb_ids(limit: int | None = None, step: int = 1) -> list[int]:
     rec = DATA / "ludb" / "RECORDS"
     ids = [int(x.split("/")[-1]) for x in rec.read_text().split() if x.strip()] if rec.exists() else list(range(1, 141))
