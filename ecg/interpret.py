@@ -127,6 +127,17 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
 # ----------------------------------------------------------------------------------------- rhythm
 
 
+def atrial_arrhythmia(m: dict) -> str | None:
+    """``"AFIB"`` or ``"AFLT"`` where the rhythm criteria find atrial fibrillation or flutter, else None.
+
+    Args:
+        m: measurement dict with at least ``rhythm``, ``heart_rate_bpm``, ``confidence``, ``pr_ms``,
+            ``axis_deg`` and ``beats`` (as :meth:`ecg.measure.Measurements.to_dict` gives).
+    """
+    codes = {f.code for f in _rhythm(m)}
+    return next((c for c in ("AFIB", "AFLT") if c in codes), None)
+
+
 def _rhythm(m: dict) -> list[Finding]:
     f: list[Finding] = []
     rh = m.get("rhythm") or {}

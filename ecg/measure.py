@@ -495,10 +495,46 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     _voltages(m)
     _fiducials(m, rep, leads)
     _finish_qtc(m, nr, conf)
+    _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
     if interpret:
         _add_findings(m, ecg)
     return m
+
+
+def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
+    """Withdraw the P wave where the rhythm criteria find atrial fibrillation or flutter.
+
+    Whatever the delineator found before the QRS of an AF or flutter median beat is an average of
+    f or F waves, not a P wave (AHA/ACC/HRS Part II: AF has no P waves), so P duration, PR, the P
+    axis and the P fiducials become null with that reason, as clinical programs report them.
+    """
+    from .interpret import atrial_arrhythmia
+
+    code = atrial_arrhythmia({"rhythm": m.rhythm, "heart_rate_bpm": m.heart_rate_bpm, "confidence": conf,
+                              "pr_ms": m.pr_ms, "axis_deg": m.axis_deg, "beats": m.beats})
+    if code is None:
+        return
+    why = ("atrial fibrillation: no P waves (see findings)" if code == "AFIB" else
+           "atrial flutter: flutter waves, not P waves (see findings)")
+    m.p_duration_ms = m.pr_ms = None
+    m.axis_deg["p"] = None
+    for k in ("p_duration_ms", "pr_ms", "axis_deg.p"):
+        nr[k] = why
+        conf.pop(k, None)
+    pkeys = ("p_on", "p_peak", "p_off")
+    fd = m.fiducials or {}
+    for d in [fd.get("global"), fd.get("median_beat"), *(fd.get("per_lead") or {}).values(),
+              *((fd.get("median_beat") or {}).get("per_lead") or {}).values()]:
+        if d:
+            d.update({k: None for k in pkeys})
+            d.pop("p_from_global", None)
+    for k in ("p_on_ms", "p_off_ms"):
+        if k in (fd.get("beats") or {}):
+            fd["beats"][k] = [None] * len(fd["beats"][k])
+    for pl in m.per_lead.values():
+        if pl and "p_amp_mv" in pl:
+            pl["p_amp_mv"] = None
 
 
 def _finish_qtc(m: Measurements, nr: dict, conf: dict) -> None:
@@ -808,7 +844,10 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
          "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window},
          "representative_beat": k,           # index into beats.r_peaks_ms
          "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_on, t_peak, t_off},   # on beat k
-         "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_on, t_peak, t_off}},  # on beat k
+         "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_on, t_peak, t_off,
+                             p_from_global, t_from_global}},  # on beat k; *_from_global: True where
+                                                              # the lead's own P/T was too small and
+                                                              # the global wave stands for it
          "beats": {"qrs_on_ms": [...], "qrs_off_ms": [...], "p_on_ms": [...], "p_off_ms": [...],
                    "t_off_ms": [...]}}        # one per beat, None where the wave is absent
 
@@ -833,13 +872,25 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
         return None if s is None else round(center_ms + _dl.ms(s - _dl.ALIGN), 1)
 
     glob = {k: place(rep_ms, v) for k, v in med_f.items()}
-    per = {}
+    med_per = {}
     for i, name in enumerate(leads):
         pl = dl.per_lead.get(i)
         if pl is None:
-            per[name] = None
+            med_per[name] = None
             continue
-        per[name] = {k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_on", "t_peak", "t_off")}
+        pl = {k: v for k, v in pl.items()}
+        # atrial and ventricular repolarization happen once for all leads: where a lead's P or T
+        # is too small to be delineated on its own, the global wave stands for it (flagged)
+        for wave, keys in (("p", ("p_on", "p_peak", "p_off")), ("t", ("t_on", "t_peak", "t_off"))):
+            if pl.get(keys[-1]) is None and all(med_f[k] is not None for k in keys):
+                pl.update({k: med_f[k] for k in keys})
+                pl[f"{wave}_from_global"] = True
+        med_per[name] = pl
+    per = {}
+    for name, pl in med_per.items():
+        per[name] = None if pl is None else {
+            **{k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_on", "t_peak", "t_off")},
+            **{k: True for k in ("p_from_global", "t_from_global") if pl.get(k)}}
     # per-beat (all windows share the same median offsets; the representative window's are used)
     dom_all = np.zeros(all_r.size, bool)
     cls = m.beats["classes"]
@@ -864,9 +915,9 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
         "units": "ms from record start",
         "median_beat": {"fs_hz": WORK_FS, "align_ms": _dl.ms(_dl.ALIGN),
                         **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
-                        "per_lead": {name: (None if dl.per_lead.get(i) is None else
-                                            {k: (None if v is None else _dl.ms(v)) for k, v in dl.per_lead[i].items()})
-                                     for i, name in enumerate(leads)}},
+                        "per_lead": {name: (None if pl is None else
+                                            {k: (v if isinstance(v, bool) or v is None else _dl.ms(v)) for k, v in pl.items()})
+                                     for name, pl in med_per.items()}},
         "representative_beat": k_global,
         "global": glob,
         "per_lead": per,

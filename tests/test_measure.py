@@ -161,3 +161,24 @@ def test_missing_lead_is_flagged():
     assert d["signal_quality"]["III"]["flat"] is True
     assert d["per_lead"]["III"]["r_amp_mv"] is None
     assert d["heart_rate_bpm"] is not None
+
+
+def test_no_p_wave_reported_in_atrial_fibrillation():
+    """LUDB records labelled AF: where the findings say AF, no P wave, PR or P axis is reported."""
+    from ecg.interpret import interpret
+
+    ludb = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ludb" / "data"
+    seen = 0
+    for hea in sorted(ludb.glob("*.hea"), key=lambda p: int(p.stem)):
+        if "#Rhythm: Atrial fibrillation" not in hea.read_text():
+            continue
+        m = measure(load(ludb / hea.stem), interpret=False)
+        if "AFIB" not in {f.code for f in interpret(m)}:
+            continue
+        seen += 1
+        assert m.pr_ms is None and m.p_duration_ms is None and m.axis_deg["p"] is None
+        assert "atrial fibrillation" in m.null_reasons["pr_ms"]
+        fd = m.fiducials
+        assert fd["global"]["p_on"] is None and all(v is None for v in fd["beats"]["p_on_ms"])
+        assert all(pl is None or pl["p_on"] is None for pl in fd["per_lead"].values())
+    assert seen >= 8
