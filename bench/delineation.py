@@ -70,7 +70,12 @@ def our_waves(d: dict, fs: float = 500.0, own_only: bool = False) -> dict[str, l
             return None if v is None else int(round((rt + v - align) * fs / 1000))
 
         for rt, c in zip(d["beats"]["r_peaks_ms"], cls):
-            if c != dom:  # ectopic beat: detected (R peak), not delineated (no onset/offset)
+            if dom == "normal" and c == "premature_supraventricular":
+                # conducted like the dominant beats: their QRS and T, not their P (ecg.measure._fiducials)
+                ws.append(("QRS", s(rt, "qrs_on"), s(rt, "r_peak"), s(rt, "qrs_off")))
+                if f.get("t_off") is not None and not (own_only and f.get("t_from_global")):
+                    ws.append(("T", s(rt, "t_on"), s(rt, "t_peak"), s(rt, "t_off")))
+            elif c != dom:  # ectopic beat: detected (R peak), not delineated (no onset/offset)
                 ws.append(("QRS", None, int(round(rt * fs / 1000)), None))
         for rt in r:
             ws.append(("QRS", s(rt, "qrs_on"), s(rt, "r_peak"), s(rt, "qrs_off")))

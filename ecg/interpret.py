@@ -165,7 +165,9 @@ def _rhythm(m: dict) -> list[Finding]:
     weak_p = (not no_p and pcons is not None and pcons < _c("af", "weak_p_consistency_max") and psnr is not None
               and psnr < _c("af", "p_snr_max") and irr_nn is not None and irr_nn >= _c("af", "irregular_fraction_min"))
     ahz, aconc = rh.get("atrial_dominant_hz"), rh.get("atrial_concentration")
-    flutter = (ahz is not None and aconc is not None and no_p and
+    # flutter waves repeat as regularly as P waves do (the P-window correlation stays high), so the
+    # regular atrial activity at 210-350/min after QRST cancellation decides, not the P criteria
+    flutter = (ahz is not None and aconc is not None and
                _c("flutter", "atrial_hz_min") <= ahz <= _c("flutter", "atrial_hz_max") and aconc >= _c("flutter", "concentration_min"))
     if flutter:
         f.append(Finding("AFLT", f"Atrial flutter: regular atrial waves at about {ahz * 60:.0f}/min without distinct P waves.",
