@@ -159,6 +159,7 @@ class _Window:
     rr_dom: float | None = None
     p_consistency: float | None = None
     atrial: dict = field(default_factory=dict)
+    dl_pv: Any = None               # delineation of the median premature ventricular beat
 
 
 def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
@@ -243,6 +244,11 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
                     win.halves.append(_dl.delineate_median(mh, win.rr_dom, None, pace_at, lw))
             if win.dl.p_present and stack.shape[0] >= 3:
                 win.p_consistency = _p_consistency(stack, med, win.dl)
+            pv = cls == "premature_ventricular"
+            if dom_class == "normal" and pv.any():
+                # ventricular ectopics have their own QRS and T: delineate their median beat too
+                med_v, _, _ = _dl.median_beats(xm, aligned, pv, refine=False)
+                win.dl_pv = _dl.delineate_median(med_v, win.rr_dom, None, None, lw)
         win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
     win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS)
     win.beats = win.beats + start500
@@ -493,7 +499,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     _per_lead(m, rep, leads)
     _axes(m, rep, leads, nr, conf)
     _voltages(m)
-    _fiducials(m, rep, leads)
+    _fiducials(m, rep, leads, next((w.dl_pv for w in [rep, *dws] if w.dl_pv is not None and w.dl_pv.qrs_on is not None), None))
     _finish_qtc(m, nr, conf)
     _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
@@ -845,18 +851,45 @@ T_PEAK_SPREAD_MAX = 60.0
 P_PEAK_SPREAD_MAX = 40.0
 
 
+def _per_lead_fiducials(dl, leads: list[str]) -> dict:
+    """Per-lead fiducials (samples in the median window) of a delineation, with the global P/T
+    standing in where a lead's own is missing or too far from it (``p_from_global``/``t_from_global``)."""
+    med_f = {k: getattr(dl, k) for k in ("p_on", "p_peak", "p_off", "t_on", "t_peak", "t_off")}
+    out = {}
+    for i, name in enumerate(leads):
+        pl = dl.per_lead.get(i)
+        if pl is None:
+            out[name] = None
+            continue
+        pl = dict(pl)
+        # atrial depolarization and ventricular repolarization happen once for all leads: where a
+        # lead's P or T is too small to be delineated on its own, or its peak lies farther from the
+        # global peak than the normal dispersion, the global wave stands for it (flagged)
+        for wave, keys in (("p", ("p_on", "p_peak", "p_off")), ("t", ("t_on", "t_peak", "t_off"))):
+            limit = T_PEAK_SPREAD_MAX if wave == "t" else P_PEAK_SPREAD_MAX
+            if (pl.get(keys[-1]) is None or _far(pl.get(keys[1]), med_f[keys[1]], limit)) \
+                    and all(med_f[k] is not None for k in keys):
+                pl.update({k: med_f[k] for k in keys})
+                pl[f"{wave}_from_global"] = True
+        out[name] = pl
+    return out
+
+
 def _far(v, ref, limit_ms) -> bool:
     """True where samples ``v`` and ``ref`` (500 Hz) are more than ``limit_ms`` apart (False if any is None)."""
     return limit_ms is not None and v is not None and ref is not None and abs(_dl.ms(v - ref)) > limit_ms
 
 
-def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
+def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> None:
     """Fill ``m.fiducials`` (ms from record start).
 
     Layout::
 
         {"units": "ms from record start",
-         "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window},
+         "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window,
+                         "per_lead": {lead: {...}},
+                         "premature_ventricular": None or {qrs_on, qrs_off, t_on, t_peak, t_off,
+                                                           per_lead: {lead: {...}}}},  # their own median
          "representative_beat": k,           # index into beats.r_peaks_ms
          "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_on, t_peak, t_off},   # on beat k
          "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_on, t_peak, t_off,
@@ -868,9 +901,10 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
 
     Fiducials of dominant beats are those of the median beat placed on each beat's alignment
     point; premature supraventricular beats (conducted like the dominant ones) get the median
-    beat's QRS and T but no P (theirs is premature and shaped differently); other beats
-    (ventricular ectopics) get a nominal QRS window (R - 60 ms to R + 80 ms, not measured) and no
-    P/T.
+    beat's QRS and T but no P (theirs is premature and shaped differently); premature ventricular
+    beats get those of their own median beat (``median_beat.premature_ventricular``, ``dl_pv``)
+    where it could be delineated, else a nominal QRS window (R - 60 ms to R + 80 ms, not
+    measured); no P/T for other beats.
     """
     dl = w.dl
     names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_on", "t_peak", "t_off")
@@ -889,22 +923,7 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
         return None if s is None else round(center_ms + _dl.ms(s - _dl.ALIGN), 1)
 
     glob = {k: place(rep_ms, v) for k, v in med_f.items()}
-    med_per = {}
-    for i, name in enumerate(leads):
-        pl = dl.per_lead.get(i)
-        if pl is None:
-            med_per[name] = None
-            continue
-        pl = {k: v for k, v in pl.items()}
-        # atrial depolarization and ventricular repolarization happen once for all leads: where a
-        # lead's P or T is too small to be delineated on its own, or its peak lies farther from the
-        # global peak than the normal dispersion, the global wave stands for it (flagged)
-        for wave, keys in (("p", ("p_on", "p_peak", "p_off")), ("t", ("t_on", "t_peak", "t_off"))):
-            if (pl.get(keys[-1]) is None or _far(pl.get(keys[1]), med_f[keys[1]], T_PEAK_SPREAD_MAX if wave == "t" else P_PEAK_SPREAD_MAX)) \
-                    and all(med_f[k] is not None for k in keys):
-                pl.update({k: med_f[k] for k in keys})
-                pl[f"{wave}_from_global"] = True
-        med_per[name] = pl
+    med_per = _per_lead_fiducials(dl, leads)
     per = {}
     for name, pl in med_per.items():
         per[name] = None if pl is None else {
@@ -916,8 +935,15 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
     dom_cls = "paced" if cls.count("paced") > cls.count("normal") else "normal"
     dom_all = np.array([c == dom_cls for c in cls])
     beats_f = {"qrs_on_ms": [], "qrs_off_ms": [], "p_on_ms": [], "p_off_ms": [], "t_off_ms": []}
+    pv_f = None if dl_pv is None else {k: getattr(dl_pv, k) for k in ("qrs_on", "qrs_off", "t_on", "t_peak", "t_off")}
     for j, r in enumerate(all_r):
-        if dom_cls == "normal" and cls[j] == "premature_supraventricular":
+        if pv_f is not None and cls[j] == "premature_ventricular":
+            beats_f["qrs_on_ms"].append(place(r, pv_f["qrs_on"]))
+            beats_f["qrs_off_ms"].append(place(r, pv_f["qrs_off"]))
+            beats_f["p_on_ms"].append(None)
+            beats_f["p_off_ms"].append(None)
+            beats_f["t_off_ms"].append(place(r, pv_f["t_off"]))
+        elif dom_cls == "normal" and cls[j] == "premature_supraventricular":
             # conducted the normal way: the dominant QRS and T, but its own (premature) P
             beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
             beats_f["qrs_off_ms"].append(place(r, dl.qrs_off))
@@ -943,7 +969,13 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str]) -> None:
                         **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
                         "per_lead": {name: (None if pl is None else
                                             {k: (v if isinstance(v, bool) or v is None else _dl.ms(v)) for k, v in pl.items()})
-                                     for name, pl in med_per.items()}},
+                                     for name, pl in med_per.items()},
+                        "premature_ventricular": None if pv_f is None else {
+                            **{k: (None if v is None else _dl.ms(v)) for k, v in pv_f.items()},
+                            "per_lead": {name: (None if pl is None else
+                                                {k: (v if isinstance(v, bool) or v is None else _dl.ms(v))
+                                                 for k, v in pl.items() if not k.startswith("p_")})
+                                         for name, pl in _per_lead_fiducials(dl_pv, leads).items()}}},
         "representative_beat": k_global,
         "global": glob,
         "per_lead": per,
