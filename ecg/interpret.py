@@ -8,7 +8,8 @@ Definition of MI, and the papers named there).
 
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
-upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY).
+upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
+BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE).
 """
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _hypertrophy(m, sex)
     out += _qt(m, sex)
     out += _st_t(m, sex, age)
-    out += _q_waves(m)
+    out += _q_waves(m, {f.code for f in out})
     out += _technical(m)
     return out
 
@@ -551,27 +552,46 @@ def _st_t(m: dict, sex, age) -> list[Finding]:
     return f
 
 
-def _q_waves(m: dict) -> list[Finding]:
+def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
+    """Pathological Q waves (UDMI4 criteria of prior MI).
+
+    Not stated with LBBB or a paced rhythm, where the Q-wave criteria do not apply (UDMI4, ECG in
+    conduction disturbances and pacing). A Q wave only up to ``definite_margin_ms`` beyond the
+    duration limit (within the QRS-onset measurement error) makes a BORDERLINE_QWAVE ("possible")
+    statement unless two contiguous leads pass beyond the margin or show QS complexes.
+    """
+    if stated and stated & {"CLBBB", "PACE"}:
+        return []
     pl = m.get("per_lead") or {}
-    hits = {}
+    hits, solid = {}, set()
     d23, dot, dep = _c("q_wave", "v2v3_dur_ms"), _c("q_wave", "other_dur_ms"), _c("q_wave", "other_depth_mv")
+    margin = _c("q_wave", "definite_margin_ms")
     for ld, d in pl.items():
         if not d or d.get("q_dur_ms") is None or ld in ("aVR", "V1"):
             continue
         qs = d.get("qrs_morphology") == "QS"
-        if ld in ("V2", "V3"):
-            if d["q_dur_ms"] >= d23 or qs:
-                hits[ld] = d["q_dur_ms"]
-        elif (d["q_dur_ms"] >= dot and (d.get("q_amp_mv") or 0) <= -dep) or (qs and ld != "III"):
+        lim = d23 if ld in ("V2", "V3") else dot
+        deep = ld in ("V2", "V3") or (d.get("q_amp_mv") or 0) <= -dep
+        if (d["q_dur_ms"] >= lim and deep) or (qs and ld != "III"):
             hits[ld] = d["q_dur_ms"]
+            if qs or d["q_dur_ms"] >= lim + margin:
+                solid.add(ld)
     if "V2" in hits and "V3" not in hits and (pl.get("V2") or {}).get("qrs_morphology") == "QS":
         hits.pop("V2")
+        solid.discard("V2")
     cont = _contiguous(set(hits))
     if not cont:
         return []
-    return [Finding("QWAVE", f"Pathological Q waves in {', '.join(cont)} ({_territories(cont)}).",
-                    f"Q >= {d23} ms or QS in V2-V3; Q >= {dot} ms and >= {dep} mV deep or QS in I, II, aVL, aVF, V4-V6; two contiguous leads",
-                    _src("q_wave", "other_dur_ms"), {f"q_dur_ms_{ld}": hits[ld] for ld in cont}, cont, 0.6)]
+    rule = (f"Q >= {d23} ms or QS in V2-V3; Q >= {dot} ms and >= {dep} mV deep or QS in I, II, aVL, aVF, V4-V6; "
+            "two contiguous leads")
+    vals = {f"q_dur_ms_{ld}": hits[ld] for ld in cont}
+    if _contiguous(solid):
+        return [Finding("QWAVE", f"Pathological Q waves in {', '.join(cont)} ({_territories(cont)}).", rule,
+                        _src("q_wave", "other_dur_ms"), vals, cont, 0.6)]
+    return [Finding("BORDERLINE_QWAVE", f"Possible pathological Q waves in {', '.join(cont)} ({_territories(cont)}): "
+                    f"their duration is within {margin:g} ms of the limit, inside the error of measuring the QRS onset.",
+                    f"{rule}; not by more than {margin:g} ms in two contiguous leads",
+                    _src("q_wave", "definite_margin_ms"), vals, cont, 0.4)]
 
 
 # ----------------------------------------------------------------------------------------- technical

@@ -653,12 +653,13 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
         r_amp = max([a for _, a, _ in defl if a > 0], default=0.0)
         ir = next((k for k, (_, a, _) in enumerate(defl) if a > 0 and a == r_amp), None)
         q_amp, q_dur = 0.0, 0.0
-        if defl and defl[0][1] < 0 and (ir is None or 0 < ir):
+        if defl and defl[0][1] < 0:  # Q wave (or QS complex)
             q_amp = defl[0][1]
-            q_dur = _dl.ms(defl[0][2])
-        elif defl and defl[0][1] < 0 and ir is None:  # QS complex
-            q_amp = defl[0][1]
-            q_dur = _dl.ms(defl[0][2])
+            # its duration from this lead's own QRS onset (Minnesota Code and UDMI measure Q in the
+            # lead): before it, the lead is still isoelectric and only the global onset has passed
+            own_on = (dl.per_lead.get(i) or {}).get("qrs_on")
+            start = defl[0][0] if own_on is None else max(defl[0][0], int(own_on) - qon)
+            q_dur = _dl.ms(max(0, defl[0][0] + defl[0][2] - start))
         s_amp = min([a for k, (_, a, _) in enumerate(defl) if a < 0 and ir is not None and k > ir], default=0.0)
         rpt = _dl.ms(int(np.argmax(q))) if r_amp > 0 else None
         j60 = min(_dl.N_MEDIAN - 1, qoff + 30)

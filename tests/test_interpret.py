@@ -216,3 +216,25 @@ def test_sinus_rhythm_statement_names_mild_sinus_arrhythmia():
             assert ("mild sinus arrhythmia" in sr[0].statement) == (mild < rng <= marked), (hea.stem, rng, sr[0].statement)
             seen += mild < rng <= marked
     assert seen >= 2
+
+
+def test_q_waves_at_the_duration_limit_are_only_possible():
+    """PTB-XL records called normal (NORM 100): a Q wave statement on them may only be the
+    borderline one, and a definite one needs Q clear of the limit by the margin in two leads."""
+    import ast
+
+    import pandas as pd
+
+    q = criteria()["q_wave"]
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    norm = df[df.scp_codes.apply(lambda s: ast.literal_eval(s).get("NORM") == 100.0)].iloc[:60]
+    borderline = 0
+    for _, row in norm.iterrows():
+        f = {x.code: x for x in interpret(measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False))}
+        assert "QWAVE" not in f, (row.ecg_id, f["QWAVE"].statement)
+        if "BORDERLINE_QWAVE" in f:
+            borderline += 1
+            durs = [v for k, v in f["BORDERLINE_QWAVE"].values.items() if k.startswith("q_dur_ms_")]
+            assert min(durs) >= q["v2v3_dur_ms"]["value"]
+            assert f["BORDERLINE_QWAVE"].confidence < 0.5
+    assert borderline < 0.2 * len(norm)
