@@ -59,7 +59,7 @@ def our_waves(d: dict, fs: float = 500.0, own_only: bool = False) -> dict[str, l
     dom = "paced" if cls.count("paced") > cls.count("normal") else "normal"
     r = [t for t, c in zip(d["beats"]["r_peaks_ms"], cls) if c == dom]
     out = {}
-    pvl = ((mb.get("premature_ventricular") or {}).get("per_lead") or {})
+    by_class = mb.get("by_class") or {}
     for lead, f in (mb.get("per_lead") or {}).items():
         if not f:
             out[lead] = []
@@ -76,9 +76,9 @@ def our_waves(d: dict, fs: float = 500.0, own_only: bool = False) -> dict[str, l
                 ws.append(("QRS", s(rt, "qrs_on"), s(rt, "r_peak"), s(rt, "qrs_off")))
                 if f.get("t_off") is not None and not (own_only and f.get("t_from_global")):
                     ws.append(("T", s(rt, "t_on"), s(rt, "t_peak"), s(rt, "t_off")))
-            elif c == "premature_ventricular" and pvl.get(lead) and pvl[lead].get("qrs_on") is not None:
-                # their own median beat (ecg.measure: median_beat.premature_ventricular)
-                fv = pvl[lead]
+            elif ((by_class.get(c) or {}).get("per_lead") or {}).get(lead) and by_class[c]["per_lead"][lead].get("qrs_on") is not None:
+                # their own class's median beat (ecg.measure: median_beat.by_class)
+                fv = by_class[c]["per_lead"][lead]
                 sv = lambda k: None if fv.get(k) is None else int(round((rt + fv[k] - align) * fs / 1000))
                 ws.append(("QRS", sv("qrs_on"), sv("r_peak"), sv("qrs_off")))
                 if fv.get("t_off") is not None and not (own_only and fv.get("t_from_global")):

@@ -159,7 +159,8 @@ class _Window:
     rr_dom: float | None = None
     p_consistency: float | None = None
     atrial: dict = field(default_factory=dict)
-    dl_pv: Any = None               # delineation of the median premature ventricular beat
+    dl_other: dict = field(default_factory=dict)  # beat class -> delineation of that class's median beat
+                                                  # (ventricular ectopics; paced beats among conducted ones)
 
 
 def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
@@ -244,11 +245,15 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
                     win.halves.append(_dl.delineate_median(mh, win.rr_dom, None, pace_at, lw))
             if win.dl.p_present and stack.shape[0] >= 3:
                 win.p_consistency = _p_consistency(stack, med, win.dl)
-            pv = cls == "premature_ventricular"
-            if dom_class == "normal" and pv.any():
-                # ventricular ectopics have their own QRS and T: delineate their median beat too
-                med_v, _, _ = _dl.median_beats(xm, aligned, pv, refine=False)
-                win.dl_pv = _dl.delineate_median(med_v, win.rr_dom, None, None, lw)
+            # ventricular ectopics, and paced beats among conducted ones (or the reverse), have
+            # their own QRS and T: delineate each such class's median beat too
+            for c in OWN_MEDIAN_CLASSES:
+                sel = cls == c
+                if c != dom_class and sel.any():
+                    med_c, _, _ = _dl.median_beats(xm, aligned, sel, refine=False)
+                    dl_c = _dl.delineate_median(med_c, win.rr_dom, None, None, lw)
+                    if dl_c.qrs_on is not None and dl_c.qrs_off is not None and _dl.ms(dl_c.qrs_off - dl_c.qrs_on) <= QRS_MAX_MS:
+                        win.dl_other[c] = dl_c
         win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
     win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS)
     win.beats = win.beats + start500
@@ -499,7 +504,11 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     _per_lead(m, rep, leads)
     _axes(m, rep, leads, nr, conf)
     _voltages(m)
-    _fiducials(m, rep, leads, next((w.dl_pv for w in [rep, *dws] if w.dl_pv is not None and w.dl_pv.qrs_on is not None), None))
+    other = {}
+    for w in [rep, *dws]:
+        for c, d in w.dl_other.items():
+            other.setdefault(c, d)
+    _fiducials(m, rep, leads, other)
     _finish_qtc(m, nr, conf)
     _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
@@ -881,7 +890,11 @@ def _far(v, ref, limit_ms) -> bool:
     return limit_ms is not None and v is not None and ref is not None and abs(_dl.ms(v - ref)) > limit_ms
 
 
-def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> None:
+#: Beat classes that get their own median beat and delineation when they are not the dominant class.
+OWN_MEDIAN_CLASSES = ("premature_ventricular", "paced", "normal")
+
+
+def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | None = None) -> None:
     """Fill ``m.fiducials`` (ms from record start).
 
     Layout::
@@ -889,8 +902,8 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> Non
         {"units": "ms from record start",
          "median_beat": {"fs_hz": 500, "align_ms": 400, <name>: ms in the 1.2 s median window,
                          "per_lead": {lead: {...}},
-                         "premature_ventricular": None or {qrs_on, qrs_off, t_on, t_peak, t_off,
-                                                           per_lead: {lead: {...}}}},  # their own median
+                         "by_class": {class: {qrs_on, qrs_off, t_on, t_peak, t_off,
+                                              per_lead: {lead: {...}}}}},  # other classes' own medians
          "representative_beat": k,           # index into beats.r_peaks_ms
          "global": {p_on, p_peak, p_off, qrs_on, qrs_off, t_on, t_peak, t_off},   # on beat k
          "per_lead": {lead: {p_on, p_peak, p_off, qrs_on, r_peak, qrs_off, t_on, t_peak, t_off,
@@ -903,9 +916,9 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> Non
     Fiducials of dominant beats are those of the median beat placed on each beat's alignment
     point; premature supraventricular beats (conducted like the dominant ones) get the median
     beat's QRS and T but no P (theirs is premature and shaped differently); premature ventricular
-    beats get those of their own median beat (``median_beat.premature_ventricular``, ``dl_pv``)
-    where it could be delineated, else a nominal QRS window (R - 60 ms to R + 80 ms, not
-    measured); no P/T for other beats.
+    beats, and paced beats among conducted ones (or conducted among paced), get those of their
+    own class's median beat (``median_beat.by_class``) where it could be delineated, else a
+    nominal QRS window (R - 60 ms to R + 80 ms, not measured) and no P/T.
     """
     dl = w.dl
     names = ("p_on", "p_peak", "p_off", "qrs_on", "qrs_off", "t_on", "t_peak", "t_off")
@@ -936,14 +949,16 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> Non
     dom_cls = "paced" if cls.count("paced") > cls.count("normal") else "normal"
     dom_all = np.array([c == dom_cls for c in cls])
     beats_f = {"qrs_on_ms": [], "qrs_off_ms": [], "p_on_ms": [], "p_off_ms": [], "t_off_ms": []}
-    pv_f = None if dl_pv is None else {k: getattr(dl_pv, k) for k in ("qrs_on", "qrs_off", "t_on", "t_peak", "t_off")}
+    dl_other = {c: d for c, d in (dl_other or {}).items() if c != dom_cls}
+    own_f = {c: {k: getattr(d, k) for k in ("qrs_on", "qrs_off", "t_on", "t_peak", "t_off")} for c, d in dl_other.items()}
     for j, r in enumerate(all_r):
-        if pv_f is not None and cls[j] == "premature_ventricular":
-            beats_f["qrs_on_ms"].append(place(r, pv_f["qrs_on"]))
-            beats_f["qrs_off_ms"].append(place(r, pv_f["qrs_off"]))
+        if cls[j] in own_f:
+            f_c = own_f[cls[j]]
+            beats_f["qrs_on_ms"].append(place(r, f_c["qrs_on"]))
+            beats_f["qrs_off_ms"].append(place(r, f_c["qrs_off"]))
             beats_f["p_on_ms"].append(None)
             beats_f["p_off_ms"].append(None)
-            beats_f["t_off_ms"].append(place(r, pv_f["t_off"]))
+            beats_f["t_off_ms"].append(place(r, f_c["t_off"]))
         elif dom_cls == "normal" and cls[j] == "premature_supraventricular":
             # conducted the normal way: the dominant QRS and T, but its own (premature) P
             beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
@@ -971,12 +986,13 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_pv=None) -> Non
                         "per_lead": {name: (None if pl is None else
                                             {k: (v if isinstance(v, bool) or v is None else _dl.ms(v)) for k, v in pl.items()})
                                      for name, pl in med_per.items()},
-                        "premature_ventricular": None if pv_f is None else {
-                            **{k: (None if v is None else _dl.ms(v)) for k, v in pv_f.items()},
+                        "by_class": {c: {
+                            **{k: (None if v is None else _dl.ms(v)) for k, v in own_f[c].items()},
                             "per_lead": {name: (None if pl is None else
                                                 {k: (v if isinstance(v, bool) or v is None else _dl.ms(v))
                                                  for k, v in pl.items() if not k.startswith("p_")})
-                                         for name, pl in _per_lead_fiducials(dl_pv, leads).items()}}},
+                                         for name, pl in _per_lead_fiducials(d, leads).items()}}
+                            for c, d in dl_other.items()}},
         "representative_beat": k_global,
         "global": glob,
         "per_lead": per,

@@ -11,7 +11,7 @@ import pytest
 from ecg import ECG, load
 from ecg.errors import ECGSignalError
 from ecg.filters import resample
-from ecg.measure import measure
+from ecg.measure import QRS_MAX_MS, measure
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PTBXL_1 = DATA / "ptbxl" / "records500" / "00000" / "00001_hr"
@@ -182,3 +182,24 @@ def test_no_p_wave_reported_in_atrial_fibrillation():
         assert fd["global"]["p_on"] is None and all(v is None for v in fd["beats"]["p_on_ms"])
         assert all(pl is None or pl["p_on"] is None for pl in fd["per_lead"].values())
     assert seen >= 8
+
+
+def test_ventricular_ectopics_get_their_own_wider_qrs():
+    """LUDB records with ventricular extrasystoles: beats classed premature ventricular carry the
+    QRS of their own median beat, wider than the dominant QRS in most records."""
+    ludb = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ludb" / "data"
+    wider = seen = 0
+    for hea in sorted(ludb.glob("*.hea"), key=lambda p: int(p.stem)):
+        if "Ventricular extrasystole" not in hea.read_text():
+            continue
+        m = measure(load(ludb / hea.stem), interpret=False)
+        cls, fb = m.beats["classes"], m.fiducials["beats"]
+        pv = [j for j, c in enumerate(cls) if c == "premature_ventricular"]
+        if not pv or "premature_ventricular" not in m.fiducials["median_beat"]["by_class"]:
+            continue
+        seen += 1
+        own = m.fiducials["median_beat"]["by_class"]["premature_ventricular"]
+        assert own["qrs_off"] - own["qrs_on"] <= QRS_MAX_MS  # an implausible ectopic QRS is not reported
+        assert all(fb["qrs_off_ms"][j] - fb["qrs_on_ms"][j] == pytest.approx(own["qrs_off"] - own["qrs_on"], abs=0.2) for j in pv)
+        wider += (own["qrs_off"] - own["qrs_on"]) > m.qrs_ms
+    assert seen >= 5 and wider >= 0.7 * seen, (wider, seen)
