@@ -234,3 +234,20 @@ def test_uncertain_findings_and_values_are_marked_in_the_summary():
             c = m["confidence"].get(key)
             if m[key] is not None and c is not None and 0.1 <= c < 0.5:
                 assert f"(uncertain, confidence {c:.2f})" in text
+
+
+def test_possible_q_waves_are_named_when_asked_about_q_waves():
+    """A Q wave at its duration limit: the findings make it a possible (borderline) statement, and
+    the chat names it when asked, marked as possible (first PTB-XL records that show one)."""
+    from assistant.grounded import POSSIBLE_BELOW
+
+    for path in sorted(PTBXL.rglob("*_hr.hea"))[:80]:
+        m = measure(load(path.with_suffix(""))).to_dict()
+        q = next((d for d in m["findings"] if d["code"] == "BORDERLINE_QWAVE"), None)
+        if q:
+            break
+    assert q is not None, "no borderline Q wave among the first 80 records"
+    assert q["confidence"] < POSSIBLE_BELOW
+    text = Assistant(llm=None).answer("Are there pathological Q waves?", m).text
+    assert f"Possible (confidence {q['confidence']:.2f}): {q['statement'].rstrip('. ')}" in text
+    assert "pathological Q waves met their criteria" not in text
