@@ -251,7 +251,7 @@ def lvh(ctx: Context) -> str:
 
 
 def st(ctx: Context) -> str:
-    return _findings_with(ctx, ("STE", "STD", "TINV", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_"),
+    return _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_"),
                           "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
         + " " + get_snippet("st-changes").tag
 

@@ -9,7 +9,7 @@ Definition of MI, and the papers named there).
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
-BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE).
+BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT).
 """
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _axis(m)
     out += _hypertrophy(m, sex)
     out += _qt(m, sex)
-    out += _st_t(m, sex, age)
+    out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
     out += _technical(m)
     return out
@@ -512,11 +512,16 @@ def _territories(leads) -> str:
     return ", ".join(names) if names else "contiguous"
 
 
-def _st_t(m: dict, sex, age) -> list[Finding]:
-    f = []
+def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
+    """ST elevation / depression and T inversion (UDMI4 thresholds), or, with LBBB or a paced
+    rhythm, whose ST-T segments are displaced opposite to the QRS as a matter of course (AHA Part
+    III, Part VI), the Sgarbossa criteria (:func:`_st_t_secondary`)."""
     pl = m.get("per_lead") or {}
     qual = m.get("signal_quality") or {}
     good = {ld for ld, q in qual.items() if q and not q.get("flat") and (q.get("score") or 0) >= 0.3}
+    if stated and stated & {"CLBBB", "PACE"}:
+        return _st_t_secondary(pl, good, "PACE" in stated)
+    f = []
     ste, std, tinv = {}, {}, {}
     other = _c("st", "ste_other_mv")
     if sex == "F":
@@ -549,6 +554,32 @@ def _st_t(m: dict, sex, age) -> list[Finding]:
             f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}).", crit, _src("st", key),
                              {f"{('st_j' if code != 'TINV' else 't_amp')}_mv_{ld}": hits[ld] for ld in cont}, cont,
                              0.5 + 0.1 * min(4, len(cont))))
+    return f
+
+
+def _st_t_secondary(pl: dict, good: set, paced: bool) -> list[Finding]:
+    """ST changes on a QRS widened by LBBB or ventricular pacing: only those concordant with the
+    QRS count (Sgarbossa criteria 1 and 2: ST elevation >= 1 mm in a lead with a positive QRS;
+    ST depression >= 1 mm in V1-V3); the discordant rest is stated as secondary."""
+    cause = "ventricular pacing" if paced else "left bundle branch block"
+    lim = _c("st", "sgarbossa_mv")
+    elev = {ld: d["st_j_mv"] for ld, d in pl.items() if ld in good and d and d.get("st_j_mv") is not None
+            and d.get("qrs_polarity") == "positive" and d["st_j_mv"] >= lim}
+    dep = {ld: d["st_j_mv"] for ld, d in pl.items() if ld in good and ld in ("V1", "V2", "V3") and d
+           and d.get("st_j_mv") is not None and d["st_j_mv"] <= -lim}
+    f = []
+    for code, hits, what in (("STE", elev, "ST elevation concordant with the QRS"),
+                             ("STD", dep, "ST depression in V1-V3 concordant with the QRS")):
+        if hits:
+            f.append(Finding(code, f"{what} despite {cause}, in {', '.join(hits)}: suspicious of acute ischemia.",
+                             f"Sgarbossa criterion: {'ST elevation >= ' + str(lim) + ' mV in a lead with a positive QRS' if code == 'STE' else 'ST depression >= ' + str(lim) + ' mV in V1, V2 or V3'}",
+                             _src("st", "sgarbossa_mv"), {f"st_j_mv_{ld}": v for ld, v in hits.items()}, list(hits), 0.6))
+    if not f:
+        f.append(Finding("SECONDARY_STT", f"ST-T changes secondary to {cause} (displaced opposite to the QRS); "
+                         "no concordant ST change (Sgarbossa criteria not met).",
+                         "with LBBB or ventricular pacing the ST-T segment is expected to be discordant; "
+                         f"only concordant ST elevation >= {lim} mV or ST depression >= {lim} mV in V1-V3 is reported",
+                         _src("st", "sgarbossa_mv"), {}, [], 0.6))
     return f
 
 

@@ -238,3 +238,20 @@ def test_q_waves_at_the_duration_limit_are_only_possible():
             assert min(durs) >= q["v2v3_dur_ms"]["value"]
             assert f["BORDERLINE_QWAVE"].confidence < 0.5
     assert borderline < 0.2 * len(norm)
+
+
+def test_lbbb_st_changes_are_secondary_unless_concordant():
+    """PTB-XL records with LBBB (our CLBBB statement): the discordant ST-T displacement of LBBB is
+    stated as secondary, not as ST elevation; an ST statement there must be concordant (Sgarbossa)."""
+    lim = criteria()["st"]["sgarbossa_mv"]["value"]
+    seen = 0
+    for path in _ptbxl_ids_with("CLBBB", n=6):
+        m = measure(load(path), interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        if "CLBBB" not in f:
+            continue
+        seen += 1
+        assert "TINV" not in f and ("SECONDARY_STT" in f or "STE" in f or "STD" in f)
+        for ld in (f["STE"].leads if "STE" in f else []):
+            assert m.per_lead[ld]["qrs_polarity"] == "positive" and m.per_lead[ld]["st_j_mv"] >= lim
+    assert seen >= 3
