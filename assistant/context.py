@@ -52,7 +52,8 @@ QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
 
 
 def facts_from_measurements(m: dict) -> list[Fact]:
-    """Facts for every non-null global measurement in a ``Measurements.to_dict()``."""
+    """Facts for every non-null global measurement in a ``Measurements.to_dict()``, and the QRS
+    duration of the premature ventricular beats' own median beat where there is one."""
     conf = m.get("confidence") or {}
     facts = []
     for key, mkey, label, unit, tag in _SCALARS:
@@ -64,6 +65,11 @@ def facts_from_measurements(m: dict) -> list[Fact]:
         if v is not None:
             facts.append(Fact(f"qtc_{f}", f"QTc ({f.capitalize()})", float(v), "ms",
                               f"[QTc {fmt(v)} ms, {f.capitalize()}]", conf.get(f"qtc_ms.{f}", conf.get("qtc_ms"))))
+    pv = (((m.get("fiducials") or {}).get("median_beat") or {}).get("by_class") or {}).get("premature_ventricular")
+    if pv and pv.get("qrs_on") is not None and pv.get("qrs_off") is not None:
+        v = float(pv["qrs_off"]) - float(pv["qrs_on"])
+        facts.append(Fact("pvc_qrs", "QRS duration of the premature ventricular beats", v, "ms",
+                          f"[PVC QRS {fmt(v)} ms]", None))
     for a in ("p", "qrs", "t"):
         v = (m.get("axis_deg") or {}).get(a)
         if v is not None:

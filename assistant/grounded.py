@@ -240,8 +240,12 @@ def extra_beats(ctx: Context) -> str:
     if not extra:
         return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
     where = ", ".join(f"{names[c]} at {t / 1000:.1f} s" for t, c in extra[:8])
-    return f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats]. " + \
-        _findings_with(ctx, ("PAC", "PVC"), "")
+    s = f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats]. "
+    pvq, qrs = ctx.fact("pvc_qrs"), ctx.fact("qrs")
+    if pvq is not None:
+        s += (f"The premature ventricular beats have their own QRS of {fmt(pvq.value)} ms {pvq.tag}, measured on their "
+              "median beat" + (f", against {fmt(qrs.value)} ms {qrs.tag} for the underlying rhythm. " if qrs else ". "))
+    return s + _findings_with(ctx, ("PAC", "PVC"), "")
 
 
 def lvh(ctx: Context) -> str:

@@ -251,3 +251,22 @@ def test_possible_q_waves_are_named_when_asked_about_q_waves():
     text = Assistant(llm=None).answer("Are there pathological Q waves?", m).text
     assert f"Possible (confidence {q['confidence']:.2f}): {q['statement'].rstrip('. ')}" in text
     assert "pathological Q waves met their criteria" not in text
+
+
+def test_extra_beats_answer_gives_the_ectopic_beats_own_qrs():
+    """A record with premature ventricular beats (first LUDB record labelled with ventricular
+    extrasystoles that has their own median beat): the chat names them and their own QRS duration,
+    the number taken from that median beat's fiducials."""
+    from conftest import LUDB
+
+    for hea in sorted(LUDB.glob("*.hea"), key=lambda p: int(p.stem)):
+        if "Ventricular extrasystole" not in hea.read_text():
+            continue
+        m = measure(load(LUDB / hea.stem)).to_dict()
+        pv = m["fiducials"]["median_beat"]["by_class"].get("premature_ventricular")
+        if pv:
+            break
+    assert pv, "no LUDB record with a premature ventricular median beat"
+    text = Assistant(llm=None).answer("Are there any extra beats?", m).text
+    assert "premature ventricular at" in text
+    assert f"their own QRS of {fmt(pv['qrs_off'] - pv['qrs_on'])} ms [PVC QRS {fmt(pv['qrs_off'] - pv['qrs_on'])} ms]" in text

@@ -27,8 +27,9 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
     source = "image" if from_image else "signal"
     rows = []
     for f in facts_from_measurements(d):
-        ck = keymap.get(f.key) or (f"qtc_ms.{f.key[4:]}" if f.key.startswith("qtc_") else f"axis_deg.{f.key[5:]}")
-        c = conf.get(ck, conf.get("qtc_ms") if f.key.startswith("qtc_") else None)
+        ck = keymap.get(f.key) or (f"qtc_ms.{f.key[4:]}" if f.key.startswith("qtc_") else
+                                   f"axis_deg.{f.key[5:]}" if f.key.startswith("axis_") else f.key)
+        c = conf.get(ck, conf.get("qtc_ms") if f.key.startswith("qtc_") else f.confidence)
         intent = _INTENT_OF.get(f.key) or ("qt" if f.key.startswith("qtc_") else None)
         note = ""
         if intent and lead_quality:
