@@ -225,7 +225,7 @@ def _finding_text(d: dict, criterion: bool = True) -> str:
 
 
 def rhythm(ctx: Context) -> str:
-    return _findings_with(ctx, ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "PACE", "PAC", "PVC"),
+    return _findings_with(ctx, ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P", "PACE", "PAC", "PVC"),
                           "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx)
 
 

@@ -9,7 +9,7 @@ Definition of MI, and the papers named there).
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
-BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT).
+BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
 """
 from __future__ import annotations
 
@@ -225,6 +225,14 @@ def _rhythm(m: dict) -> list[Finding]:
                                  f"P wave before every QRS with a constant PR, frontal P axis {lo}..{hi} deg, rate {brady}-{tachy}/min",
                                  _src("rate", "brady_bpm"), pv, [],
                                  min(c_hr, 0.5 + 0.5 * min(1.0, (pcons or 0.5) + 0.2))))
+        else:
+            # P waves precede the QRS but their frontal axis is not a sinus one: say what was seen
+            # rather than nothing, and why it is not called sinus
+            f.append(Finding("NONSINUS_P", f"Rhythm at {hr:.0f}/min with a P wave before each QRS, but a frontal P axis of "
+                             f"{p_axis:.0f} deg, outside the sinus range: an ectopic atrial rhythm, misplaced limb "
+                             "electrodes, or a P wave measured wrongly; not called sinus rhythm.",
+                             f"frontal P axis outside {lo}..{hi} deg with P waves present",
+                             _src("sinus", "p_axis_min_deg"), {**vals, "pr_ms": pr, "p_axis_deg": p_axis}, [], 0.4))
     return f + _ectopy(m, any(x.code in ("AFIB", "AFLT") for x in f))
 
 

@@ -255,3 +255,21 @@ def test_lbbb_st_changes_are_secondary_unless_concordant():
         for ld in (f["STE"].leads if "STE" in f else []):
             assert m.per_lead[ld]["qrs_polarity"] == "positive" and m.per_lead[ld]["st_j_mv"] >= lim
     assert seen >= 3
+
+
+def test_every_record_with_p_waves_gets_one_rhythm_statement():
+    """PTB-XL records where a PR was measured (P waves before the QRS) and no AF, flutter or
+    pacing was found: exactly one rhythm statement, and a non-sinus P axis is named, not hidden."""
+    rhythm_codes = {"SR", "SBRAD", "STACH", "SARRH", "NONSINUS_P"}
+    nonsinus = 0
+    for path in sorted((DATA / "ptbxl" / "records500").rglob("*_hr.hea"))[:120]:
+        m = measure(load(path.with_suffix("")), interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        if m.pr_ms is None or f.keys() & {"AFIB", "AFLT", "PACE"} or m.heart_rate_bpm is None:
+            continue
+        assert len(f.keys() & rhythm_codes) == 1, (path.stem, sorted(f))
+        if "NONSINUS_P" in f:
+            nonsinus += 1
+            assert f"{m.axis_deg['p']:.0f} deg" in f["NONSINUS_P"].statement
+            assert f["NONSINUS_P"].confidence < 0.5
+    assert nonsinus >= 1
