@@ -333,12 +333,16 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
                          "(possible nonspecific intraventricular conduction delay).",
                          f"QRS > {ivcd} ms but not by more than {mg} ms (the QRS measurement tolerance), no LBBB/RBBB criteria",
                          _src("qrs", "ivcd_margin_ms"), vals, [], 0.4))
-    if axis is not None and qrs < full:
+    with_rbbb = qrs >= full and rbbb[0]
+    if axis is not None and (qrs < full or with_rbbb):
+        # (RBBB leaves the initial, fascicular part of the QRS and the frontal axis as they are:
+        # an axis of -45..-90 deg with RBBB is LAFB as well, a bifascicular block, Part III)
         lafb = _c("qrs", "lafb_axis_deg")
         qr_avl = (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr")
         if -90 <= axis <= lafb:
-            f.append(Finding("LAFB", f"Left anterior fascicular block: QRS axis {axis:.0f} deg, QRS {qrs:.0f} ms.",
-                             f"frontal QRS axis {lafb} to -90 deg, QRS < {full} ms (qR in aVL supports it)",
+            f.append(Finding("LAFB", f"Left anterior fascicular block: QRS axis {axis:.0f} deg, QRS {qrs:.0f} ms"
+                             + (" (with the right bundle branch block: bifascicular block)." if with_rbbb else "."),
+                             f"frontal QRS axis {lafb} to -90 deg, QRS < {full} ms or with RBBB (qR in aVL supports it)",
                              _src("qrs", "lafb_axis_deg"), {"axis_qrs_deg": axis, "qrs_ms": qrs, "qR_in_aVL": qr_avl},
                              ["aVL", "II", "III", "aVF"],
                              _margin_conf(axis, lafb, 8, (m.get("confidence") or {}).get("axis_deg.qrs", 0.7)) * (1.0 if qr_avl else 0.8)))

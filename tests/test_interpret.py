@@ -273,3 +273,23 @@ def test_every_record_with_p_waves_gets_one_rhythm_statement():
             assert f"{m.axis_deg['p']:.0f} deg" in f["NONSINUS_P"].statement
             assert f["NONSINUS_P"].confidence < 0.5
     assert nonsinus >= 1
+
+
+def test_rbbb_with_left_axis_is_bifascicular_block():
+    """PTB-XL records coded both CRBBB and LAFB: where we state RBBB and the axis is in the LAFB
+    range, LAFB is stated too (bifascicular block), not suppressed by the wide QRS."""
+    import ast
+
+    import pandas as pd
+
+    lim = criteria()["qrs"]["lafb_axis_deg"]["value"]
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    both = df[df.scp_codes.apply(lambda s: {"CRBBB", "LAFB"} <= set(ast.literal_eval(s)))]
+    seen = 0
+    for _, row in both.iterrows():
+        m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        if "CRBBB" in f and m.axis_deg["qrs"] is not None and -90 <= m.axis_deg["qrs"] <= lim:
+            seen += 1
+            assert "LAFB" in f and "bifascicular" in f["LAFB"].statement
+    assert seen >= 2
