@@ -235,12 +235,20 @@ def extra_beats(ctx: Context) -> str:
     times = beats.get("r_peaks_ms") or []
     names = {"premature_ventricular": "premature ventricular", "premature_supraventricular": "premature supraventricular"}
     extra = [(t, c) for t, c in zip(times, classes) if c in names]
+    odd = [t for t, c in zip(times, classes) if c == "unclassified"]
+    odd_s = "" if not odd else (
+        f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at " + ", ".join(f"{t / 1000:.1f} s" for t in odd[:8])
+        + " look very different but come on time without a pause, so I leave them unclassified (noise, a fusion beat "
+        "or intermittent aberrant conduction look like this): check them on the tracing [finding: beats].")
     if not classes:
         return "I could not classify the beats on this ECG."
     if not extra:
-        return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
+        if not odd:
+            return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
+        return (f"No premature beats: {len(classes) - len(odd)} of the {len(classes)} detected beats look like the "
+                f"underlying rhythm [finding: beats].{odd_s}")
     where = ", ".join(f"{names[c]} at {t / 1000:.1f} s" for t, c in extra[:8])
-    s = f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats]. "
+    s = f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats].{odd_s} "
     pvq, qrs = ctx.fact("pvc_qrs"), ctx.fact("qrs")
     if pvq is not None:
         s += (f"The premature ventricular beats have their own QRS of {fmt(pvq.value)} ms {pvq.tag}, measured on their "

@@ -135,9 +135,10 @@ def classify_beats(
 
     Rules: abnormal QRS (correlation < ``ABNORMAL_CORR``, or correlation < 0.88 together with an
     energy width > 1.8x or an amplitude > 2.2x the template's)
-    and (premature or correlation < 0.5) -> premature_ventricular; normal QRS, RR < 0.80 x local
-    RR and a longer RR after it -> premature_supraventricular;
-    paced flag -> paced; otherwise normal.
+    and (premature, or correlation < 0.5 with a pause after it: RR after > 1.1 x local RR)
+    -> premature_ventricular; correlation < 0.5, on time and without a pause -> unclassified
+    (AAMI EC57 class Q); normal QRS, RR < 0.80 x local RR and a longer RR after it ->
+    premature_supraventricular; paced flag -> paced; otherwise normal.
     """
     n_b = beats.size
     classes = ["normal"] * n_b
@@ -192,8 +193,13 @@ def classify_beats(
         abnormal = corr[j] < ABNORMAL_CORR or odd_shape
         if paced_flags is not None and paced_flags[j]:
             classes[j] = "paced"
-        elif abnormal and (premature or corr[j] < 0.5):
+        elif abnormal and (premature or (corr[j] < 0.5 and nxt is not None and nxt > 1.1 * ref)):
+            # a very different QRS that comes on time is called ventricular only when a pause
+            # follows it (a late-coupled extrasystole); otherwise it is left unclassified
+            # (AAMI EC57 class Q: noise, fusion or intermittent aberration look the same)
             classes[j] = "premature_ventricular"
+        elif abnormal and corr[j] < 0.5:
+            classes[j] = "unclassified"
         elif clearly_early:
             classes[j] = "premature_supraventricular"
     return classes, corr, width_ratio

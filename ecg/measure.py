@@ -612,7 +612,7 @@ def _intervals(w: _Window) -> tuple[dict, dict]:
 def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window]) -> dict:
     """RR variability and atrial-activity descriptors used by the rhythm criteria."""
     out: dict = {"n_beats": len(classes)}
-    for c in ("normal", "premature_supraventricular", "premature_ventricular", "paced"):
+    for c in ("normal", "premature_supraventricular", "premature_ventricular", "paced", "unclassified"):
         out[f"n_{c}"] = int(sum(1 for x in classes if x == c))
     if rr.size >= 2:
         normal_pairs = [i for i in range(1, len(classes)) if classes[i] == "normal" and classes[i - 1] == "normal"]

@@ -1,6 +1,7 @@
 """The assistant: the real 4-bit LLM, the numbers check and the grounded fallback, on real records."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.chat import Assistant, citations_in
@@ -270,3 +271,22 @@ def test_extra_beats_answer_gives_the_ectopic_beats_own_qrs():
     text = Assistant(llm=None).answer("Are there any extra beats?", m).text
     assert "premature ventricular at" in text
     assert f"their own QRS of {fmt(pv['qrs_off'] - pv['qrs_on'])} ms [PVC QRS {fmt(pv['qrs_off'] - pv['qrs_on'])} ms]" in text
+
+
+def test_on_time_odd_beats_are_unclassified_not_premature():
+    """Beats whose QRS differs strongly but that come on time without a pause are not called
+    premature ventricular; the chat names them as unclassified with their times (first PTB-XL
+    records that have one)."""
+    found = None
+    for path in sorted(PTBXL.rglob("*_hr.hea"))[:200]:
+        m = measure(load(path.with_suffix(""))).to_dict()
+        if "unclassified" in m["beats"]["classes"]:
+            found = m
+            break
+    assert found is not None, "no unclassified beat among the first 200 records"
+    t, c = found["beats"]["r_peaks_ms"], found["beats"]["classes"]
+    j = c.index("unclassified")
+    rr = found["beats"]["rr_ms"]
+    assert 0 < j < len(rr) and rr[j - 1] > 0.8 * float(np.median(rr))  # on time
+    text = Assistant(llm=None).answer("Are there extra beats?", found).text
+    assert f"{t[j] / 1000:.1f} s" in text and "unclassified" in text
