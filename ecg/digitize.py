@@ -137,18 +137,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     ink = ((dark > thr) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
 
     report(0.4, "measuring the grid")
-    gx = G.grid_pitch(grid, 1)
-    gy = G.grid_pitch(grid, 0)
-    if np.isfinite(gx["px_per_mm"]) and np.isfinite(gy["px_per_mm"]) and abs(gx["px_per_mm"] / gy["px_per_mm"] - 1) > 0.12:
-        # the axes disagree: take the pitch that explains both axes best (a rectified grid is square)
-        best = None
-        for c in (gx["px_per_mm"], gy["px_per_mm"]):
-            ax = G.grid_pitch(grid, 1, hint_px_per_mm=c)
-            ay = G.grid_pitch(grid, 0, hint_px_per_mm=c)
-            sc = np.log(max(ax["strength"], 1e-3)) + np.log(max(ay["strength"], 1e-3))
-            if best is None or sc > best[0]:
-                best = (sc, ax, ay)
-        gx, gy = best[1], best[2]
+    gx, gy = G.page_pitch(grid)
     grid_found = (np.isfinite(gx["px_per_mm"]) and np.isfinite(gy["px_per_mm"])
                   and max(gx["strength"], gy["strength"]) > 5 and min(gx["strength"], gy["strength"]) > 2.5)
     calibration = "grid"

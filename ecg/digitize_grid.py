@@ -428,88 +428,198 @@ def _peak_near(spec, freqs, f0, rel=0.08):
     return _band_peak(spec, freqs, np.flatnonzero(band))
 
 
+#: A multiple of a candidate fundamental is a comb peak when the whitened spectrum there is at
+#: least this many times its median (and twice the spectrum half-way to the next multiples).
+HARMONIC_PRESENT = 2.5
+#: Score a candidate fundamental loses for each of its multiples (up to 1.8 px) that is no comb peak.
+ABSENT_COST = 0.5
+#: A candidate's comb is taken for the comb of its q-th multiple (q = 2, 3, 4) when that carries
+#: this share of its log-amplitude (a true 5 mm comb's even multiples carry less than half).
+REDUCE_SHARE = 0.6
+#: Shortest grid period searched (px): 1 mm at 1.8 px is about 46 dpi.
+MIN_PERIOD_PX = 1.8
+
+
+class _AxisSpectrum:
+    """Whitened spectrum of the grid-strength profile along one axis of a rectified page."""
+
+    def __init__(self, grid: np.ndarray, axis: int):
+        prof = grid.mean(axis=0) if axis == 1 else grid.mean(axis=1)
+        prof = prof - cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float64), (0, 0), 15).ravel()
+        self.n = n = len(prof)
+        spec, freqs = _spectrum(prof)
+        self.freqs = freqs
+        self.df = float(freqs[1] - freqs[0])
+        valid = (freqs >= 1 / 250.0) & (freqs <= 1 / MIN_PERIOD_PX)
+        self.ok = bool(valid.any()) and n >= 32
+        self.med = float(np.median(spec[valid]) + 1e-12) if valid.any() else 1.0
+        # whiten: a grid gives sharp peaks (many periods across the image); shading, creases and
+        # the rows of traces give broad low-frequency humps, which the local median takes out
+        from scipy.ndimage import median_filter
+
+        self.bins = max(1, int(round(len(spec) * 2 / n)))
+        bg = median_filter(spec, size=21 * self.bins, mode="nearest") + 1e-12
+        self.spec = spec / bg * self.med
+        self.f_lo = 1.0 / min(130.0, n / 4)
+        self.f_hi = 1.0 / MIN_PERIOD_PX
+
+    def amp(self, f, rel: float = 0.015) -> np.ndarray:
+        """Spectrum maximum within +-``rel`` (relative) of each frequency ``f`` (cycles/px)."""
+        f = np.atleast_1d(np.asarray(f, float))
+        k = np.clip(np.round(f / self.df).astype(int), 1, len(self.spec) - 1)
+        w = np.maximum(1, np.round(rel * f / self.df).astype(int))
+        return np.array([self.spec[max(1, kk - ww):kk + ww + 1].max() for kk, ww in zip(k, w)])
+
+    def tight(self, f) -> np.ndarray:
+        """Spectrum maximum within two true bins of each frequency (a harmonic of a precisely
+        located peak sits where it is predicted; a wide window finds noise maxima)."""
+        f = np.atleast_1d(np.asarray(f, float))
+        k = np.clip(np.round(f / self.df).astype(int), 1, len(self.spec) - 1)
+        w = 2 * self.bins
+        return np.array([self.spec[max(1, kk - w):kk + w + 1].max() for kk in k])
+
+    def present(self, F: float, J: int) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the multiples F, 2F, .., JF are comb peaks, and their amplitudes: above the
+        floor, and at least twice the spectrum half-way to the next multiple either side (the
+        extra multiples of a subharmonic fall between the true peaks, as low as half-way)."""
+        j = np.arange(1, J + 1)
+        a = self.tight(j * F)
+        half = np.maximum(self.tight((j - 0.5) * F), self.tight((j + 0.5) * F))
+        return (a / self.med >= HARMONIC_PRESENT) & (a >= 2.0 * half), a
+
+    def comb_score(self, F: float, absent_cost: float = ABSENT_COST) -> float:
+        """Log-amplitude (above 3x the median) of the comb peaks among the multiples of ``F``
+        up to ``f_hi``, less ``absent_cost`` for each multiple that is no peak."""
+        ok, a = self.present(F, max(1, int(self.f_hi / F)))
+        return float(np.sum(np.where(ok, np.log(np.maximum(a / (3 * self.med), 1.0)), -absent_cost)))
+
+    def candidates(self) -> list[float]:
+        """Candidate fundamentals (cycles/px). For each of the five strongest peaks f, the
+        fundamental it belongs to is f / m for the largest m (1..5: the 1 mm line is the 5th
+        multiple of the 5 mm lines) with at least 3 in 4 of F, 2F, .., mF comb peaks."""
+        from scipy.signal import find_peaks
+
+        idx = np.flatnonzero((self.freqs >= self.f_lo) & (self.freqs <= self.f_hi))
+        if len(idx) < 3:
+            return []
+        pk, _ = find_peaks(self.spec[idx])
+        out = []
+        for k in idx[pk[np.argsort(-self.spec[idx][pk])[:5]]]:
+            f = _band_peak(self.spec, self.freqs, np.arange(max(1, k - 1), min(len(self.spec), k + 2)))[1]
+            m_best = 1
+            for m in range(2, 6):
+                if f / m < self.f_lo:
+                    break
+                if self.present(f / m, m)[0].mean() >= 0.75:
+                    m_best = m
+            F = f / m_best
+            # a comb whose every 2nd, 3rd or 4th multiple carries most of its weight is that
+            # multiple's comb plus other structure: pixel rounding of a pitch that is no whole
+            # number of pixels repeats every few 5 mm periods (ecg00006: 25.68 px per 5 mm,
+            # a 77 px = 15 mm comb), and the beats of a regular rhythm print every RR. ECG
+            # paper has no 10, 15 or 20 mm lines, so the shorter period is the grid's.
+            s_all = self.comb_score(F, 0.0)
+            red = [(self.comb_score(q * F, 0.0), q) for q in (2, 3, 4) if q * F <= self.f_hi]
+            red = [r for r in red if r[0] >= REDUCE_SHARE * s_all]
+            if red:
+                F *= max(red)[1]
+            out.append(F)
+        return out
+
+    def score_near(self, F: float, cands: list[float], rel: float = 0.12) -> float:
+        """Best comb score of ``F`` or of this axis's own candidates within +-``rel`` of it (a
+        residual perspective makes the two axes' pitches differ by a few per cent)."""
+        near = [c for c in cands if abs(c / F - 1) <= rel]
+        return max([self.comb_score(F)] + [self.comb_score(c) for c in near])
+
+    def pitch(self, c: float, search: float | None = None) -> dict[str, float]:
+        """Refine a 1 mm pitch ``c`` (px): the peak near the 1 mm line, else the strongest 5 mm
+        harmonic. With ``search`` the 1 mm line is first looked for within +-``search``
+        (relative) of ``c``."""
+        if search:
+            band = (self.freqs >= 1 / (c * (1 + search))) & (self.freqs <= 1 / (c * (1 - search)))
+            idx = np.flatnonzero(band)
+            if not len(idx):
+                return _NO_GRID.copy()
+            c = 1.0 / self.freqs[idx[int(np.argmax(self.spec[idx]))]]
+        f1 = 1.0 / c
+        f5 = f1 / 5
+        harm = [float(self.amp(k * f5)[0]) for k in range(1, 6)]
+        amp1, fr1 = _peak_near(self.spec, self.freqs, f1, 0.03)
+        if amp1 / self.med > 6:
+            best_f = fr1
+        else:  # refine on the strongest 5 mm harmonic
+            k = int(np.argmax(harm)) + 1
+            _, fr = _peak_near(self.spec, self.freqs, k * f5, 0.03)
+            best_f = fr / k * 5
+        strength = float(max(max(harm), amp1) / self.med)
+        return {"px_per_mm": float(1.0 / best_f), "strength": strength, "fine_visible": float(amp1 / self.med)}
+
+
+_NO_GRID = {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
+
+
+def _mm_from_fundamental(P0: float, n: int, amp) -> float:
+    """1 mm pitch (px) from the grid's fundamental period ``P0``: ``P0 / 5`` (5 mm bold lines)
+    or ``P0`` (1 mm lines only), whichever makes a plausible page of 60 to 450 mm across the
+    ``n`` px of the image and, when both do, the one with 5 mm lines seen."""
+    opts = [P0 / 5, P0] if P0 / 5 >= MIN_PERIOD_PX else [P0]
+    plaus = [c for c in opts if 60 <= n / c <= 450]
+    for c in plaus:
+        if amp(1 / (5 * c))[0] > 3:
+            return c
+    return plaus[0] if plaus else P0
+
+
 def grid_pitch(grid: np.ndarray, axis: int, hint_px_per_mm: float | None = None) -> dict[str, float]:
     """Grid pitch along one axis of an axis-aligned grid image.
 
     The profile of grid strength across the axis is periodic: bold lines every 5 mm, fine lines
-    (or dots) every 1 mm. The fundamental period ``P0`` is found with a harmonic comb on its
-    spectrum; the 1 mm pitch is ``P0`` or ``P0 / 5``, whichever gives a plausible page (60 to
-    450 mm across the image) and, when both do, the one with 5 mm lines seen.
+    (or dots) every 1 mm; its whitened spectrum is a comb. The fundamental is found from the
+    strongest peaks (:meth:`_AxisSpectrum.candidates`, scored by :meth:`_AxisSpectrum.comb_score`);
+    the 1 mm pitch is the fundamental or a fifth of it (:func:`_mm_from_fundamental`).
 
     Args:
         grid: grid-line strength ``(h, w)``, rectified.
         axis: 1 for px per mm along x (vertical lines, profile over columns), 0 along y.
-        hint_px_per_mm: when given, the 1 mm pitch is searched only within 0.88..1.12 times it
-            (the other axis's pitch: a rectified grid is nearly square).
+        hint_px_per_mm: when given, the 1 mm pitch is searched only within 0.88..1.12 times it.
 
     Returns:
-        dict ``px_per_mm`` (NaN when no periodic grid), ``strength`` (comb peak over the median
+        dict ``px_per_mm`` (NaN when no periodic grid), ``strength`` (peak over the median
         spectrum; about 10 or more for a visible grid), ``fine_visible`` (1 mm peak over median).
     """
-    prof = grid.mean(axis=0) if axis == 1 else grid.mean(axis=1)
-    prof = prof - cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float64), (0, 0), 15).ravel()
-    n = len(prof)
-    spec, freqs = _spectrum(prof)
-    df = freqs[1] - freqs[0]
-    valid = (freqs >= 1 / 250.0) & (freqs <= 1 / 1.8)
-    nan = {"px_per_mm": float("nan"), "strength": 0.0, "fine_visible": 0.0}
-    if not valid.any() or n < 32:
-        return nan
-    med = float(np.median(spec[valid]) + 1e-12)
-    # whiten: a grid gives sharp peaks (many periods across the image); shading, creases and the
-    # rows of traces give broad low-frequency humps, which the local median takes out
-    from scipy.ndimage import median_filter
-
-    bins_per_true = max(1, int(round(len(spec) * 2 / n)))
-    bg = median_filter(spec, size=21 * bins_per_true, mode="nearest") + 1e-12
-    spec = spec / bg * med
-    # running max over +-1.5 % in frequency (peak tolerance) for the comb
-    def amp_at(f):
-        k = np.clip(np.round(np.asarray(f) / df).astype(int), 1, len(spec) - 1)
-        w = np.maximum(1, np.round(0.015 * np.asarray(f) / df).astype(int))
-        out = np.empty(k.shape)
-        for i, (kk, ww) in enumerate(zip(k.ravel(), w.ravel())):
-            out.ravel()[i] = spec[max(1, kk - ww):kk + ww + 1].max()
-        return out
-
+    sp = _AxisSpectrum(grid, axis)
+    if not sp.ok:
+        return _NO_GRID.copy()
     if hint_px_per_mm:
-        lo, hi = 0.88 * hint_px_per_mm, 1.12 * hint_px_per_mm
-        band = (freqs >= 1 / hi) & (freqs <= 1 / lo)
-        idx = np.flatnonzero(band)
-        if not len(idx):
-            return nan
-        c = 1.0 / freqs[idx[int(np.argmax(spec[idx]))]]
-        choice = c
-    else:
-        # comb score: mean log-amplitude of the first harmonics (a few huge low-frequency peaks
-        # from shading or trace rows must not outvote a long regular comb)
-        periods = np.geomspace(3.0, min(130.0, n / 4), 400)
-        score = np.zeros(len(periods))
-        for i, P in enumerate(periods):
-            K = int(min(8, P / 1.8))
-            score[i] = np.mean(np.log(np.maximum(amp_at(np.arange(1, K + 1) / P) / med, 1.0))) if K >= 2 else 0
-        P0 = float(periods[int(np.argmax(score))])
-        choice = None
-        opts = [P0 / 5, P0] if P0 / 5 >= 1.8 else [P0]
-        plaus = [c for c in opts if 60 <= n / c <= 450]
-        for c in plaus:
-            if amp_at(np.array([1 / (5 * c)]))[0] / med > 3:
-                choice = c
-                break
-        if choice is None:
-            choice = plaus[0] if plaus else P0
-    f1 = 1.0 / choice
-    f5 = f1 / 5
-    harm = [float(amp_at(np.array([k * f5]))[0]) for k in range(1, 6)]
-    amp1, fr1 = _peak_near(spec, freqs, f1, 0.03)
-    if amp1 / med > 6:
-        best_f = fr1
-    else:  # refine on the strongest 5 mm harmonic
-        k = int(np.argmax(harm)) + 1
-        _, fr = _peak_near(spec, freqs, k * f5, 0.03)
-        best_f = fr / k * 5
-    strength = float(max(max(harm), amp1) / med)
-    return {"px_per_mm": float(1.0 / best_f), "strength": strength, "fine_visible": float(amp1 / med)}
+        return sp.pitch(hint_px_per_mm, search=0.12)
+    cands = sp.candidates()
+    if not cands:
+        return _NO_GRID.copy()
+    F = max(cands, key=sp.comb_score)
+    mean_amp = lambda f: sp.amp(f) / sp.med
+    return sp.pitch(_mm_from_fundamental(1.0 / F, sp.n, mean_amp))
+
+
+def page_pitch(grid: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+    """Grid pitch along x and y of a rectified page: :func:`grid_pitch` per axis; when the two
+    disagree by more than 12 %, the pitch that explains both axes best (a rectified grid is
+    square: each axis searched near each candidate, the product of the strengths compared).
+
+    Returns ``(gx, gy)``, two :func:`grid_pitch` dicts (``px_per_mm`` NaN where no grid).
+    """
+    gx = grid_pitch(grid, 1)
+    gy = grid_pitch(grid, 0)
+    if np.isfinite(gx["px_per_mm"]) and np.isfinite(gy["px_per_mm"]) and abs(gx["px_per_mm"] / gy["px_per_mm"] - 1) > 0.12:
+        best = None
+        for c in (gx["px_per_mm"], gy["px_per_mm"]):
+            ax = grid_pitch(grid, 1, hint_px_per_mm=c)
+            ay = grid_pitch(grid, 0, hint_px_per_mm=c)
+            sc = np.log(max(ax["strength"], 1e-3)) + np.log(max(ay["strength"], 1e-3))
+            if best is None or sc > best[0]:
+                best = (sc, ax, ay)
+        gx, gy = best[1], best[2]
+    return gx, gy
 
 
 def line_positions_map(profile: np.ndarray, px_per_mm: float, deg: int = 2) -> np.ndarray | None:
