@@ -613,7 +613,10 @@ def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O,
             it["box"][1] += bot_cut
             it["box"][3] += bot_cut
             items.append(it)
-    raw = [it["text"] for it in items if it["score"] > 0.5 and not O.is_lead_name(it["text"])]
+    kept = [it for it in items if it["score"] > 0.5 and not O.is_lead_name(it["text"])]
+    # a table of machine measurements is read item by item ("Vent.rate", "80", "BPM"): join the
+    # items of each printed line before parsing (personal data is removed line by line after)
+    raw = O.join_lines(kept)
     speed, gain = O.parse_speed_gain(raw)
     meas = O.parse_measurements(raw)
     lines = [O.redact(t) for t in raw]

@@ -76,6 +76,24 @@ def read_text(bgr: np.ndarray, width: int = 1600, pad: int = 24) -> list[dict[st
     return out
 
 
+def join_lines(items: list[dict[str, Any]]) -> list[str]:
+    """Texts of :func:`read_text` items joined into printed lines, top to bottom, each left to
+    right: items whose vertical centres lie within half the median text height of a line's are
+    on it. A machine's measurement table ("Vent. rate", "80", "BPM" in three columns) is read
+    as separate items; joined, ``Vent.rate 80 BPM`` can be parsed."""
+    if not items:
+        return []
+    hmed = float(np.median([it["box"][3] - it["box"][1] for it in items]))
+    cy = lambda it: 0.5 * (it["box"][1] + it["box"][3])
+    lines: list[list[dict[str, Any]]] = []
+    for it in sorted(items, key=cy):
+        if lines and abs(cy(it) - float(np.mean([cy(o) for o in lines[-1]]))) <= 0.5 * hmed:
+            lines[-1].append(it)
+        else:
+            lines.append([it])
+    return [" ".join(o["text"] for o in sorted(line, key=lambda o: o["box"][0])) for line in lines]
+
+
 def recognize(crop: np.ndarray) -> tuple[str, float]:
     """Recognize a single text line in a small crop (no detection step)."""
     res, _ = engine()(crop, use_det=False, use_cls=False, use_rec=True)
