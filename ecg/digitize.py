@@ -98,7 +98,9 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         (machine statements, evidence only), ``trace_boxes`` (lead -> list of printed
         segments with their baseline origin in rectified pixels and bounding box in image
         pixels), ``image_to_rectified`` (3x3 homography), ``image_size``, ``warnings``,
-        ``timing_s``.
+        ``rate_check`` (None, or the printed machine heart rate against the digitized
+        signal's own, :func:`_rate_check`), ``page_flags`` (``["time_scale_mismatch"]`` when
+        they disagree beyond the tolerance, else empty), ``timing_s``.
 
     Raises:
         DigitizationError: not an image; resolution too low (with the measured px/mm); no grid
@@ -248,6 +250,15 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     row_sigs, row_flags = [], []
     thicks = []
     x_lo_f = x_end - dur * speed * ppx
+    # a page cut by the image's right edge (a crop or screenshot of a web page): the rows end
+    # where the image does, short of their printed end, so t = 0 is found from their left end
+    x_beg = float(np.median(ext_arr[:, 0]))
+    cut_right = (dur == row_s and x_end >= w - 1 - max(1.0, 0.3 * ppx)
+                 and span_px < (row_s * speed - 1.0) * ppx)
+    if cut_right:
+        x_lo_f = min(x_lo_f, x_beg)
+        warnings.append(f"the rows run to the image's right edge ({span_px / (ppx * speed):.2f} s of a {row_s:g} s row "
+                        "printed): the page is cut there; time counted from the rows' left end")
     # faint thin strokes (QRS spikes in photos) joined to the ink, for following only
     ink_f = G.thin_stroke_ink(dark, ink, 0.5 * (ppx + ppy), thr)
     for r in rows:
@@ -260,7 +271,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     # says it is a little off - residual perspective in a photo stretches one side of the page
     ppx_t = ppx
     use_grid_map = grid_found
-    if dur == row_s and (len(rows) >= 2 or not grid_found):
+    if dur == row_s and (len(rows) >= 2 or not grid_found) and not cut_right:
         xa_all = ext_arr[:, 0]
         x_expect = x_last - (n_samp - 1) / FS * speed * ppx
         # a calibration pulse printed right before the signal joins the row's ink: then the rows'
@@ -278,6 +289,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
                 use_grid_map = False
                 warnings.append(f"time scale from the printed {row_s:g} s rows ({s_ink:.2f} px/mm) rather than the grid "
                                 f"({ppx:.2f} px/mm); the photo is probably taken at an angle")
+    if cut_right:
+        edge = _pulse_edge(ink, rows, x_beg, ppx, ppy, thick)
+        x_first = (edge if edge is not None else x_beg) + max(0.0, thick / 2 - 1.0)
+        x_last = x_first + (n_samp - 1) / FS * speed * ppx_t
     x_start = x_last - (n_samp - 1) / FS * speed * ppx_t
     x_of_t = x_start + np.arange(n_samp) / FS * speed * ppx_t
     row_x = []  # per row: sample positions in px, from the grid lines' own positions where seen
@@ -292,8 +307,11 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
                 dense = np.arange(max(0.0, x_start - 5 * ppx), min(w - 1.0, x_end + 5 * ppx), 0.25)
                 mm = np.polyval(coef, dense)
                 if np.all(np.diff(mm) > 0):
-                    mm_end = float(np.interp(x_last, dense, mm))
-                    mm_t = mm_end - (n_samp - 1 - np.arange(n_samp)) / FS * speed
+                    if cut_right:  # the printed end lies beyond the image: count from the start
+                        mm_t = float(np.interp(x_start, dense, mm)) + np.arange(n_samp) / FS * speed
+                    else:
+                        mm_end = float(np.interp(x_last, dense, mm))
+                        mm_t = mm_end - (n_samp - 1 - np.arange(n_samp)) / FS * speed
                     xs_r = np.interp(mm_t, mm, dense)
                     n_mapped += 1
         row_x.append(xs_r)
@@ -390,6 +408,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             flag_map[lead] = ["not_found"]
     if all(q == 0 for q in quality.values()):
         raise DigitizationError("No ECG traces could be followed on the page. Check that the image is a paper ECG in focus.")
+    rate_check = _rate_check(ECG(signal=signal, fs=FS, leads=list(STANDARD_LEADS)), header_meas.get("vent_rate_bpm"),
+                             ppx / scale0, speed, speed_how)
+    if rate_check and rate_check["agrees"] is False:
+        warnings.append(rate_check["reason"])
     dig = {
         "layout": layout,
         "px_per_mm": round(float((ppx + ppy) / 2 / scale0), 4),
@@ -412,12 +434,60 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         "rows": len(rows),
         "duration_s": float(dur),
         "warnings": warnings,
+        "rate_check": rate_check,
+        "page_flags": ["time_scale_mismatch"] if rate_check and rate_check["agrees"] is False else [],
     }
     dig["timing_s"] = round(time.perf_counter() - t_start, 3)
     report(1.0, "done")
     meta = {"source": "image", "record_id": Path(str(image)).stem if isinstance(image, (str, Path)) else "image",
             "digitization": dig}
     return ECG(signal=signal, fs=FS, leads=list(STANDARD_LEADS), meta=meta)
+
+
+#: A printed machine heart rate and the digitized signal's agree within the larger of these
+#: (the heart-rate accuracy asked of ECG monitors by IEC 60601-2-27: +-10 % or +-5 bpm).
+RATE_TOL_FRAC, RATE_TOL_BPM = 0.10, 5.0
+
+
+def _rate_check(ecg: ECG, printed_bpm: float | None, ppx: float, speed: float,
+                speed_how: str) -> dict[str, Any] | None:
+    """Compare the heart rate the page prints (the recording machine's, read by OCR) with the
+    digitized signal's own (``ecg.measure.measure``, run only when a rate is printed). The printed
+    number is evidence only: it never replaces ours. A disagreement beyond the tolerance points
+    at the time scale (grid pitch, paper speed) or at a misread number, and is said in words.
+
+    Returns None when the page prints no rate, else ``{"printed_rate_bpm", "digitized_rate_bpm",
+    "tolerance_bpm", "agrees" (True, False, or None when ours could not be measured), "reason"}``
+    (reason "" when they agree).
+    """
+    if not printed_bpm:
+        return None
+    from .errors import ECGSignalError
+    from .measure import measure
+
+    why = "no heart rate could be measured"
+    try:
+        ours = measure(ecg, interpret=False).heart_rate_bpm
+    except ECGSignalError as exc:
+        ours, why = None, str(exc)
+    tol = max(RATE_TOL_BPM, RATE_TOL_FRAC * float(printed_bpm))
+    out: dict[str, Any] = {"printed_rate_bpm": float(printed_bpm),
+                           "digitized_rate_bpm": None if ours is None else round(float(ours), 1),
+                           "tolerance_bpm": round(tol, 1), "agrees": True, "reason": ""}
+    if ours is None:
+        out["agrees"] = None
+        out["reason"] = (f"the page prints a heart rate of {printed_bpm:g} bpm; the time scale could not be checked "
+                         f"against it: {why}")
+        return out
+    if abs(ours - printed_bpm) > tol:
+        out["agrees"] = False
+        out["reason"] = (
+            f"time scale doubtful: the page prints a heart rate of {printed_bpm:g} bpm, the digitized signal beats at "
+            f"{ours:.0f} bpm ({ours / printed_bpm:.2f} times; more than the {tol:.0f} bpm tolerance). The grid was read "
+            f"as {ppx:.2f} px per mm and the paper speed as {speed:g} mm/s ({speed_how}); if either is wrong every "
+            "interval is scaled by the same factor. The printed rate is not used in place of ours: check the paper "
+            "speed, or upload a larger image of the page.")
+    return out
 
 
 def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
@@ -454,6 +524,54 @@ def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
         m3 = int(3 * ppy)
         rows = T.set_windows(kept, max(0, box[1] - m3), min(h, box[3] + m3), h, ppy)
     return rows, ext_arr[good]
+
+
+def _pulse_edge(ink: np.ndarray, rows: list, x_beg: float, ppx: float, ppy: float, thick: float = 1.0) -> float | None:
+    """Where the signal starts (x, px) after a calibration pulse printed at the start of every
+    row (within 8 mm of the rows' left end ``x_beg``), or None when there is none.
+
+    The pulse's falling edge is a column where, in most rows, the ink spans at least 4 mm
+    vertically and a flat top runs at least 2 mm to its left at the top's height (the rows are
+    simultaneous, so a QRS at the start of the rows is tall in most of them too, but has no flat
+    top). The signal starts right after the edge, or after the gap that follows the pulse's foot
+    when there is one (machines differ: joined, 1 mm or several mm apart). The returned x is
+    the signal's first ink column; for a signal joined to the edge, the edge's centre line less
+    the half line width ``thick`` (px) that the caller adds back to an ink start.
+    """
+    xa, xb = int(max(0, math.floor(x_beg))), int(min(ink.shape[1], math.ceil(x_beg + 8 * ppx)))
+    if xb - xa < 3 or not rows:
+        return None
+    flat = max(2, int(round(2 * ppx)))
+    edge_votes, has_ink = [], []
+    for r in rows:
+        ya, yb = int(max(0, r.baseline - 12 * ppy)), int(min(ink.shape[0], r.baseline + 1.5 * ppy + 1))
+        sub = ink[ya:yb, :] > 0
+        win = sub[:, xa:xb]
+        has = win.any(axis=0)
+        top = np.argmax(win, axis=0)
+        bot = win.shape[0] - 1 - np.argmax(win[::-1], axis=0)
+        ok = has & (bot - top + 1 >= 4 * ppy)
+        for j in np.flatnonzero(ok):
+            c = xa + j
+            y0, y1 = max(0, top[j] - 1), top[j] + 2
+            left = sub[y0:y1, max(0, c - flat):c].any(axis=0)
+            ok[j] = left.size >= flat and left.mean() >= 0.7
+        edge_votes.append(ok)
+        yl, yh = int(max(0, r.baseline - 2 * ppy - ya)), int(r.baseline + 2 * ppy - ya) + 1
+        has_ink.append(sub[yl:yh, :].any(axis=0))
+    cols = np.flatnonzero(np.mean(edge_votes, axis=0) > 0.5)
+    if not len(cols):
+        return None
+    edge = xa + int(cols[-1])
+    ink_c = np.mean(has_ink, axis=0) > 0.5
+    stop = int(min(ink.shape[1], edge + 8 * ppx))
+    after = ink_c[edge + 1:stop]
+    gap = np.flatnonzero(~after)
+    if len(gap) >= 2 and gap[0] <= 1.5 * ppx:  # a foot (at most ~1 mm) then a gap before the signal
+        back = np.flatnonzero(after[gap[0]:])
+        if len(back):
+            return float(edge + 1 + gap[0] + back[0])
+    return float(edge) - max(0.0, thick / 2 - 1.0)
 
 
 def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:
