@@ -272,24 +272,31 @@ def _round_trip_table(title: str, pairs: list) -> dict:
 
     diffs = {k: [] for k, _, _ in ROUND_TRIP}
     missing = {k: 0 for k, _, _ in ROUND_TRIP}
-    for ref, dig in pairs:
+    misses = {k: [] for k, _, _ in ROUND_TRIP}
+    tols = {k: tol for k, tol, _ in ROUND_TRIP}
+    for name, ref, dig in pairs:
         try:
             a = measure(ref).to_dict()
             b = measure(dig).to_dict()
-        except Exception:
+        except Exception as exc:
             for k in missing:
                 missing[k] += 1
+                misses[k].append(f"{name}: measure failed ({type(exc).__name__})")
             continue
         for k, _, _ in ROUND_TRIP:
             va, vb = _get(a, k), _get(b, k)
             if va is None or vb is None:
                 if va is not None:
                     missing[k] += 1
+                    misses[k].append(f"{name}: no value (source {va:g})")
                 continue
             dv = float(vb) - float(va)
             if k.startswith("axis"):
                 dv = (dv + 180) % 360 - 180
             diffs[k].append(dv)
+            if abs(dv) > tols[k]:
+                conf = lambda m: (m.get("confidence") or {}).get(k.split(".")[0])
+                misses[k].append(f"{name}: {vb:g} vs {va:g} (confidence {conf(b)} vs {conf(a)})")
     print(title)
     print(f"  {'measurement':<16}{'records':>8}{'no value':>10}{'median |diff|':>15}{'within tol':>12}  tolerance  (target: 90 %)")
     rt = {}
@@ -298,9 +305,12 @@ def _round_trip_table(title: str, pairs: list) -> dict:
         n_all = len(d) + missing[k]
         within = float(np.sum(d <= tol) / n_all) if n_all else float("nan")
         rt[k] = {"n": int(len(d)), "missing": int(missing[k]), "median_abs_diff": float(np.median(d)) if len(d) else None,
-                 "frac_within": within, "tolerance": tol}
+                 "frac_within": within, "tolerance": tol, "misses": misses[k]}
         med = f"{np.median(d):.1f} {unit}" if len(d) else "-"
         print(f"  {k:<16}{len(d):>8}{missing[k]:>10}{med:>15}{100 * within:>11.0f} %  {tol:g} {unit}")
+    for k, _, _ in ROUND_TRIP:
+        if misses[k]:
+            print(f"    {k} outside: " + "; ".join(misses[k]))
     return rt
 
 
@@ -309,9 +319,9 @@ def run_round_trip(pairs: dict, results: dict) -> None:
     loss of 7.5 s of each lead on a 3x4 page), and against the source cut to the printed spans
     (the digitizer alone)."""
     rt = _round_trip_table("round trip on clean renders: measure(digitized) - measure(source)",
-                           [(src, dig) for src, dig, _ in pairs.values()])
+                           [(name, src, dig) for name, (src, dig, _) in pairs.items()])
     rt_p = _round_trip_table("round trip on clean renders: measure(digitized) - measure(source cut to the printed spans)",
-                             [(printed, dig) for _, dig, printed in pairs.values()])
+                             [(name, printed, dig) for name, (_, dig, printed) in pairs.items()])
     results["round_trip_printed_spans"] = rt_p
     results["round_trip"] = rt
 
