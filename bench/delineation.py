@@ -71,7 +71,7 @@ def our_waves(d: dict, fs: float = 500.0, own_only: bool = False) -> dict[str, l
             return None if v is None else int(round((rt + v - align) * fs / 1000))
 
         for rt, c in zip(d["beats"]["r_peaks_ms"], cls):
-            if dom == "normal" and c == "premature_supraventricular":
+            if dom == "normal" and c in ("premature_supraventricular", "unclassified"):
                 # conducted like the dominant beats: their QRS and T, not their P (ecg.measure._fiducials)
                 ws.append(("QRS", s(rt, "qrs_on"), s(rt, "r_peak"), s(rt, "qrs_off")))
                 if f.get("t_off") is not None and not (own_only and f.get("t_from_global")):

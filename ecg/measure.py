@@ -914,8 +914,9 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | N
                    "t_off_ms": [...]}}        # one per beat, None where the wave is absent
 
     Fiducials of dominant beats are those of the median beat placed on each beat's alignment
-    point; premature supraventricular beats (conducted like the dominant ones) get the median
-    beat's QRS and T but no P (theirs is premature and shaped differently); premature ventricular
+    point; premature supraventricular beats (conducted like the dominant ones) and unclassified
+    ones (on time, so most likely conducted, their shape changed by noise or fusion) get the median
+    beat's QRS and T but no P (a premature P is shaped differently); premature ventricular
     beats, and paced beats among conducted ones (or conducted among paced), get those of their
     own class's median beat (``median_beat.by_class``) where it could be delineated, else a
     nominal QRS window (R - 60 ms to R + 80 ms, not measured) and no P/T.
@@ -959,7 +960,7 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | N
             beats_f["p_on_ms"].append(None)
             beats_f["p_off_ms"].append(None)
             beats_f["t_off_ms"].append(place(r, f_c["t_off"]))
-        elif dom_cls == "normal" and cls[j] == "premature_supraventricular":
+        elif dom_cls == "normal" and cls[j] in ("premature_supraventricular", "unclassified"):
             # conducted the normal way: the dominant QRS and T, but its own (premature) P
             beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
             beats_f["qrs_off_ms"].append(place(r, dl.qrs_off))
