@@ -181,13 +181,19 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
                 ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 1), np.uint8))
 
     report(0.5, "finding the rows of traces")
-    rows = T.find_rows(ink, box, ppy)
-    if not rows:
-        raise DigitizationError(
-            ("No ECG traces were found" + (" on the grid" if grid_found else " and no ECG grid was found")) +
-            ": no dark continuous lines run across the image. Check that the image is an ECG (a scan or photo of the "
-            "printed traces, not a report page without them), in focus and not overexposed.")
-    rows, ext_arr = _trace_rows(ink, rows, box, ppx, ppy)
+    try:
+        rows, ext_arr = _find_trace_rows(ink, box, ppx, ppy, grid_found)
+    except DigitizationError:
+        # a light grey trace on a coloured grid (an anti-aliased screen rendering): the ink
+        # threshold split the dark pixels into trace (darkness ~0.3) and black text, and left the
+        # trace in dashes. Once more from about a third of the threshold, where that lower band
+        # is thin (a grey grid would fill it).
+        low = _light_trace_ink(dark, chroma, ink, thr, box)
+        if low is None:
+            raise
+        ink, thr = low
+        rows, ext_arr = _find_trace_rows(ink, box, ppx, ppy, grid_found)
+        warnings.append(f"light trace: ink taken from darkness {thr:.2f} up (a third of the usual threshold)")
     thick0 = 1.0
 
     # text: speed / gain / header
@@ -238,6 +244,14 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     report(0.6, "following the traces")
     # printed span: rows share their right end; a full row is 10 s at 25 mm/s (250 mm)
     x_end = float(np.median(ext_arr[:, 1]))
+    # a calibration pulse printed after the signal (some machines print it at the right end)
+    # joins the rows' ink: the signal ends before it
+    pe = _pulse_edge(ink, rows, x_end, ppx, ppy, side="right")
+    if pe is not None:
+        ext_arr = ext_arr.copy()
+        ext_arr[:, 1] = np.minimum(ext_arr[:, 1], pe)
+        x_end = float(np.median(ext_arr[:, 1]))
+        warnings.append("calibration pulse printed after the signal; the rows end before it")
     span_px = float(np.median(ext_arr[:, 1] - ext_arr[:, 0]))
     dur = span_px / (ppx * speed)
     row_s = 250.0 / speed
@@ -490,6 +504,38 @@ def _rate_check(ecg: ECG, printed_bpm: float | None, ppx: float, speed: float,
     return out
 
 
+def _find_trace_rows(ink: np.ndarray, box, ppx: float, ppy: float, grid_found: bool):
+    """Rows of traces and their ink extents (:func:`ecg.digitize_trace.find_rows`, then
+    :func:`_trace_rows`).
+
+    Raises:
+        DigitizationError: no row of traces.
+    """
+    rows = T.find_rows(ink, box, ppy)
+    if not rows:
+        raise DigitizationError(
+            ("No ECG traces were found" + (" on the grid" if grid_found else " and no ECG grid was found")) +
+            ": no dark continuous lines run across the image. Check that the image is an ECG (a scan or photo of the "
+            "printed traces, not a report page without them), in focus and not overexposed.")
+    return _trace_rows(ink, rows, box, ppx, ppy)
+
+
+def _light_trace_ink(dark: np.ndarray, chroma: np.ndarray, ink: np.ndarray, thr: float,
+                     box) -> tuple[np.ndarray, float] | None:
+    """Ink mask from a lower threshold: uncoloured pixels darker than 0.35 ``thr`` (at least
+    0.12). None when the pixels between that and ``thr`` cover more than 3 % of the grid box (a
+    grey or black grid lies there, not a light trace) or the threshold is already low."""
+    lo = max(0.12, 0.35 * thr)
+    if lo >= thr - 0.05:
+        return None
+    weak = ((dark > lo) & (chroma < 0.5 * dark + 0.1)).astype(np.uint8)
+    x0, y0, x1, y1 = box
+    band = weak[y0:y1, x0:x1].astype(bool) & ~ink[y0:y1, x0:x1].astype(bool)
+    if band.mean() > 0.03:
+        return None
+    return weak, lo
+
+
 def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
     """Keep the rows whose continuous ink spans like a trace row (at least a quarter of the grid
     and 60 % of the longest row: a shorter one is a header line or a neighbour's tall wave).
@@ -526,19 +572,23 @@ def _trace_rows(ink: np.ndarray, rows: list, box, ppx: float, ppy: float):
     return rows, ext_arr[good]
 
 
-def _pulse_edge(ink: np.ndarray, rows: list, x_beg: float, ppx: float, ppy: float, thick: float = 1.0) -> float | None:
-    """Where the signal starts (x, px) after a calibration pulse printed at the start of every
-    row (within 8 mm of the rows' left end ``x_beg``), or None when there is none.
+def _pulse_edge(ink: np.ndarray, rows: list, x_at: float, ppx: float, ppy: float, thick: float = 1.0,
+                side: str = "left") -> float | None:
+    """Where the signal starts (``side="left"``) or ends (``"right"``), x in px, next to a
+    calibration pulse printed at the start or at the end of every row (within 8 mm of the rows'
+    ink end ``x_at``), or None when there is none.
 
-    The pulse's falling edge is a column where, in most rows, the ink spans at least 4 mm
-    vertically and a flat top runs at least 2 mm to its left at the top's height (the rows are
-    simultaneous, so a QRS at the start of the rows is tall in most of them too, but has no flat
-    top). The signal starts right after the edge, or after the gap that follows the pulse's foot
-    when there is one (machines differ: joined, 1 mm or several mm apart). The returned x is
-    the signal's first ink column; for a signal joined to the edge, the edge's centre line less
-    the half line width ``thick`` (px) that the caller adds back to an ink start.
+    The pulse's edge next to the signal is a column where, in most rows, the ink spans at least
+    4 mm vertically and a flat top runs at least 2 mm away from the signal at the top's height
+    (the rows are simultaneous, so a QRS at a row end is tall in most rows too, but has no flat
+    top). The signal meets the edge, or is separated from the pulse's foot (at most ~1.5 mm) by
+    a gap (machines differ: joined, 1 mm or several mm apart). For a signal joined to a left
+    pulse the edge's centre line less the half line width ``thick`` (px) is returned (the caller
+    adds it back to an ink start).
     """
-    xa, xb = int(max(0, math.floor(x_beg))), int(min(ink.shape[1], math.ceil(x_beg + 8 * ppx)))
+    left = side == "left"
+    lo_x = x_at if left else x_at - 8 * ppx
+    xa, xb = int(max(0, math.floor(lo_x))), int(min(ink.shape[1], math.ceil(lo_x + 8 * ppx) + 1))
     if xb - xa < 3 or not rows:
         return None
     flat = max(2, int(round(2 * ppx)))
@@ -554,24 +604,29 @@ def _pulse_edge(ink: np.ndarray, rows: list, x_beg: float, ppx: float, ppy: floa
         for j in np.flatnonzero(ok):
             c = xa + j
             y0, y1 = max(0, top[j] - 1), top[j] + 2
-            left = sub[y0:y1, max(0, c - flat):c].any(axis=0)
-            ok[j] = left.size >= flat and left.mean() >= 0.7
+            seg = sub[y0:y1, max(0, c - flat):c] if left else sub[y0:y1, c + 1:c + 1 + flat]
+            run = seg.any(axis=0)
+            ok[j] = run.size >= flat and run.mean() >= 0.7
         edge_votes.append(ok)
         yl, yh = int(max(0, r.baseline - 2 * ppy - ya)), int(r.baseline + 2 * ppy - ya) + 1
         has_ink.append(sub[yl:yh, :].any(axis=0))
     cols = np.flatnonzero(np.mean(edge_votes, axis=0) > 0.5)
     if not len(cols):
         return None
-    edge = xa + int(cols[-1])
     ink_c = np.mean(has_ink, axis=0) > 0.5
-    stop = int(min(ink.shape[1], edge + 8 * ppx))
-    after = ink_c[edge + 1:stop]
+    if left:
+        edge = xa + int(cols[-1])
+        after = ink_c[edge + 1:int(min(ink.shape[1], edge + 8 * ppx))]
+    else:
+        edge = xa + int(cols[0])
+        after = ink_c[int(max(0, edge - 8 * ppx)):edge][::-1]
     gap = np.flatnonzero(~after)
-    if len(gap) >= 2 and gap[0] <= 1.5 * ppx:  # a foot (at most ~1 mm) then a gap before the signal
+    if len(gap) >= 2 and gap[0] <= 1.5 * ppx:  # a foot then a gap before the signal
         back = np.flatnonzero(after[gap[0]:])
         if len(back):
-            return float(edge + 1 + gap[0] + back[0])
-    return float(edge) - max(0.0, thick / 2 - 1.0)
+            k = gap[0] + back[0]
+            return float(edge + 1 + k) if left else float(edge - 1 - k)
+    return float(edge) - max(0.0, thick / 2 - 1.0) if left else float(edge)
 
 
 def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:

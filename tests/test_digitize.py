@@ -314,11 +314,13 @@ def test_real_photo_ecg00029_qrs_amplitude_from_ink():
         assert ic["leads"][lead]["uncovered"] <= 0.2, (lead, ic["leads"][lead])
 
 
-def _ink_rhythm_rate(path, dig) -> float:
+def _ink_rhythm_rate(path, dig, otsu: bool = False) -> float:
     """Heart rate (bpm) of the page's rhythm strip counted from its ink, not from the digitized
     signal: on the rectified page (the digitizer's geometry only says where the strip lies),
     the ink's vertical extent over every 40 ms window of the strip is large at a QRS and small
-    elsewhere; the period of that extent's autocorrelation (0.3-2 s) is the dominant RR interval."""
+    elsewhere; the period of that extent's autocorrelation (0.3-2 s) is the dominant RR interval.
+    With ``otsu`` the ink is the darker class of Otsu's threshold on the strip's own darkness
+    (a light grey trace on a coloured grid, whose lines are not dark)."""
     from ecg import digitize_grid as G
 
     d = dig.meta["digitization"]
@@ -335,7 +337,12 @@ def _ink_rhythm_rate(path, dig) -> float:
     dark = cv2.warpPerspective(maps["darkness"], Hm, (int(x1 + 5 * ppx), int(b["y0_px"] + spacing)),
                                flags=cv2.INTER_LINEAR)
     ya, yb = int(b["y0_px"] - 0.45 * spacing), int(min(dark.shape[0], b["y0_px"] + 0.45 * spacing))
-    band = (dark[ya:yb, int(x0):int(x1)] > maps["ink_threshold"]).astype(np.uint8)
+    strip = dark[ya:yb, int(x0):int(x1)]
+    if otsu:
+        t, _ = cv2.threshold((np.clip(strip, 0, 1) * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        band = (strip * 255 > t).astype(np.uint8)
+    else:
+        band = (strip > maps["ink_threshold"]).astype(np.uint8)
     n, lab, st, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
     big = (st[:, cv2.CC_STAT_WIDTH] >= ppx) | (st[:, cv2.CC_STAT_HEIGHT] >= ppy)  # no grid dots
     big[0] = False
@@ -469,3 +476,23 @@ def test_printed_rate_disagreeing_with_the_time_scale_is_flagged(record):
     assert ours == pytest.approx(2 * hr_src, rel=0.1)
     right = digitize(page.image).meta["digitization"]
     assert right["rate_check"]["agrees"] is True and right["page_flags"] == []
+
+
+@pytest.mark.skipif(not PHOTO_DIR.exists(), reason="real images not available")
+def test_light_grey_trace_on_a_red_grid_is_read():
+    """ecg00010 (768 px, 2.85 px per mm): a light grey anti-aliased trace (darkness about 0.3) on
+    a red grid, with the calibration pulses printed after the signal. The ink threshold split the
+    trace from the black text and left it in dashes ("no ECG traces were found"). Now the page is
+    read, the rows end before the pulses, and the heart rate is within 5 % of the rate the
+    rhythm strip's own ink gives."""
+    from ecg.measure import measure
+
+    p = PHOTO_DIR / "ecg00010.png"
+    dig = digitize(p)
+    d = dig.meta["digitization"]
+    assert d["layout"] == "3x4+1" and d["paper_speed_source"] == "printed" and d["gain_source"] == "printed"
+    assert any("pulse printed after the signal" in w for w in d["warnings"])
+    ref = _ink_rhythm_rate(p, dig, otsu=True)
+    hr = measure(dig).to_dict()["heart_rate_bpm"]
+    assert hr is not None and abs(hr - ref) <= 0.05 * ref, (hr, ref)
+    assert sum(v >= d["low_quality_threshold"] for v in d["lead_quality"].values()) >= 10
