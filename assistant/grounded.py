@@ -78,7 +78,9 @@ def _missing(ctx: Context, mkey: str, what: str) -> str:
     return s + (_printed(ctx, (PRINTED_KEY[mkey], None)) if mkey in PRINTED_KEY else "")
 
 
-def heart_rate(ctx: Context) -> str:
+def heart_rate(ctx: Context, with_rhythm: bool = True) -> str:
+    """The rate with its band and source; ``with_rhythm``: add the rhythm statement (off where the
+    caller has stated the rhythm already)."""
     hr, rr = ctx.fact("heart_rate"), ctx.fact("rr")
     if hr is None:
         return _missing(ctx, "heart_rate_bpm", "heart rate")
@@ -98,8 +100,8 @@ def heart_rate(ctx: Context) -> str:
     if rr is not None:
         s += f", from a mean RR interval of {fmt(rr.value)} ms {rr.tag}"
     s += f". That is {band} {get_snippet('heart-rate').tag}."
-    rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH")]
-    if rhythm:
+    rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P")]
+    if rhythm and with_rhythm:
         s += " " + " ".join(_finding_text(f, criterion=False) for f in rhythm[:2])
     return s + _printed(ctx, ("vent_rate_bpm", hr.value)) + _unsure(ctx, "heart_rate", "heart_rate_bpm")
 
@@ -226,7 +228,7 @@ def _finding_text(d: dict, criterion: bool = True) -> str:
 
 def rhythm(ctx: Context) -> str:
     return _findings_with(ctx, ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P", "PACE", "PAC", "PVC"),
-                          "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx)
+                          "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx, with_rhythm=False)
 
 
 def extra_beats(ctx: Context) -> str:

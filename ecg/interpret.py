@@ -158,7 +158,8 @@ def _rhythm(m: dict) -> list[Finding]:
     ppres = rh.get("p_present_fraction", 0.0) or 0.0
     pr = m.get("pr_ms")
     irregular = irr is not None and rmssd is not None and irr >= _c("af", "irregular_fraction_min") and rmssd >= _c("af", "rmssd_norm_min")
-    no_p = pr is None or ppres < 0.5 or (pcons is not None and pcons < _c("af", "p_consistency_max"))
+    # (a PR withdrawn by measure() because these same criteria found AF/flutter is not evidence)
+    no_p = (pr is None and not rh.get("p_withdrawn")) or ppres < 0.5 or (pcons is not None and pcons < _c("af", "p_consistency_max"))
     # weak P: the P window still correlates beat to beat (the previous T wave in it at fast rates,
     # coarse f waves) but holds no P peak above its noise, and the RR between normal beats alone
     # stays irregular (premature beats do not explain the irregularity)

@@ -534,6 +534,7 @@ def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
            "atrial flutter: flutter waves, not P waves (see findings)")
     m.p_duration_ms = m.pr_ms = None
     m.axis_deg["p"] = None
+    m.rhythm["p_withdrawn"] = code  # the criteria judged the atrial activity before the P was withdrawn
     for k in ("p_duration_ms", "pr_ms", "axis_deg.p"):
         nr[k] = why
         conf.pop(k, None)

@@ -290,3 +290,19 @@ def test_on_time_odd_beats_are_unclassified_not_premature():
     assert 0 < j < len(rr) and rr[j - 1] > 0.8 * float(np.median(rr))  # on time
     text = Assistant(llm=None).answer("Are there extra beats?", found).text
     assert f"{t[j] / 1000:.1f} s" in text and "unclassified" in text
+
+
+def test_rhythm_answer_states_the_rhythm_once():
+    """Asked for the rhythm, the chat gives the rhythm statement with its criterion once, then the
+    rate (first PTB-XL AF record)."""
+    import ast
+
+    import pandas as pd
+
+    df = pd.read_csv(PTBXL.parent / "ptbxl_database.csv")
+    row = df[df.scp_codes.apply(lambda s: "AFIB" in ast.literal_eval(s))].iloc[0]
+    m = measure(load(PTBXL.parent / row.filename_hr)).to_dict()
+    codes = [d["code"] for d in m["findings"] if d["code"] in ("SR", "AFIB", "AFLT", "SBRAD", "STACH", "SARRH", "NONSINUS_P")]
+    assert codes
+    text = Assistant(llm=None).answer("What is the rhythm?", m).text
+    assert text.count(f"[finding: {codes[0]}]") == 1 and "criterion:" in text and "[HR " in text

@@ -293,3 +293,20 @@ def test_rbbb_with_left_axis_is_bifascicular_block():
             seen += 1
             assert "LAFB" in f and "bifascicular" in f["LAFB"].statement
     assert seen >= 2
+
+
+def test_af_criterion_names_the_path_that_found_it():
+    """PTB-XL AF records: a finding reached through a P window that still correlates (>= the
+    no-P limit) names the weak-P criterion with its measured P SNR, not the 'no repeating P' one."""
+    lim = criteria()["af"]["p_consistency_max"]["value"]
+    kinds = set()
+    for path in _ptbxl_ids_with("AFIB", n=9):
+        f = {x.code: x for x in interpret(measure(load(path), interpret=False))}
+        if "AFIB" not in f:
+            continue
+        pc = f["AFIB"].values.get("p_consistency")
+        weak = pc is not None and pc >= lim
+        kinds.add(weak)
+        assert ("P peak <" in f["AFIB"].criterion) == weak, (path, pc, f["AFIB"].criterion)
+        assert weak == ("p_snr" in f["AFIB"].values)
+    assert kinds == {True, False}
