@@ -33,13 +33,16 @@ ABNORMAL_CORR = 0.80
 EDGE_S = 0.1
 
 
-def detect_r_peaks(x: np.ndarray, fs: float, lead_weights: np.ndarray | None = None) -> np.ndarray:
+def detect_r_peaks(x: np.ndarray, fs: float, lead_weights: np.ndarray | None = None,
+                   recorded: np.ndarray | None = None) -> np.ndarray:
     """Detect QRS complexes.
 
     Args:
         x: ``(n_leads, n_samples)`` band-passed ECG in mV, finite.
         fs: sampling rate in Hz.
         lead_weights: optional ``(n_leads,)`` weights (0 for leads to ignore, e.g. flat ones).
+        recorded: optional ``(n_leads, n_samples)`` boolean, False where a lead was not recorded
+            (gaps filled for filtering): each beat's peak is then taken in a lead recorded there.
 
     Returns:
         int array of QRS positions (samples): the sample of largest absolute deflection, within
@@ -78,7 +81,7 @@ def detect_r_peaks(x: np.ndarray, fs: float, lead_weights: np.ndarray | None = N
                     extra.append(inside[np.argmax(f[inside])])
         if extra:
             keep = _enforce_refractory(np.sort(np.concatenate([keep, extra])), f, dist)
-    return _refine_to_peak(x, keep, fs, lead_weights)
+    return _refine_to_peak(x, keep, fs, lead_weights, recorded)
 
 
 def _enforce_refractory(idx: np.ndarray, f: np.ndarray, dist: int) -> np.ndarray:
@@ -95,8 +98,12 @@ def _enforce_refractory(idx: np.ndarray, f: np.ndarray, dist: int) -> np.ndarray
     return np.asarray(out, dtype=int)
 
 
-def _refine_to_peak(x: np.ndarray, idx: np.ndarray, fs: float, w: np.ndarray | None) -> np.ndarray:
-    """Move each detection to the largest absolute deflection of the lead-weighted signal."""
+def _refine_to_peak(x: np.ndarray, idx: np.ndarray, fs: float, w: np.ndarray | None,
+                    recorded: np.ndarray | None = None) -> np.ndarray:
+    """Move each detection to the largest absolute deflection of a reference lead: the lead with
+    the largest weighted QRS, among those recorded around the detection where ``recorded`` says
+    (a paper ECG without a rhythm strip prints each lead for a quarter of the time: one lead
+    for the whole record put 3 beats in 4 on the flat, filled gap, up to 80 ms off)."""
     if idx.size == 0:
         return idx
     n = x.shape[1]
@@ -104,13 +111,17 @@ def _refine_to_peak(x: np.ndarray, idx: np.ndarray, fs: float, w: np.ndarray | N
     scale = np.percentile(np.abs(x), 99, axis=1)
     scale[scale <= 1e-6] = np.inf
     ww = np.ones(x.shape[0]) if w is None else np.asarray(w, float)
-    # one reference lead for the whole record: the largest weighted QRS
-    ref = int(np.argmax(ww * np.where(np.isfinite(scale), scale, 0)))
-    y = x[ref]
+    size = ww * np.where(np.isfinite(scale), scale, 0)
+    ref = int(np.argmax(size))
     out = np.empty_like(idx)
     for j, i in enumerate(idx):
         a, b = max(0, i - half), min(n, i + half + 1)
-        seg = y[a:b] - np.median(y[a:b])
+        r = ref
+        if recorded is not None and not recorded[ref, a:b].all():
+            here = recorded[:, a:b].all(axis=1) & (size > 0)
+            if here.any():
+                r = int(np.argmax(np.where(here, size, -1.0)))
+        seg = x[r, a:b] - np.median(x[r, a:b])
         out[j] = a + int(np.argmax(np.abs(seg)))
     return np.unique(out)
 
@@ -120,6 +131,7 @@ def classify_beats(
     x: np.ndarray,
     fs: float,
     paced_flags: np.ndarray | None = None,
+    recorded: np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Classify each beat.
 
@@ -128,6 +140,10 @@ def classify_beats(
         x: ``(n_leads, n_samples)`` band-passed ECG in mV.
         fs: Hz.
         paced_flags: optional boolean per beat, True where a pacemaker spike precedes the QRS.
+        recorded: optional ``(n_leads, n_samples)`` boolean, False where a lead was not recorded
+            (a paper ECG prints each lead for 2.5 s). Each beat is then compared with the
+            template over the leads recorded during that beat only, the template of a lead
+            being the median of the beats recorded in it; without it, all leads count.
 
     Returns:
         (classes, corr, width_ratio): class names per beat; correlation of each beat's QRS
@@ -158,12 +174,28 @@ def classify_beats(
     m_e = int(EDGE_S * fs)
     edge = (beats - a - m_e < 0) | (beats + b + m_e > n)
     snips -= snips.mean(axis=2, keepdims=True)
-    template = np.median(snips, axis=0)
-    # correlation over all leads jointly
-    tf = template.ravel()
-    tn = np.linalg.norm(tf) + 1e-12
-    sf = snips.reshape(n_b, -1)
-    corr = (sf @ tf) / (np.linalg.norm(sf, axis=1) * tn + 1e-12)
+    # which leads each beat was recorded in (over its whole QRS window)
+    if recorded is None:
+        rec_b = np.ones((n_b, x.shape[0]), bool)
+    else:
+        rec_b = np.array([[bool(recorded[l, max(0, i - a):min(n, i + b)].all()) for l in range(x.shape[0])]
+                          for i in beats]).reshape(n_b, x.shape[0])
+    if rec_b.all():
+        template = np.median(snips, axis=0)
+    else:
+        template = np.zeros(snips.shape[1:], np.float32)
+        for l in range(x.shape[0]):
+            if rec_b[:, l].any():
+                template[l] = np.median(snips[rec_b[:, l], l], axis=0)
+    use = rec_b & rec_b.any(axis=0)[None, :]          # leads compared for each beat
+    none = ~use.any(axis=1)
+    sm = snips * use[:, :, None]
+    tm = template[None] * use[:, :, None]
+    # correlation over the compared leads jointly
+    tn_b = np.linalg.norm(tm.reshape(n_b, -1), axis=1) + 1e-12
+    sf = sm.reshape(n_b, -1)
+    corr = np.sum(sf * tm.reshape(n_b, -1), axis=1) / (np.linalg.norm(sf, axis=1) * tn_b + 1e-12)
+
     # energy width: samples holding the central 80% of the QRS energy
     def _width(s):
         e = np.sum(s * s, axis=-2)
@@ -171,12 +203,10 @@ def classify_beats(
         tot = c[..., -1:] + 1e-12
         return np.sum((c / tot > 0.1) & (c / tot < 0.9), axis=-1)
 
-    wt = float(_width(template)) + 1.0
-    width_ratio = (_width(snips) + 1.0) / wt
-    corr[edge] = 1.0
-    width_ratio[edge] = 1.0
-    ampl_ratio = np.linalg.norm(sf, axis=1) / tn
-    ampl_ratio[edge] = 1.0
+    width_ratio = (_width(sm) + 1.0) / (_width(tm) + 1.0)
+    ampl_ratio = np.linalg.norm(sf, axis=1) / tn_b
+    for arr in (corr, width_ratio, ampl_ratio):
+        arr[edge | none] = 1.0
     rr_prev = np.diff(beats, prepend=beats[0] - (np.median(np.diff(beats)) if n_b > 1 else fs))
     # local reference RR: median of the RRs around the beat (up to 8 on each side)
     rr_all = np.diff(beats).astype(float) if n_b > 1 else np.array([fs])

@@ -180,7 +180,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         w = part.astype(float)
     if not w.any():
         return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
-    r = _beats.detect_r_peaks(xf, WORK_FS, w)
+    r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=(w[:, None] > 0) & ~nan)
     spikes = _beats.pacing_spikes(raw, fs_in) if fs_in >= 400 else np.zeros(0)
     paced = None
     if spikes.size and r.size:
@@ -192,12 +192,13 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             # nor the delineator takes a spike for a QRS slope, then detect the beats again
             x500 = _dl.blank_spikes(x500, [int(round(t * WORK_FS)) for t in spikes], half=3)
             xf = bandpass(x500, WORK_FS, 0.5, 40.0)
-            r = _beats.detect_r_peaks(xf, WORK_FS, w)
+            r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=(w[:, None] > 0) & ~nan)
             t_r = r / WORK_FS
             paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr - 0.005)) for tr in t_r])
             if paced.mean() < 0.3:
                 paced = None
-    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced)
+    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced,
+                                             recorded=(w[:, None] > 0) & ~nan)
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}
