@@ -94,13 +94,15 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         ``lead_quality`` (lead -> 0..1; every standard lead), ``lead_quality_reasons`` (lead ->
         reason in words, for exactly the leads below ``low_quality_threshold`` = 0.8),
         ``lead_quality_flags`` (same leads -> list of codes: ``partial``, ``overlap``,
-        ``clipped``, ``flat``, ``not_found``), ``header_text`` (lines, personal data removed), ``header_measurements``
+        ``clipped``, ``flat``, ``not_found``, ``layout_uncertain``), ``header_text`` (lines, personal data removed), ``header_measurements``
         (machine statements, evidence only), ``trace_boxes`` (lead -> list of printed
         segments with their baseline origin in rectified pixels and bounding box in image
         pixels), ``image_to_rectified`` (3x3 homography), ``image_size``, ``warnings``,
         ``rate_check`` (None, or the printed machine heart rate against the digitized
-        signal's own, :func:`_rate_check`), ``page_flags`` (``["time_scale_mismatch"]`` when
-        they disagree beyond the tolerance, else empty), ``timing_s``.
+        signal's own, :func:`_rate_check`), ``page_flags`` (``"time_scale_mismatch"`` when
+        they disagree beyond the tolerance; ``"layout_uncertain"`` when the layout is guessed from
+        an unusual number of rows or from rows counted after removing grid lines as dark as the
+        trace: every lead's quality is then at most 0.5 with that reason), ``rows``, ``timing_s``.
 
     Raises:
         DigitizationError: not an image; resolution too low (with the measured px/mm); no grid
@@ -162,7 +164,9 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             "or a photo where the ECG fills the frame.")
     h, w = ink.shape
     ink_density = float(ink[box[1]:box[3], box[0]:box[2]].mean()) if ink.size else 0.0
-    if ink_density > 0.06:
+    dark_grid = ink_density > 0.06
+    grid_rows_dropped = False
+    if dark_grid:
         # a dark printed grid got into the ink mask. First try a threshold between the grid
         # lines' darkness and the trace's; if the lines are as dark as the trace, remove long
         # straight lines instead.
@@ -194,6 +198,14 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         ink, thr = low
         rows, ext_arr = _find_trace_rows(ink, box, ppx, ppy, grid_found)
         warnings.append(f"light trace: ink taken from darkness {thr:.2f} up (a third of the usual threshold)")
+    if dark_grid:
+        ink = _mask_vertical_grid_lines(ink, box)
+    if dark_grid and len(rows) >= 2:
+        # grid lines as dark as the trace: the horizontal ones that survive line removal (bent a
+        # little in a photo, so not taken by a straight opening) line up like rows of traces
+        n_before = len(rows)
+        rows, ext_arr = _drop_grid_line_rows(ink, dark, rows, ext_arr, box, ppx, ppy, warnings)
+        grid_rows_dropped = len(rows) < n_before
     thick0 = 1.0
 
     # text: speed / gain / header
@@ -274,7 +286,9 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         warnings.append(f"the rows run to the image's right edge ({span_px / (ppx * speed):.2f} s of a {row_s:g} s row "
                         "printed): the page is cut there; time counted from the rows' left end")
     # faint thin strokes (QRS spikes in photos) joined to the ink, for following only
-    ink_f = G.thin_stroke_ink(dark, ink, 0.5 * (ppx + ppy), thr)
+    # (not on a grid printed as dark as the trace: its lines, taken out of the ink above, would
+    # come back as faint strokes)
+    ink_f = ink if dark_grid else G.thin_stroke_ink(dark, ink, 0.5 * (ppx + ppy), thr)
     for r in rows:
         T.follow_trace(ink_f, r, int(math.floor(x_lo_f - 2)), int(math.ceil(x_end + 1)), ppx)
         thicks.append(T.trace_thickness(r))
@@ -370,6 +384,16 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
     report(0.8, "assigning leads")
     mv = [(r.baseline - y) / (ppy * gain) for r, y in zip(rows, row_sigs)]
     layout, assign = _assign_layout(mv, dur, warnings)
+    # the layout is read from the number of rows alone (lead labels are not read): it is a guess
+    # when that number is unusual, or when it was counted after taking grid lines as dark as the
+    # trace out of the ink (ecg00005, a 6x1 page of limb leads, and ecg00020, a 3x5 page with
+    # V4R, V8 and V9, were read as 17 and 9 rows before)
+    layout_uncertain = len(rows) not in (1, 2, 3, 4, 5, 6, 12) or grid_rows_dropped
+    if layout_uncertain:
+        warnings.append(
+            f"layout uncertain: {len(rows)} rows of traces were read as a {layout} page from the number of rows alone "
+            "(the printed lead labels are not read); the lead names may be wrong, so per-lead findings (axis, "
+            "territories, amplitudes) should not be trusted. Rate and rhythm do not depend on the lead names.")
     signal = np.full((12, n_samp), np.nan, np.float32)
     quality: dict[str, float] = {}
     reasons: dict[str, str] = {}
@@ -390,6 +414,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         cov = float(np.isfinite(seg).mean())
         seg = _fill_short_gaps(seg, int(0.04 * FS))
         q, why, flags = _quality(seg, cov, float(amb.mean()), float(clp.mean()))
+        if layout_uncertain:
+            q = min(q, LAYOUT_UNCERTAIN_QUALITY)
+            why = "; ".join([w for w in (why, "lead name not confirmed (layout uncertain)") if w])
+            flags = flags + ["layout_uncertain"]
         li = STANDARD_LEADS.index(lead)
         prev = filled.get(lead)
         if prev is not None and not is_rhythm:
@@ -449,7 +477,8 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         "duration_s": float(dur),
         "warnings": warnings,
         "rate_check": rate_check,
-        "page_flags": ["time_scale_mismatch"] if rate_check and rate_check["agrees"] is False else [],
+        "page_flags": (["time_scale_mismatch"] if rate_check and rate_check["agrees"] is False else [])
+        + (["layout_uncertain"] if layout_uncertain else []),
     }
     dig["timing_s"] = round(time.perf_counter() - t_start, 3)
     report(1.0, "done")
@@ -518,6 +547,78 @@ def _find_trace_rows(ink: np.ndarray, box, ppx: float, ppy: float, grid_found: b
             ": no dark continuous lines run across the image. Check that the image is an ECG (a scan or photo of the "
             "printed traces, not a report page without them), in focus and not overexposed.")
     return _trace_rows(ink, rows, box, ppx, ppy)
+
+
+#: A row whose waviness is below this share of the waviest row's is a grid line (see
+#: :func:`_row_waviness`); measured on ecg00005 and ecg00020 (grey grids as dark as the trace):
+#: trace rows 0.57-1.0 of the waviest, grid lines 0.09-0.31.
+GRID_LINE_WAVINESS = 0.45
+
+
+def _row_waviness(ink: np.ndarray, dark: np.ndarray, row, xa: float, xb: float, ppx: float, ppy: float) -> float:
+    """How much a row's ink near its baseline wanders: the share of its columns with ink within
+    1 mm of the baseline whose darkness-weighted centre lies more than 0.15 mm from the running
+    median (10 mm) of those centres, times the share of columns that have such ink.
+
+    A trace moves with every P, QRS and T wave and with noise; a printed grid line is straight
+    (bent only slowly by a photo's lens or the paper), so its centre follows its running median.
+    Returns 0..1 (0 for a row without ink)."""
+    from scipy.ndimage import median_filter
+
+    b = int(round(row.baseline))
+    m1 = max(1, int(round(ppy)))
+    ya, yb = max(0, b - m1), min(ink.shape[0], b + m1 + 1)
+    x0, x1 = int(max(0, xa)), int(min(ink.shape[1], xb + 1))
+    if x1 - x0 < 10 or yb - ya < 2:
+        return 0.0
+    wgt = ink[ya:yb, x0:x1].astype(np.float64) * np.clip(dark[ya:yb, x0:x1], 0.05, None)
+    tot = wgt.sum(axis=0)
+    has = tot > 0
+    if has.sum() < 10:
+        return 0.0
+    yy = np.arange(yb - ya, dtype=np.float64)[:, None]
+    cen = ((wgt * yy).sum(axis=0) / np.where(has, tot, 1.0))[has]
+    dev = np.abs(cen - median_filter(cen, size=int(10 * ppx) | 1, mode="nearest"))
+    return float((dev > 0.15 * ppy).mean() * has.mean())
+
+
+def _mask_vertical_grid_lines(ink: np.ndarray, box) -> np.ndarray:
+    """Remove vertical grid lines that survived line removal (a dark grid printed in dashes or
+    bent a little) from the ink mask: columns whose ink covers more than a quarter of the grid
+    box's height (a trace column has ink only where the few rows cross it). Ink in such a column
+    is kept where it has ink in a neighbouring column that is no grid line (the trace crossing
+    it), so the trace is not cut. Returns a new uint8 mask."""
+    x0, y0, x1, y1 = box
+    col = ink[y0:y1, x0:x1].mean(axis=0) if y1 > y0 and x1 > x0 else np.zeros(0)
+    g = np.zeros(ink.shape[1], bool)
+    g[x0:x0 + len(col)] = col > 0.25
+    if not g.any():
+        return ink
+    d = np.diff(np.concatenate([[0], g.astype(np.int8), [0]]))
+    width = int((np.flatnonzero(d == -1) - np.flatnonzero(d == 1)).max())
+    other = ink * (~g)[None, :].astype(np.uint8)
+    support = cv2.dilate(other, np.ones((3, 2 * width + 1), np.uint8))
+    out = ink.copy()
+    out[:, g] = ink[:, g] & support[:, g]
+    return out
+
+
+def _drop_grid_line_rows(ink, dark, rows, ext_arr, box, ppx, ppy, warnings):
+    """Drop rows that are straight grid lines (:func:`_row_waviness` under
+    :data:`GRID_LINE_WAVINESS` of the waviest row); the kept rows get new search windows.
+    Returns ``(rows, extents)``; unchanged when every row is kept."""
+    wav = np.array([_row_waviness(ink, dark, r, xa, xb, ppx, ppy) for r, (xa, xb) in zip(rows, ext_arr)])
+    if not len(wav) or wav.max() <= 0:
+        return rows, ext_arr
+    keep = wav >= GRID_LINE_WAVINESS * wav.max()
+    if keep.all():
+        return rows, ext_arr
+    warnings.append(f"{int((~keep).sum())} of {len(rows)} rows of ink were straight grid lines (the grid is printed as "
+                    "dark as the trace) and were left out")
+    kept = [r.baseline for r, k in zip(rows, keep) if k]
+    m3 = int(3 * ppy)
+    h = ink.shape[0]
+    return T.set_windows(kept, max(0, box[1] - m3), min(h, box[3] + m3), h, ppy), ext_arr[keep]
 
 
 def _light_trace_ink(dark: np.ndarray, chroma: np.ndarray, ink: np.ndarray, thr: float,
@@ -650,6 +751,8 @@ def _fill_short_gaps(x: np.ndarray, max_gap: int) -> np.ndarray:
 
 #: Quality below which a lead carries a reason (``lead_quality_reasons``) and flags.
 LOW_QUALITY = 0.8
+#: Quality cap of every lead on a page whose layout is uncertain (its lead names are guesses).
+LAYOUT_UNCERTAIN_QUALITY = 0.5
 
 
 def _quality(seg: np.ndarray, coverage: float, ambiguous: float, clipped: float) -> tuple[float, str, list[str]]:

@@ -267,7 +267,7 @@ def test_every_low_quality_lead_carries_a_reason_and_flags(record):
         assert set(d["lead_quality"]) == set(STANDARD_LEADS)
         assert set(d["lead_quality_reasons"]) == low == set(d["lead_quality_flags"])
         assert all(d["lead_quality_reasons"][k] and d["lead_quality_flags"][k] for k in low)
-        assert all(set(f) <= {"partial", "overlap", "clipped", "flat", "not_found"} for f in d["lead_quality_flags"].values())
+        assert all(set(f) <= {"partial", "overlap", "clipped", "flat", "not_found", "layout_uncertain"} for f in d["lead_quality_flags"].values())
     d = digitize(page.image, ocr=False).meta["digitization"]
     assert d["lead_quality"]["II"] >= d["low_quality_threshold"]
     assert all(d["lead_quality_flags"][k] == ["not_found"] for k in STANDARD_LEADS if k != "II")
@@ -496,3 +496,37 @@ def test_light_grey_trace_on_a_red_grid_is_read():
     hr = measure(dig).to_dict()["heart_rate_bpm"]
     assert hr is not None and abs(hr - ref) <= 0.05 * ref, (hr, ref)
     assert sum(v >= d["low_quality_threshold"] for v in d["lead_quality"].values()) >= 10
+
+
+# ---- grey grids printed as dark as the trace -------------------------------------------------
+
+
+@pytest.mark.skipif(not PHOTO_DIR.exists(), reason="real images not available")
+@pytest.mark.parametrize("name, printed_rows", [("ecg00005.jpg", 6), ("ecg00020.jpg", 3)])
+def test_dark_grid_lines_are_not_rows_and_the_layout_is_flagged(name, printed_rows):
+    """ecg00005 (a photo of a 6x1 page of limb leads, I to aVF, on a bold grey grid) and ecg00020
+    (a 3x5 page, I/II/III to V4R/V8/V9, on a dark grey grid) were read as 17 and 9 rows: the
+    horizontal grid lines, as dark as the trace, lined up like rows. The row counts printed on
+    the pages (read by eye: 6 and 3) are found now. Their layouts are not among those read from
+    the number of rows alone, so the page says so: flag ``layout_uncertain``, a warning in words,
+    and every lead below the quality threshold with that reason."""
+    d = digitize(PHOTO_DIR / name, ocr=False).meta["digitization"]
+    assert d["rows"] == printed_rows
+    assert "layout_uncertain" in d["page_flags"]
+    assert any(w.startswith("layout uncertain") for w in d["warnings"])
+    low = {k for k, v in d["lead_quality"].items() if v < d["low_quality_threshold"]}
+    assert low == set(STANDARD_LEADS)
+    assert all("layout_uncertain" in f or f == ["not_found"] for f in d["lead_quality_flags"].values())
+
+
+@pytest.mark.skipif(not PHOTO_DIR.exists(), reason="real images not available")
+def test_dark_grid_page_heart_rate_matches_its_printed_beats():
+    """ecg00020: the vertical grid lines, as dark as the trace, were followed as spikes (127 bpm).
+    Reference read by eye on the image: 12 QRS complexes of the lead II row over 1083 px (11 RR
+    intervals), 5 mm squares of 24.24 px (21 squares over 509 px): RR 0.812 s, 73.9 bpm."""
+    from ecg.measure import measure
+
+    rr_s = (1083 / 11) / (24.24 / 5) / 25.0
+    ref = 60.0 / rr_s
+    hr = measure(digitize(PHOTO_DIR / "ecg00020.jpg", ocr=False)).to_dict()["heart_rate_bpm"]
+    assert hr is not None and abs(hr - ref) <= 0.05 * ref, (hr, ref)
