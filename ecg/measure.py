@@ -49,6 +49,9 @@ WINDOW_S = 60.0
 #: A lead needs at least this much recorded signal (s) to enter the median beats; a 3x4 paper
 #: ECG prints 2.5 s of each lead (the rest is NaN after digitization).
 MIN_LEAD_S = 2.0
+#: A lead with at least this much recorded signal (s), but less than MIN_LEAD_S, still helps to
+#: find the beats (a page cut at its right edge can leave the last column 1.8 s long).
+MIN_DETECT_S = 0.5
 #: A pacemaker stimulus paces a beat when it comes at most this long (s) before the beat's
 #: detection point (a stimulus-to-QRS-peak delay of a wide paced QRS reaches 150-200 ms).
 PACE_BEFORE_S = 0.2
@@ -177,7 +180,9 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     w = part.astype(float)
     w[nan.mean(axis=1) > 0.5] = 0.0
     if not w.any():
-        w = part.astype(float)
+        # no lead covers most of the window (a paper page without a rhythm strip): every lead
+        # with enough signal to hold a beat helps to find the beats, each during its own span
+        w = (part | (((~nan).sum(axis=1) >= MIN_DETECT_S * WORK_FS) & (ptp >= 0.05))).astype(float)
     if not w.any():
         return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
     r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=(w[:, None] > 0) & ~nan)
@@ -383,6 +388,8 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
     sig = ecg.signal
     finite = np.isfinite(sig)
     usable = finite.sum(axis=1) >= MIN_LEAD_S * fs
+    if usable.any():
+        usable = usable | (finite.sum(axis=1) >= MIN_DETECT_S * fs)  # beat finding only (see part)
     if not usable.any():
         raise ECGSignalError(
             f"No lead holds at least {MIN_LEAD_S:g} s of recorded signal (the samples are missing); nothing can be "

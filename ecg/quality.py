@@ -66,7 +66,10 @@ def lead_quality(
             if noise is not None:
                 snr_db = 20 * np.log10(max(amp, 1e-4) / max(noise, 1e-4))
         if flat:
-            score, reason = 0.0, ("lead missing" if absent else "flat line (electrode off or lead not recorded)")
+            score, reason = 0.0, (("lead missing" if recorded_s == 0 else
+                                   f"only {recorded_s:.1f} s recorded (fewer than {MIN_RECORDED_S:g} s: too few beats "
+                                   "to measure on; used for finding the beats only)") if absent
+                                  else "flat line (electrode off or lead not recorded)")
         elif snr_db is None:
             # no beats to compare: judge by high-frequency content only
             hf = float(np.std(np.diff(f))) if f.size > 2 else 0.0

@@ -228,3 +228,32 @@ def test_page_without_rhythm_strip_places_beats_in_the_printed_leads():
         assert abs(m.heart_rate_bpm - src.heart_rate_bpm) <= 2
         assert (rr.max() - rr.min()) <= (rr_src.max() - rr_src.min()) + 40, (row.ecg_id, rr, rr_src)
         assert m.beats["classes"].count("normal") >= len(m.beats["classes"]) - 1
+
+
+def test_last_column_shorter_than_2_s_still_finds_its_beats():
+    """A page without a rhythm strip, cut at its right edge so that the last column (V4-V6)
+    keeps under 2 s: those leads are too short for the median beats but must still be used to
+    find the beats there, or the last beats are lost and the rate falls (ecg00019: 56 against
+    about 70 bpm). Rendered from real PTB-XL records and cut 0.6 s before the trace ends."""
+    from ecg.digitize import digitize
+    from ecg.quality import MIN_RECORDED_S
+    from ecg.render import render_paper
+
+    root = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ptbxl" / "records500" / "00000"
+    for rid in ("00001_hr", "00007_hr"):
+        rec = load(root / rid)
+        src = measure(rec, interpret=False)
+        page = render_paper(rec, layout="3x4", dpi=200, grid_color="red", seed=7)
+        end = max(b["x0_px"] + (b["t1_s"] - b["t0_s"]) * 25.0 * b["px_per_mm"] for b in page.lead_boxes)
+        cut = page.image[:, : int(end - 0.6 * 25.0 * page.meta["px_per_mm"])]
+        dig = digitize(cut, ocr=False)
+        short = [ld for ld in ("V4", "V5", "V6") if np.isfinite(dig.lead(ld)).sum() / dig.fs < MIN_RECORDED_S]
+        assert short, "the cut did not shorten the last column below 2 s"
+        m = measure(dig, interpret=False)
+        assert abs(m.heart_rate_bpm - src.heart_rate_bpm) <= 2, (rid, m.heart_rate_bpm, src.heart_rate_bpm)
+        assert max(np.diff(m.beats["r_peaks_ms"])) < 1.5 * float(np.median(np.diff(src.beats["r_peaks_ms"])))
+        # every beat the source has up to where the cut page still prints one (10 s - 0.6 s)
+        printed_beats = [t for t in src.beats["r_peaks_ms"] if 150 < t < 9400 - 150]
+        found = [t for t in m.beats["r_peaks_ms"] if 150 < t < 9400 - 150]
+        assert len(found) >= len(printed_beats), (rid, found, printed_beats)
+        assert "used for finding the beats only" in m.signal_quality[short[0]]["reason"]
