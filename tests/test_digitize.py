@@ -530,3 +530,42 @@ def test_dark_grid_page_heart_rate_matches_its_printed_beats():
     ref = 60.0 / rr_s
     hr = measure(digitize(PHOTO_DIR / "ecg00020.jpg", ocr=False)).to_dict()["heart_rate_bpm"]
     assert hr is not None and abs(hr - ref) <= 0.05 * ref, (hr, ref)
+
+
+# ---- per-lead quality from the ink self-consistency ------------------------------------------
+
+
+def test_leads_whose_path_leaves_ink_uncovered_get_lower_quality_and_a_reason():
+    """Photo-like renders with ground truth (the first 6 records of those the thresholds were chosen on,
+    none in the benchmark set): the leads that the ink self-consistency lowers (flags ``ink_uncovered`` /
+    ``ink_reach``) must have a lower median SNR than the others, each with its reason in words;
+    and the proxy computed inside ``digitize`` is the one :func:`ecg.digitize.ink_consistency` gives."""
+    from bench.digitization import PHOTO_COLOURS, record_paths
+    from ecg.digitize import ink_consistency
+
+    bench = set(map(str, record_paths(24)))
+    paths = [p for p in record_paths(60) if str(p) not in bench][:6]
+    flagged, others = [], []
+    for k, p in enumerate(paths):
+        src = ecg.load(p)
+        page = render_paper(src, layout="3x4+1", dpi=200, grid_color=PHOTO_COLOURS[k % len(PHOTO_COLOURS)],
+                            degradations="all", seed=7000 + k)
+        dig = digitize(page.image, ocr=False)
+        d = dig.meta["digitization"]
+        snrs = _snrs(src, page, dig)
+        for lead in STANDARD_LEADS:
+            codes = d["lead_quality_flags"].get(lead, [])
+            if {"ink_uncovered", "ink_reach"} & set(codes):
+                assert d["lead_quality"][lead] < d["low_quality_threshold"]
+                assert "ink" in d["lead_quality_reasons"][lead] and "%" in d["lead_quality_reasons"][lead]
+                flagged.append(snrs[lead])
+            else:
+                others.append(snrs[lead])
+        if k == 0:
+            ref = ink_consistency(page.image, dig)["leads"]
+            assert set(ref) == set(d["ink_consistency"])
+            for lead, v in ref.items():
+                for key in ("uncovered", "reach"):
+                    assert abs(v[key] - d["ink_consistency"][lead][key]) < 0.02, (lead, key)
+    assert flagged, "no lead was lowered by its ink on 6 photo-like pages"
+    assert np.median(flagged) < np.median(others) - 2.0, (np.median(flagged), np.median(others))
