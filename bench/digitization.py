@@ -49,7 +49,8 @@ def record_paths(n: int) -> list[Path]:
     return [p.with_suffix("") for p in pick(ptb, n_p) + pick(ludb, n_l)]
 
 
-def _lead_snrs(src, rp, dig) -> list[float]:
+def _lead_snrs(src, rp, dig, named: bool = False) -> list:
+    """SNR (dB) of every printed lead; with ``named`` a list of ``(lead, snr)``."""
     from ecg.snr import snr_db
 
     out = []
@@ -64,8 +65,23 @@ def _lead_snrs(src, rp, dig) -> list[float]:
         d = dig.lead(lead).astype(np.float64)
         k = min(len(d), len(est))
         est[:k] = d[:k]
-        out.append(float(snr_db(ref, est, fs=src.fs)))
+        v = float(snr_db(ref, est, fs=src.fs))
+        out.append((lead, v) if named else v)
     return out
+
+
+def _quality_vs_snr(pairs: list[tuple[float, float]], threshold: float = 0.8) -> dict:
+    """How well the per-lead quality tracks the SNR: Spearman correlation, and the share of
+    leads below the quality threshold among leads under 10 dB and at or over 15 dB."""
+    from scipy.stats import spearmanr
+
+    if len(pairs) < 3:
+        return {}
+    q, v = np.array(pairs, float).T
+    low = q < threshold
+    share = lambda m: float(low[m].mean()) if m.any() else float("nan")
+    return {"spearman": float(spearmanr(q, v)[0]), "low_quality_share_snr_below_10db": share(v < 10),
+            "low_quality_share_snr_15db_up": share(v >= 15), "n": int(len(q))}
 
 
 def run_group(name: str, paths: list[Path], degradations, results: dict, keep_digitized: dict | None = None) -> dict:
@@ -76,6 +92,7 @@ def run_group(name: str, paths: list[Path], degradations, results: dict, keep_di
 
     snrs, times, fails = [], [], []
     per_record = []
+    q_snr = []  # (lead quality, SNR) per lead
     for k, p in enumerate(paths):
         src = ecg.load(p)
         if src.fs != 500:
@@ -92,8 +109,10 @@ def run_group(name: str, paths: list[Path], degradations, results: dict, keep_di
             per_record.append({"record": p.name, "error": str(exc)})
             continue
         times.append(time.perf_counter() - t0)
-        s = _lead_snrs(src, rp, dig)
+        named = _lead_snrs(src, rp, dig, named=True)
+        s = [v for _, v in named]
         snrs.extend(s)
+        q_snr.extend((dig.meta["digitization"]["lead_quality"][lead], v) for lead, v in named)
         per_record.append({"record": p.name, "grid": rp.meta["grid_color"], "median_snr_db": float(np.median(s)),
                            "layout": dig.meta["digitization"]["layout"], "time_s": times[-1]})
         if keep_digitized is not None:
@@ -107,13 +126,18 @@ def run_group(name: str, paths: list[Path], degradations, results: dict, keep_di
         "frac_leads_below_0db": float(np.mean(a < 0)) if a.size else float("nan"),
         "time_s_median": float(np.median(times)) if times else float("nan"),
         "time_s_max": float(np.max(times)) if times else float("nan"),
-        "failures": fails, "records": per_record,
+        "failures": fails, "records": per_record, "quality_vs_snr": _quality_vs_snr(q_snr),
     }
     results[name] = g
     print(f"{name:<24} pages {g['pages']:>3}  failed {g['failed_pages']:>2}  leads {g['leads']:>4}  "
           f"median SNR {g['median_snr_db']:6.2f} dB  mean {g['mean_snr_db']:6.2f}  p10 {g['p10_snr_db']:6.2f}  "
           f"leads < 0 dB {100 * g['frac_leads_below_0db']:5.1f} %  time/page median {g['time_s_median']:.2f} s, "
           f"max {g['time_s_max']:.2f} s", flush=True)
+    qs = g["quality_vs_snr"]
+    if qs:
+        print(f"{'':<24} lead quality vs SNR: Spearman {qs['spearman']:.2f}; below the 0.8 threshold: "
+              f"{100 * qs['low_quality_share_snr_below_10db']:.0f} % of leads < 10 dB, "
+              f"{100 * qs['low_quality_share_snr_15db_up']:.0f} % of leads >= 15 dB", flush=True)
     return g
 
 
@@ -225,7 +249,7 @@ def run_real(results: dict) -> None:
             pass
         from ecg.digitize import ink_consistency
 
-        ic = ink_consistency(path, dig)
+        ic = ink_consistency(path, dig)  # the same numbers as d["ink_consistency"], with medians
         rows.append({"image": f, "signal": True, "layout": d["layout"], "heart_rate_bpm": hr,
                      "px_per_mm": d["px_per_mm"], "rotation_deg": d["rotation_deg"],
                      "perspective_corrected": d["perspective_corrected"], "gain_mm_mv": d["gain_mm_mv"],

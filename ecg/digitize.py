@@ -104,7 +104,9 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         signal's own, :func:`_rate_check`), ``page_flags`` (``"time_scale_mismatch"`` when
         they disagree beyond the tolerance; ``"layout_uncertain"`` when the layout is guessed from
         an unusual number of rows or from rows counted after removing grid lines as dark as the
-        trace: every lead's quality is then at most 0.5 with that reason), ``rows``, ``timing_s``.
+        trace: every lead's quality is then at most 0.5 with that reason; ``"grid_in_ink"`` when
+        grid lines as dark as the trace were taken out of the ink: the path may still follow their
+        remains, so rate and intervals are not to be trusted either), ``rows``, ``timing_s``.
 
     Raises:
         DigitizationError: not an image; resolution too low (with the measured px/mm); no grid
@@ -397,7 +399,10 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         warnings.append(
             f"layout uncertain: {len(rows)} rows of traces were read as a {layout} page from the number of rows alone "
             "(the printed lead labels are not read); the lead names may be wrong, so per-lead findings (axis, "
-            "territories, amplitudes) should not be trusted. Rate and rhythm do not depend on the lead names.")
+            "territories, amplitudes) should not be trusted." +
+            (" The grid is printed as dark as the trace: where its lines touch the trace the path may follow them "
+             "(spikes at grid lines), so rate, rhythm and intervals may be wrong too." if grid_rows_dropped else
+             " Rate and rhythm do not depend on the lead names."))
     signal = np.full((12, n_samp), np.nan, np.float32)
     quality: dict[str, float] = {}
     reasons: dict[str, str] = {}
@@ -496,7 +501,7 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         "warnings": warnings,
         "rate_check": rate_check,
         "page_flags": (["time_scale_mismatch"] if rate_check and rate_check["agrees"] is False else [])
-        + (["layout_uncertain"] if layout_uncertain else []),
+        + (["layout_uncertain"] if layout_uncertain else []) + (["grid_in_ink"] if grid_rows_dropped else []),
     }
     dig["timing_s"] = round(time.perf_counter() - t_start, 3)
     report(1.0, "done")

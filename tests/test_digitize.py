@@ -512,7 +512,7 @@ def test_dark_grid_lines_are_not_rows_and_the_layout_is_flagged(name, printed_ro
     and every lead below the quality threshold with that reason."""
     d = digitize(PHOTO_DIR / name, ocr=False).meta["digitization"]
     assert d["rows"] == printed_rows
-    assert "layout_uncertain" in d["page_flags"]
+    assert "layout_uncertain" in d["page_flags"] and "grid_in_ink" in d["page_flags"]
     assert any(w.startswith("layout uncertain") for w in d["warnings"])
     low = {k for k, v in d["lead_quality"].items() if v < d["low_quality_threshold"]}
     assert low == set(STANDARD_LEADS)
