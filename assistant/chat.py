@@ -122,18 +122,19 @@ class Assistant:
 
     def build_context(self, question: str, intents: list[str], measurements: dict, findings: list[dict],
                       cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None,
-                      printed: dict | None = None) -> Context:
+                      printed: dict | None = None, page_flags: list | None = None) -> Context:
         prefer = tuple(k for i in intents for k in KNOWLEDGE_FOR_INTENT.get(i, ()))
         snippets = find_snippets(question, k=3, prefer=prefer)
         if lead_quality is None:
             lead_quality = merge_lead_quality(measurements)
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
                        or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
-                       lead_quality=lead_quality, printed=dict(printed or {}))
+                       lead_quality=lead_quality, printed=dict(printed or {}), page_flags=list(page_flags or []))
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",
-               max_new_tokens: int = 80, lead_quality: dict | None = None, printed: dict | None = None) -> Answer:
+               max_new_tokens: int = 80, lead_quality: dict | None = None, printed: dict | None = None,
+               page_flags: list | None = None) -> Answer:
         """Answer ``question`` about the ECG whose ``Measurements.to_dict()`` is ``measurements``.
 
         Args:
@@ -149,6 +150,8 @@ class Assistant:
                 so, and decline when too few good leads remain.
             printed: machine measurements printed on a digitized page
                 (``meta["digitization"]["header_measurements"]``); answers compare ours with them.
+            page_flags: a digitized page's flags (``meta["digitization"]["page_flags"]``); answers
+                about the values they put in doubt say so.
 
         Raises:
             ValueError: empty question.
@@ -160,7 +163,7 @@ class Assistant:
         intents = route(question)
         ctx = self.build_context(question, intents, measurements,
                                  findings if findings is not None else measurements.get("findings") or [],
-                                 cases or [], sex, source, lead_quality, printed)
+                                 cases or [], sex, source, lead_quality, printed, page_flags)
         grounded = grounded_reply(intents, ctx)
         # the knowledge the grounded reply cites is part of the context the model sees
         cited = set(citations_in(grounded))

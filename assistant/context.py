@@ -94,6 +94,8 @@ class Context:
         printed: machine measurements printed on a digitized page (``vent_rate_bpm``, ``pr_ms``,
             ``qrs_ms``, ``qt_ms``, ``qtc_ms``, ``qrs_axis_deg``...), read by OCR: evidence to compare
             with, never a measurement of ours.
+        page_flags: a digitized page's flags (``time_scale_mismatch``, ``grid_in_ink``,
+            ``layout_uncertain``): answers they put in doubt say so (:func:`assistant.hedging.page_caution`).
     """
 
     measurements: dict
@@ -104,6 +106,7 @@ class Context:
     source: str = "signal"
     lead_quality: dict = field(default_factory=dict)
     printed: dict = field(default_factory=dict)
+    page_flags: list = field(default_factory=list)
 
     @property
     def facts(self) -> list[Fact]:

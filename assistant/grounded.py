@@ -16,7 +16,7 @@ from __future__ import annotations
 from ecg.interpret import criteria
 
 from .context import PRINTED, Context, fmt
-from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge
+from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, page_caution
 from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
@@ -347,7 +347,8 @@ def grounded_reply(intents: list[str], ctx: Context) -> str:
             key = PRINTED_KEY.get(VALUE_KEY.get(i, ""))
             parts.append(h.text + (_printed(ctx, (key, None)) if key else ""))
         else:
-            parts.append(REPLIES[i](ctx) + (" " + h.text if h.text else ""))
+            page = page_caution(i, ctx.page_flags)
+            parts.append(REPLIES[i](ctx) + (" " + h.text if h.text else "") + (" " + page if page else ""))
     text = "\n\n".join(parts).strip()
     if ctx.source == "image" and text:
         text += ("\n\nThese values were measured on a signal digitized from an image, so treat them with more "

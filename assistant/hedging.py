@@ -169,3 +169,38 @@ def hedge(intent: str, measurements: dict, quality: dict[str, LeadQuality], sour
     return Hedge(False, f"Caution: {len(low)} of the {len(leads)} leads this rests on "
                         f"{'is' if len(low) == 1 else 'are'} of low quality ({why}); the value may be off.",
                  tuple(low))
+
+
+#: Page-level flags of a digitized image (``meta["digitization"]["page_flags"]``) -> the intents whose
+#: answers they put in doubt, and why.
+PAGE_FLAG_CAUTION = {
+    "time_scale_mismatch": (
+        ("heart_rate", "rhythm", "extra_beats", "pr", "qrs", "qt", "intervals", "summary"),
+        "the heart rate printed on the page disagrees with the one measured on its traces beyond the tolerance, "
+        "so the time scale read from the page (paper speed or grid) may be wrong and every rate and interval "
+        "may be off in proportion"),
+    "grid_in_ink": (
+        ("heart_rate", "rhythm", "extra_beats", "pr", "qrs", "qt", "intervals", "axis", "lvh", "st", "summary"),
+        "the grid lines on this page are as dark as the trace, so pieces of the grid may have been followed "
+        "as trace and the rate, intervals and amplitudes may be wrong"),
+    "layout_uncertain": (
+        ("axis", "lvh", "st", "qrs", "summary"),
+        "the page's layout could not be determined reliably, so the lead names may be wrong, and with them "
+        "every statement about particular leads (axis, ST segments, voltages, bundle branch block)"),
+}
+
+
+def page_caution(intent: str, page_flags: list[str] | tuple[str, ...] | None) -> str:
+    """The caution a digitized page's flags add to an answer about ``intent`` ("" if none applies).
+
+    Args:
+        intent: a router intent.
+        page_flags: ``meta["digitization"]["page_flags"]`` of the image (``time_scale_mismatch``,
+            ``grid_in_ink``, ``layout_uncertain``; see :func:`ecg.digitize.digitize`).
+    """
+    why = [PAGE_FLAG_CAUTION[f][1] for f in (page_flags or ()) if f in PAGE_FLAG_CAUTION
+           and intent in PAGE_FLAG_CAUTION[f][0]]
+    if not why:
+        return ""
+    return "Caution about this page: " + "; and ".join(why) + ". Check these values by hand on the page."
+

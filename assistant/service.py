@@ -58,6 +58,13 @@ class Analysis:
         return dict((self.ecg.meta.get("digitization") or {}).get("header_measurements") or {})
 
     @property
+    def page_flags(self) -> list[str]:
+        """A digitized page's flags (``time_scale_mismatch``, ``grid_in_ink``, ``layout_uncertain``; empty for signals)."""
+        if self.source != "image":
+            return []
+        return list((self.ecg.meta.get("digitization") or {}).get("page_flags") or [])
+
+    @property
     def source(self) -> str:
         return "image" if self.ecg.meta.get("source") == "image" else "signal"
 

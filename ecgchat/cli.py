@@ -68,7 +68,7 @@ def cmd_ask(args) -> int:
     assistant = Assistant(llm=None if args.no_llm else "default")
     ans = assistant.answer(args.question, analysis.measurement_dict, cases=analysis.cases, sex=analysis.sex,
                            source=analysis.source, lead_quality=analysis.lead_quality,
-                           printed=analysis.printed)
+                           printed=analysis.printed, page_flags=analysis.page_flags)
     if args.json:
         _print_json({"answer": ans.text, "citations": ans.citations, "measurements": analysis.measurement_dict,
                      "cases": analysis.cases, "intents": ans.intents, "used_llm": ans.used_llm,

@@ -306,3 +306,26 @@ def test_rhythm_answer_states_the_rhythm_once():
     assert codes
     text = Assistant(llm=None).answer("What is the rhythm?", m).text
     assert text.count(f"[finding: {codes[0]}]") == 1 and "criterion:" in text and "[HR " in text
+
+
+def test_page_flags_of_a_digitized_image_reach_the_answers_they_put_in_doubt(record):
+    """A page whose printed heart rate disagrees with its traces (a 25 mm/s page that states 50 mm/s:
+    the time scale read is wrong) is flagged by the digitizer; the chat then says so in its rate and
+    interval answers, and not where the flag does not apply."""
+    from assistant.hedging import PAGE_FLAG_CAUTION
+    from assistant.service import analyze
+    from ecg.digitize import digitize
+    from ecg.render import render_paper
+
+    hr = round(measure(record).heart_rate_bpm)
+    page = render_paper(record, layout="3x4+1", dpi=200, grid_color="red", seed=3,
+                        header=[f"Vent rate {hr} bpm", "50 mm/s  10 mm/mV"])
+    analysis = analyze(digitize(page.image))
+    assert "time_scale_mismatch" in analysis.page_flags
+    a = Assistant(llm=None)
+    kw = dict(source="image", lead_quality=analysis.lead_quality, printed=analysis.printed,
+              page_flags=analysis.page_flags)
+    why = PAGE_FLAG_CAUTION["time_scale_mismatch"][1]
+    assert why in a.answer("What is the heart rate?", analysis.measurement_dict, **kw).text
+    assert why in a.answer("What is the rhythm?", analysis.measurement_dict, **kw).text
+    assert why not in a.answer("Are there similar cases?", analysis.measurement_dict, **kw).text

@@ -267,7 +267,7 @@ def test_every_low_quality_lead_carries_a_reason_and_flags(record):
         assert set(d["lead_quality"]) == set(STANDARD_LEADS)
         assert set(d["lead_quality_reasons"]) == low == set(d["lead_quality_flags"])
         assert all(d["lead_quality_reasons"][k] and d["lead_quality_flags"][k] for k in low)
-        assert all(set(f) <= {"partial", "overlap", "clipped", "flat", "not_found", "layout_uncertain"} for f in d["lead_quality_flags"].values())
+        assert all(set(f) <= {"partial", "overlap", "clipped", "flat", "not_found", "layout_uncertain", "ink_uncovered", "ink_reach"} for f in d["lead_quality_flags"].values())
     d = digitize(page.image, ocr=False).meta["digitization"]
     assert d["lead_quality"]["II"] >= d["low_quality_threshold"]
     assert all(d["lead_quality_flags"][k] == ["not_found"] for k in STANDARD_LEADS if k != "II")

@@ -126,7 +126,7 @@ def _chat(analysis) -> None:
                 ans = st.session_state.assistant.answer(
                     question, analysis.measurement_dict, cases=analysis.cases, sex=analysis.sex,
                     source=analysis.source, lead_quality=analysis.lead_quality,
-                    printed=analysis.printed)
+                    printed=analysis.printed, page_flags=analysis.page_flags)
             st.markdown(ans.text)
             if ans.fallback_reason:
                 st.caption(f"Model text not shown ({ans.fallback_reason[:160]}); grounded reply given instead.")

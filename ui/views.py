@@ -113,3 +113,8 @@ def show_digitization(meta: dict, overlay) -> None:
                f"calibration: {meta.get('calibration')}")
     if meta.get("header_measurements"):
         st.caption(f"Printed machine statements (evidence only, not trusted): {meta['header_measurements']}")
+    from assistant.hedging import PAGE_FLAG_CAUTION
+
+    for flag in meta.get("page_flags") or []:
+        if flag in PAGE_FLAG_CAUTION:
+            st.warning(f"This page: {PAGE_FLAG_CAUTION[flag][1]}.")
