@@ -403,6 +403,19 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
             (" The grid is printed as dark as the trace: where its lines touch the trace the path may follow them "
              "(spikes at grid lines), so rate, rhythm and intervals may be wrong too." if grid_rows_dropped else
              " Rate and rhythm do not depend on the lead names."))
+    # lead labels printed on the page (OCR of small crops at each segment's start): they confirm
+    # the layout, or rename segments they contradict, or else mark the layout uncertain
+    lead_labels: dict[str, dict[str, Any]] | None = None
+    labels_checked = False
+    if ocr:
+        try:
+            from . import digitize_ocr as O
+            read = _read_lead_labels(bgr, H, rows, assign, x_start, speed, ppx_t, ppy, O)
+            assign, lead_labels, labels_checked, label_conflict = _check_labels(assign, read, warnings)
+            if label_conflict and not layout_uncertain:
+                layout_uncertain = True
+        except Exception as exc:  # OCR is evidence only; never fail the signal for it
+            warnings.append(f"printed lead labels could not be read ({type(exc).__name__})")
     signal = np.full((12, n_samp), np.nan, np.float32)
     quality: dict[str, float] = {}
     reasons: dict[str, str] = {}
@@ -494,6 +507,8 @@ def digitize(image: Any, page: int = 0, paper_speed_mm_s: float | None = None,
         "header_text": header_lines,
         "header_measurements": header_meas,
         "trace_boxes": trace_boxes,
+        "lead_labels": lead_labels,
+        "labels_checked": bool(labels_checked),
         "image_to_rectified": (H @ S0).tolist(),
         "image_size": [int(w0), int(h0)],
         "rows": len(rows),
@@ -919,6 +934,93 @@ def _assign_layout(mv: list[np.ndarray], dur: float, warnings: list[str]):
         out.append((r, 0, ns, lead, True))
     warnings.append("two rows found: read as rhythm strips of II and V1 (labels not checked)")
     return f"{n}x1", out
+
+
+
+def _read_lead_labels(bgr: np.ndarray, H: np.ndarray, rows: list, assign: list, x_start: float, speed: float,
+                      ppx: float, ppy: float, O) -> list[str | None]:
+    """OCR of the lead label printed at the start of each segment of ``assign`` (rectified page
+    coordinates: the segment starts at ``x_start + i0 / FS * speed * ppx``, on its row's
+    baseline). The label is looked for from 2 mm left to 14 mm right of that start, from 2.5 mm
+    above the baseline up to about half the row pitch (at most 22 mm), where renderers print it,
+    and, when fewer than 3 labels are found there, from 1.5 to 9 mm below the baseline, where
+    ECG-Image-Kit's pages print it. Each crop is warped out of the
+    original image at about 9 px/mm (printed labels, 2-3 mm high, are then 20-30 px high)."""
+    bases = sorted(r.baseline for r in rows)
+    pitch = float(np.median(np.diff(bases))) if len(bases) > 1 else 40.0 * ppy
+    up = min(0.55 * pitch, 22.0 * ppy)
+    k = 9.0 / ppy
+    got: list[str | None] = [None] * len(assign)
+    for side in ("above", "below"):
+        if sum(1 for g in got if g is not None) >= 3:
+            break  # the labels are printed above: no second pass (it costs about 0.3 s)
+        crops = []
+        for (ri, i0, i1, lead, is_rhythm) in assign:
+            x0 = x_start + i0 / FS * speed * ppx
+            if side == "above":
+                ya, ch = rows[ri].baseline - up, up - 2.5 * ppy
+            else:
+                ya, ch = rows[ri].baseline + 1.5 * ppy, min(7.5 * ppy, 0.3 * pitch)
+            xa, cw = x0 - 2.0 * ppx, 16.0 * ppx
+            M = np.diag([k, k, 1.0]) @ np.array([[1.0, 0, -xa], [0, 1.0, -ya], [0, 0, 1.0]]) @ H
+            crops.append(cv2.warpPerspective(bgr, M, (max(8, int(round(k * cw))), max(8, int(round(k * ch)))),
+                                             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                             borderValue=(255, 255, 255)))
+        got = [a if a is not None else b for a, (b, _, _) in zip(got, O.read_labels(crops))]
+    return got
+
+
+_ROMAN = ("I", "II", "III")
+
+
+def _check_labels(assign: list, read: list[str | None], warnings: list[str]):
+    """Compare the lead names assigned from the layout with the labels read on the page.
+
+    Returns ``(assign, lead_labels, labels_checked, uncertain)``: ``lead_labels`` maps
+    ``"row,col"`` to ``{"assigned", "read"}``; ``labels_checked`` when at least 2 labels were read
+    and all agree. Where read labels contradict the assignment, those segments take the lead their
+    label names if every lead name then still appears once among the short segments (and once among
+    the rhythm strips); otherwise nothing is reassigned and ``uncertain`` is True."""
+    cols: dict[int, list[int]] = {}
+    for (ri, i0, *_rest) in assign:
+        cols.setdefault(ri, []).append(i0)
+    # a page prints each lead's label once among its short segments: a name read on two of them
+    # is a misreading of at least one (on photos, strokes of the trace read as I): both are dropped
+    short_reads = [lab for (_, _, _, _, rh), lab in zip(assign, read) if not rh and lab is not None]
+    read = [None if (lab is not None and not s[4] and short_reads.count(lab) > 1) else lab
+            for s, lab in zip(assign, read)]
+    lead_labels: dict[str, dict[str, Any]] = {}
+    disagree = []
+    for k, ((ri, i0, i1, lead, is_rhythm), lab) in enumerate(zip(assign, read)):
+        c = sorted(cols[ri]).index(i0)
+        lead_labels[f"{ri},{c}"] = {"assigned": lead, "read": lab}
+        if lab is not None and lab != lead:
+            if lab in _ROMAN and lead in _ROMAN:
+                # I, II and III differ by a stroke the OCR drops or adds (real pages: II read
+                # for III): such a reading neither confirms nor contradicts the layout
+                lead_labels[f"{ri},{c}"]["doubtful"] = True
+            else:
+                disagree.append(k)
+    n_read = sum(1 for v, s in zip(read, assign) if v is not None and not (v != s[3] and v in _ROMAN))
+    if not disagree:
+        return assign, lead_labels, n_read >= 2, False
+    new = [(ri, i0, i1, read[k] if k in disagree else lead, rh) for k, (ri, i0, i1, lead, rh) in enumerate(assign)]
+    short = [s[3] for s in new if not s[4]]
+    rhythm = [s[3] for s in new if s[4]]
+    said = ", ".join(f"row {assign[k][0] + 1} segment {sorted(cols[assign[k][0]]).index(assign[k][1]) + 1} "
+                     f"labelled {read[k]} (read as {assign[k][3]} from the layout)" for k in disagree)
+    ok = (all(read[k] in STANDARD_LEADS for k in disagree) and len(set(short)) == len(short)
+          and len(set(rhythm)) == len(rhythm))
+    if ok:
+        for k in disagree:
+            c = sorted(cols[assign[k][0]]).index(assign[k][1])
+            lead_labels[f"{assign[k][0]},{c}"]["assigned"] = read[k]
+        warnings.append(f"lead names taken from the printed labels where they differ from the usual layout: {said}.")
+        return new, lead_labels, False, False
+    warnings.append(f"layout uncertain: printed lead labels disagree with the layout read from the rows ({said}) and "
+                    "cannot all be right together; the lead names may be wrong, so per-lead findings (axis, "
+                    "territories, amplitudes) should not be trusted. Rate and rhythm do not depend on the lead names.")
+    return assign, lead_labels, False, True
 
 
 def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O,

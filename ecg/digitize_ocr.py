@@ -178,3 +178,121 @@ def parse_speed_gain(lines: list[str]) -> tuple[float | None, float | None]:
 
 def is_lead_name(text: str) -> bool:
     return lead_label(text) in STANDARD_LEADS and len(re.sub(r"\W", "", text)) <= 4
+
+
+def read_labels(crops: list[np.ndarray], pad: int = 16) -> list[tuple[str | None, str, float]]:
+    """Lead labels in small crops (one per printed segment, taken where a label is printed).
+
+    The crops are tiled into one mosaic, white-padded, and text is detected and recognized in a
+    single call (one detection over all crops is much faster than one per crop). Returns per crop
+    ``(lead or None, text, score)``: the standard lead named by the best-scoring text item whose
+    centre lies in that crop, or None when no item there names a lead."""
+    if not crops:
+        return []
+    ch = max(c.shape[0] for c in crops) + 2 * pad
+    cw = max(c.shape[1] for c in crops) + 2 * pad
+    ncol = int(np.ceil(np.sqrt(len(crops) * ch / max(cw, 1))))
+    ncol = max(1, min(len(crops), ncol))
+    nrow = int(np.ceil(len(crops) / ncol))
+    mosaic = np.full((nrow * ch, ncol * cw, 3), 255, np.uint8)
+    for k, c in enumerate(crops):
+        if c.ndim == 2:
+            c = cv2.cvtColor(c, cv2.COLOR_GRAY2BGR)
+        r, q = divmod(k, ncol)
+        mosaic[r * ch + pad:r * ch + pad + c.shape[0], q * cw + pad:q * cw + pad + c.shape[1]] = c
+    res, _ = engine()(mosaic)
+    out: list[tuple[str | None, str, float]] = [(None, "", 0.0)] * len(crops)
+    for box, text, score in res or []:
+        b = np.asarray(box, float)
+        cx, cy = float(b[:, 0].mean()), float(b[:, 1].mean())
+        k = int(cy // ch) * ncol + int(cx // cw)
+        if not 0 <= k < len(crops):
+            continue
+        lead = strict_label(str(text))
+        if lead is None or float(score) < 0.5:
+            continue
+        if out[k][0] is None or float(score) > out[k][2]:
+            out[k] = (lead, str(text), float(score))
+    # the detector misses narrow labels ("I", "II", "III": a few vertical strokes); where it found
+    # no label, recognize the crop's compact black blob (dark in every colour channel, not touching
+    # the crop's edge, as the trace and grid lines do) directly
+    for k, c in enumerate(crops):
+        if out[k][0] is not None:
+            continue
+        box = _text_blob(c)
+        if box is None:
+            continue
+        x0, y0, x1, y1 = box
+        m = max(4, (y1 - y0) // 3)
+        sub = c[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m]
+        sub = cv2.copyMakeBorder(sub, m, m, 2 * m, 2 * m, cv2.BORDER_REPLICATE)
+        bars = _roman_bars(c, box)
+        if bars:
+            out[k] = ("I" * bars, "I" * bars, 1.0)
+            continue
+        text, score = recognize(sub)
+        lead = strict_label(text)
+        if lead is not None and score >= 0.5:
+            out[k] = (lead, text, score)
+    return out
+
+
+def strict_label(text: str) -> str | None:
+    """The standard lead a label crop's text names, read strictly (``aVR``, ``V1``, ``II``; the
+    recognizer's roman numerals; I misread as l, 1 or |), or None: unlike :func:`lead_label` a
+    bare ``VR`` or ``L`` is not taken for a label (a trace stroke crossing ``V4`` reads ``Vr``)."""
+    t = re.sub(r"[^A-Za-z0-9\u2160\u2161\u2162|]", "", text)
+    t = t.replace("\u2160", "I").replace("\u2161", "II").replace("\u2162", "III")
+    u = t.upper()
+    if u in ("AVR", "AVL", "AVF"):
+        return "a" + u[1:]
+    m = re.fullmatch(r"V([1-6])", u)
+    if m:
+        return u
+    if t == "I" or 2 <= len(t) <= 3 and all(ch in "Il1|" for ch in t):
+        # a lone l, 1 or | is as likely a stroke of the trace or a grid line as the label I
+        return "I" * len(t)
+    return None
+
+
+def _roman_bars(crop: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    """2 or 3 when the text blob ``box`` of ``crop`` is nothing but that many filled upright bars of
+    one height side by side (a sans-serif II or III, which the recognizer, trained on Chinese and
+    Latin text, often reads as other glyphs), else 0."""
+    x0, y0, x1, y1 = box
+    g = crop.max(axis=2) if crop.ndim == 3 else crop
+    mask = (g[y0:y1, x0:x1] < 110).astype(np.uint8)
+    n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    comps = [st[i] for i in range(1, n) if st[i][4] >= 6]
+    if not 2 <= len(comps) <= 3:  # one bar alone may be any upright stroke (a QRS spike's, a grid line's)
+        return 0
+    hh = y1 - y0
+    for s in comps:
+        if s[3] < 0.85 * hh or s[2] > 0.45 * s[3] or s[2] < 2 or s[4] < 0.75 * s[2] * s[3]:
+            return 0
+    xs = sorted(s[0] for s in comps)
+    if len(xs) > 1 and max(np.diff(xs)) > 0.8 * hh:
+        return 0
+    return len(comps)
+
+
+def _text_blob(crop: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Bounding box of the text-like black components in ``crop`` (9 px/mm): components 12-45
+    px high, not touching the crop's edge, joined with those beside them on the same line."""
+    g = crop.max(axis=2) if crop.ndim == 3 else crop
+    mask = (g < 110).astype(np.uint8)
+    n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    comps = [st[i] for i in range(1, n)
+             if 12 <= st[i][3] <= 45 and st[i][2] <= 60 and st[i][0] > 0 and st[i][1] > 0
+             and st[i][0] + st[i][2] < w and st[i][1] + st[i][3] < h]
+    if not comps:
+        return None
+    a = max(comps, key=lambda s: s[3] * s[2])
+    cy = a[1] + a[3] / 2
+    line = [s for s in comps if abs(s[1] + s[3] / 2 - cy) < 0.5 * a[3]]
+    x0 = min(s[0] for s in line)
+    x1 = max(s[0] + s[2] for s in line)
+    y0 = min(s[1] for s in line)
+    y1 = max(s[1] + s[3] for s in line)
+    return int(x0), int(y0), int(x1), int(y1)

@@ -569,3 +569,74 @@ def test_leads_whose_path_leaves_ink_uncovered_get_lower_quality_and_a_reason():
                     assert abs(v[key] - d["ink_consistency"][lead][key]) < 0.02, (lead, key)
     assert flagged, "no lead was lowered by its ink on 6 photo-like pages"
     assert np.median(flagged) < np.median(others) - 2.0, (np.median(flagged), np.median(others))
+
+
+# ---- printed lead labels (OCR) ------------------------------------------------------------------
+
+def test_printed_lead_labels_are_read_and_confirm_the_layout(clean_page):
+    dig = digitize(clean_page.image)  # ocr=True: the labels are read
+    m = dig.meta["digitization"]
+    labels = m["lead_labels"]
+    assert len(labels) == 13
+    read = {k: v["read"] for k, v in labels.items() if v["read"] is not None}
+    assert len(read) >= 8, labels
+    # what was read is what the page prints there
+    printed = {f"{b['row']},{b['col']}": b["lead"] for b in clean_page.lead_boxes}
+    assert all(printed[k] == v for k, v in read.items()), (read, printed)
+    assert m["labels_checked"] is True
+    assert "layout_uncertain" not in m["page_flags"]
+    # without OCR nothing is read and nothing changes
+    m0 = digitize(clean_page.image, ocr=False).meta["digitization"]
+    assert m0["lead_labels"] is None and m0["labels_checked"] is False
+
+
+def _relabel(img: np.ndarray, page, changes: dict[str, str]) -> np.ndarray:
+    """``img`` with the printed labels of the leads in ``changes`` painted over (dark pixels of the
+    label's box made white; the pale grid stays) and the new names written in the renderer's font."""
+    img = img.copy()
+    ppmm = page.meta["px_per_mm"]
+    band = 165.0 / 4  # 3x4+1: four rows between 35 and 200 mm
+    for b in page.lead_boxes:
+        if b["lead"] not in changes or (b["row"] == 3):
+            continue
+        x, y = b["x0_px"] + 0.8 * ppmm, b["y0_px"] - 0.3 * band * ppmm
+        x0, x1 = int(x - 0.3 * ppmm), int(x + 12 * ppmm)
+        y0, y1 = int(y - 3.6 * ppmm), int(y + 1.0 * ppmm)
+        patch = img[y0:y1, x0:x1]
+        patch[patch.max(axis=2) < 200] = 255
+        cv2.putText(img, changes[b["lead"]], (int(round(x)), int(round(y))), cv2.FONT_HERSHEY_SIMPLEX,
+                    2.8 * ppmm / 22.0, (20, 20, 20), max(1, int(round(0.2 * ppmm))), cv2.LINE_AA)
+    return img
+
+
+def test_labels_that_contradict_the_layout_rename_their_segments(record):
+    """A page that prints V5 where the usual layout has aVL, and aVL where it has V5, labelled so:
+    the printed labels, not the usual layout, name those two segments."""
+    sig = record.signal.copy()
+    i, v5 = record.leads.index("aVL"), record.leads.index("V5")
+    sig[[i, v5]] = sig[[v5, i]]
+    swapped = ecg.ECG(signal=sig, fs=record.fs, leads=list(record.leads))
+    page = render_paper(swapped, layout="3x4+1", dpi=200, grid_color="red", seed=0)
+    img = _relabel(page.image, page, {"aVL": "V5", "V5": "aVL"})
+    dig = digitize(img)
+    m = dig.meta["digitization"]
+    labels = m["lead_labels"]
+    assert labels["1,1"]["read"] == "V5" and labels["1,3"]["read"] == "aVL", labels
+    if "layout_uncertain" in m["page_flags"]:
+        assert any("labels disagree" in w for w in m["warnings"])
+        return
+    assert labels["1,1"]["assigned"] == "V5" and labels["1,3"]["assigned"] == "aVL"
+    assert any("printed labels" in w for w in m["warnings"])
+    fs = int(record.fs)
+    # the segment printed at row 2, column 2 (2.5-5 s) is the record's V5; at row 2, column 4
+    # (7.5-10 s) its aVL: the digitized leads of those names carry them
+    for lead, t0, other in (("V5", 2.5, "aVL"), ("aVL", 7.5, "V5")):
+        a, b = int((t0 + 0.1) * fs), int((t0 + 2.4) * fs)
+        d = dig.lead(lead)[int((t0 + 0.1) * 500):int((t0 + 2.4) * 500)].astype(float)
+        n = min(len(d), b - a)
+        src, wrong = record.lead(lead)[a:a + n], record.lead(other)[a:a + n]
+        ok = np.isfinite(d[:n])
+        assert ok.mean() > 0.9
+        c_right = np.corrcoef(d[:n][ok], src[ok])[0, 1]
+        c_wrong = np.corrcoef(d[:n][ok], wrong[ok])[0, 1]
+        assert c_right > 0.95 and c_right > c_wrong + 0.05, (lead, c_right, c_wrong)
