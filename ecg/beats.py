@@ -175,7 +175,7 @@ def classify_beats(
     edge = (beats - a - m_e < 0) | (beats + b + m_e > n)
     snips -= snips.mean(axis=2, keepdims=True)
     # which leads each beat was recorded in (over its whole QRS window)
-    if recorded is None:
+    if recorded is None or recorded.all():
         rec_b = np.ones((n_b, x.shape[0]), bool)
     else:
         rec_b = np.array([[bool(recorded[l, max(0, i - a):min(n, i + b)].all()) for l in range(x.shape[0])]

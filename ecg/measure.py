@@ -185,7 +185,8 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         w = (part | (((~nan).sum(axis=1) >= MIN_DETECT_S * WORK_FS) & (ptp >= 0.05))).astype(float)
     if not w.any():
         return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
-    r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=(w[:, None] > 0) & ~nan)
+    rec = (w[:, None] > 0) & ~nan  # where each lead used for the beats was recorded
+    r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
     spikes = _beats.pacing_spikes(raw, fs_in) if fs_in >= 400 else np.zeros(0)
     paced = None
     if spikes.size and r.size:
@@ -197,13 +198,12 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             # nor the delineator takes a spike for a QRS slope, then detect the beats again
             x500 = _dl.blank_spikes(x500, [int(round(t * WORK_FS)) for t in spikes], half=3)
             xf = bandpass(x500, WORK_FS, 0.5, 40.0)
-            r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=(w[:, None] > 0) & ~nan)
+            r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
             t_r = r / WORK_FS
             paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr - 0.005)) for tr in t_r])
             if paced.mean() < 0.3:
                 paced = None
-    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced,
-                                             recorded=(w[:, None] > 0) & ~nan)
+    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced, recorded=rec)
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}
@@ -388,8 +388,6 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
     sig = ecg.signal
     finite = np.isfinite(sig)
     usable = finite.sum(axis=1) >= MIN_LEAD_S * fs
-    if usable.any():
-        usable = usable | (finite.sum(axis=1) >= MIN_DETECT_S * fs)  # beat finding only (see part)
     if not usable.any():
         raise ECGSignalError(
             f"No lead holds at least {MIN_LEAD_S:g} s of recorded signal (the samples are missing); nothing can be "
@@ -894,6 +892,15 @@ def _per_lead_fiducials(dl, leads: list[str]) -> dict:
     return out
 
 
+def _lead_fiducials_ms(per_lead: dict, with_p: bool = True) -> dict:
+    """:func:`_per_lead_fiducials` with samples of the median window turned into ms (flags kept);
+    ``with_p=False`` leaves out the P wave (ectopic classes' own medians have none)."""
+    return {name: None if pl is None else
+            {k: (v if isinstance(v, bool) or v is None else _dl.ms(v)) for k, v in pl.items()
+             if with_p or not k.startswith("p_")}
+            for name, pl in per_lead.items()}
+
+
 def _far(v, ref, limit_ms) -> bool:
     """True where samples ``v`` and ``ref`` (500 Hz) are more than ``limit_ms`` apart (False if any is None)."""
     return limit_ms is not None and v is not None and ref is not None and abs(_dl.ms(v - ref)) > limit_ms
@@ -954,55 +961,35 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | N
             **{k: place(rep_ms, pl.get(k)) for k in ("p_on", "p_peak", "p_off", "qrs_on", "r_peak", "qrs_off", "t_on", "t_peak", "t_off")},
             **{k: True for k in ("p_from_global", "t_from_global") if pl.get(k)}}
     # per-beat (all windows share the same median offsets; the representative window's are used)
-    dom_all = np.zeros(all_r.size, bool)
     cls = m.beats["classes"]
     dom_cls = "paced" if cls.count("paced") > cls.count("normal") else "normal"
-    dom_all = np.array([c == dom_cls for c in cls])
-    beats_f = {"qrs_on_ms": [], "qrs_off_ms": [], "p_on_ms": [], "p_off_ms": [], "t_off_ms": []}
     dl_other = {c: d for c, d in (dl_other or {}).items() if c != dom_cls}
     own_f = {c: {k: getattr(d, k) for k in ("qrs_on", "qrs_off", "t_on", "t_peak", "t_off")} for c, d in dl_other.items()}
-    for j, r in enumerate(all_r):
-        if cls[j] in own_f:
-            f_c = own_f[cls[j]]
-            beats_f["qrs_on_ms"].append(place(r, f_c["qrs_on"]))
-            beats_f["qrs_off_ms"].append(place(r, f_c["qrs_off"]))
-            beats_f["p_on_ms"].append(None)
-            beats_f["p_off_ms"].append(None)
-            beats_f["t_off_ms"].append(place(r, f_c["t_off"]))
-        elif dom_cls == "normal" and cls[j] in ("premature_supraventricular", "unclassified"):
-            # conducted the normal way: the dominant QRS and T, but its own (premature) P
-            beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
-            beats_f["qrs_off_ms"].append(place(r, dl.qrs_off))
-            beats_f["p_on_ms"].append(None)
-            beats_f["p_off_ms"].append(None)
-            beats_f["t_off_ms"].append(place(r, dl.t_off))
-        elif dom_all[j]:
-            beats_f["qrs_on_ms"].append(place(r, dl.qrs_on))
-            beats_f["qrs_off_ms"].append(place(r, dl.qrs_off))
-            beats_f["p_on_ms"].append(place(r, dl.p_on))
-            beats_f["p_off_ms"].append(place(r, dl.p_off))
-            beats_f["t_off_ms"].append(place(r, dl.t_off))
+    keys = ("qrs_on", "qrs_off", "p_on", "p_off", "t_off")
+    dominant = {k: med_f[k] for k in keys}
+    conducted = {**dominant, "p_on": None, "p_off": None}  # the dominant QRS and T, its own (premature) P
+    beats_f = {f"{k}_ms": [] for k in keys}
+    for r, c in zip(all_r, cls):
+        if c in own_f:
+            src = {**own_f[c], "p_on": None, "p_off": None}
+        elif dom_cls == "normal" and c in ("premature_supraventricular", "unclassified"):
+            src = conducted
+        elif c == dom_cls:
+            src = dominant
         else:
-            # ectopic beat: wider QRS window, no P/T from the dominant median
-            beats_f["qrs_on_ms"].append(round(r - 60.0, 1))
-            beats_f["qrs_off_ms"].append(round(r + 80.0, 1))
-            beats_f["p_on_ms"].append(None)
-            beats_f["p_off_ms"].append(None)
-            beats_f["t_off_ms"].append(None)
+            src = None  # ectopic beat without its own median: wider QRS window, no P/T
+        vals = ({k: place(r, src[k]) for k in keys} if src is not None else
+                {**dict.fromkeys(keys), "qrs_on": round(r - 60.0, 1), "qrs_off": round(r + 80.0, 1)})
+        for k in keys:
+            beats_f[f"{k}_ms"].append(vals[k])
     m.fiducials = {
         "units": "ms from record start",
         "median_beat": {"fs_hz": WORK_FS, "align_ms": _dl.ms(_dl.ALIGN),
                         **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
-                        "per_lead": {name: (None if pl is None else
-                                            {k: (v if isinstance(v, bool) or v is None else _dl.ms(v)) for k, v in pl.items()})
-                                     for name, pl in med_per.items()},
-                        "by_class": {c: {
-                            **{k: (None if v is None else _dl.ms(v)) for k, v in own_f[c].items()},
-                            "per_lead": {name: (None if pl is None else
-                                                {k: (v if isinstance(v, bool) or v is None else _dl.ms(v))
-                                                 for k, v in pl.items() if not k.startswith("p_")})
-                                         for name, pl in _per_lead_fiducials(d, leads).items()}}
-                            for c, d in dl_other.items()}},
+                        "per_lead": _lead_fiducials_ms(med_per),
+                        "by_class": {c: {**{k: (None if v is None else _dl.ms(v)) for k, v in own_f[c].items()},
+                                         "per_lead": _lead_fiducials_ms(_per_lead_fiducials(d, leads), with_p=False)}
+                                     for c, d in dl_other.items()}},
         "representative_beat": k_global,
         "global": glob,
         "per_lead": per,
