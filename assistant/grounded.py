@@ -78,6 +78,10 @@ def _missing(ctx: Context, mkey: str, what: str) -> str:
     return s + (_printed(ctx, (PRINTED_KEY[mkey], None)) if mkey in PRINTED_KEY else "")
 
 
+#: Findings that name the underlying rhythm (the rate answer adds the first of them).
+RHYTHM_CODES = ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P")
+
+
 def heart_rate(ctx: Context, with_rhythm: bool = True) -> str:
     """The rate with its band and source; ``with_rhythm``: add the rhythm statement (off where the
     caller has stated the rhythm already)."""
@@ -100,7 +104,7 @@ def heart_rate(ctx: Context, with_rhythm: bool = True) -> str:
     if rr is not None:
         s += f", from a mean RR interval of {fmt(rr.value)} ms {rr.tag}"
     s += f". That is {band} {get_snippet('heart-rate').tag}."
-    rhythm = [f for f in ctx.findings if f.get("code") in ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P")]
+    rhythm = [f for f in ctx.findings if f.get("code") in RHYTHM_CODES]
     if rhythm and with_rhythm:
         s += " " + " ".join(_finding_text(f, criterion=False) for f in rhythm[:2])
     return s + _printed(ctx, ("vent_rate_bpm", hr.value)) + _unsure(ctx, "heart_rate", "heart_rate_bpm")
@@ -227,7 +231,7 @@ def _finding_text(d: dict, criterion: bool = True) -> str:
 
 
 def rhythm(ctx: Context) -> str:
-    return _findings_with(ctx, ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P", "PACE", "PAC", "PVC"),
+    return _findings_with(ctx, RHYTHM_CODES + ("PACE", "PAC", "PVC"),
                           "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx, with_rhythm=False)
 
 

@@ -263,6 +263,9 @@ def _pl(m, lead, key):
 
 
 SINUS_CODES = {"SR", "SBRAD", "STACH", "SARRH"}
+#: Statements after which the QRS and ST-T are changed by the abnormal ventricular activation
+#: itself, so that the Q-wave (UDMI4) and ST-T criteria do not apply as such (Part III, Part VI).
+SECONDARY_REPOLARIZATION = {"CLBBB", "PACE"}
 
 
 def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
@@ -532,7 +535,7 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
     pl = m.get("per_lead") or {}
     qual = m.get("signal_quality") or {}
     good = {ld for ld, q in qual.items() if q and not q.get("flat") and (q.get("score") or 0) >= 0.3}
-    if stated and stated & {"CLBBB", "PACE"}:
+    if stated and stated & SECONDARY_REPOLARIZATION:
         return _st_t_secondary(pl, good, "PACE" in stated)
     f = []
     ste, std, tinv = {}, {}, {}
@@ -604,7 +607,7 @@ def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
     duration limit (within the QRS-onset measurement error) makes a BORDERLINE_QWAVE ("possible")
     statement unless two contiguous leads pass beyond the margin or show QS complexes.
     """
-    if stated and stated & {"CLBBB", "PACE"}:
+    if stated and stated & SECONDARY_REPOLARIZATION:
         return []
     pl = m.get("per_lead") or {}
     hits, solid = {}, set()
