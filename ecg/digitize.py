@@ -966,7 +966,8 @@ def _read_lead_labels(bgr: np.ndarray, H: np.ndarray, rows: list, assign: list, 
             crops.append(cv2.warpPerspective(bgr, M, (max(8, int(round(k * cw))), max(8, int(round(k * ch)))),
                                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                              borderValue=(255, 255, 255)))
-        got = [a if a is not None else b for a, (b, _, _) in zip(got, O.read_labels(crops))]
+        expect_i = [seg[3] == "I" for seg in assign]
+        got = [a if a is not None else b for a, (b, _, _) in zip(got, O.read_labels(crops, expect_i=expect_i))]
     return got
 
 
@@ -1040,16 +1041,10 @@ def _read_header(bgr: np.ndarray, rows: list, H: np.ndarray, O,
     # the bottom strip starts at the last row's baseline: a footer line is often printed right
     # under the last trace, in its row's lower half
     bot_cut = int(np.clip(np.mean(ys[1]) - 1.0 * px_per_mm, 0, h))
-    items = []
     min_h = 2.0 * px_per_mm
     width = int(np.clip(w * 8.0 / max(px_per_mm, 1e-3), 1200, 3000))
-    if top_cut > min_h:
-        items += O.read_text(bgr[:top_cut], width=width)
-    if h - bot_cut > min_h:
-        for it in O.read_text(bgr[bot_cut:], width=width):
-            it["box"][1] += bot_cut
-            it["box"][3] += bot_cut
-            items.append(it)
+    strips = ([(bgr[:top_cut], 0)] if top_cut > min_h else []) + ([(bgr[bot_cut:], bot_cut)] if h - bot_cut > min_h else [])
+    items = O.read_strips(strips, width=width)
     kept = [it for it in items if it["score"] > 0.5 and not O.is_lead_name(it["text"])]
     # a table of machine measurements is read item by item ("Vent.rate", "80", "BPM"): join the
     # items of each printed line before parsing (personal data is removed line by line after)

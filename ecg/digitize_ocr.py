@@ -41,8 +41,10 @@ def engine():
 
             # 'max' limit: wide header strips are scaled to fit 1600 px instead of being blown up
             # until their short side reaches 736 px (the default, slow on a page-wide strip)
+            # no angle classifier (it only tells upright from upside-down text; pages are read
+            # upright) and no automatic letterbox (read_strips pads a thin image itself, once)
             _ENGINE = RapidOCR(det_limit_side_len=1600, det_limit_type="max", intra_op_num_threads=1,
-                               inter_op_num_threads=1)
+                               inter_op_num_threads=1, use_cls=False, width_height_ratio=-1)
     return _ENGINE
 
 
@@ -52,23 +54,65 @@ def redact(line: str) -> str:
 
 
 def read_text(bgr: np.ndarray, width: int = 1600, pad: int = 24) -> list[dict[str, Any]]:
-    """Detect and read text in ``bgr``; returns ``[{"text", "box": [x0, y0, x1, y1], "score"}]``
-    in the input's pixel coordinates, top-to-bottom then left-to-right. The image is scaled to
-    ``width`` px wide first (text on an ECG page is then 12-25 px high) and given a white border
-    of ``pad`` px (the text detector misses lines that touch the image edge, as a footer cut by
-    the edge of a photo does). Unredacted: callers must pass the texts through :func:`redact`
-    before keeping them."""
-    h, w = bgr.shape[:2]
-    s = width / float(w)
-    img = cv2.resize(bgr, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if pad:
+    """Detect and read text in ``bgr``: :func:`read_strips` with one strip at offset 0."""
+    return read_strips([(bgr, 0)], width=width, pad=pad)
+
+
+# the text detector is unreliable on images wider than about 8 times their height: such an image
+# is given white space below it until it is 4 times as wide as high (the proportions rapidocr's own
+# letterbox gives; ours is applied once, to the stack of strips, not to each strip)
+_MAX_ASPECT = 8.0
+_LETTERBOX_ASPECT = 4.0
+
+
+def read_strips(strips: list[tuple[np.ndarray, int]], width: int = 1600, pad: int = 24) -> list[dict[str, Any]]:
+    """Detect and read text in horizontal strips of one page in a single detection pass.
+
+    Args:
+        strips: ``(bgr, y0)`` pairs: an image strip (H x W x 3 uint8, or H x W grey) and the row of
+            the page it starts at; strips may differ in width.
+        width: every strip is scaled to this many px wide first (text on an ECG page is then
+            12-25 px high).
+        pad: white border in px around each strip (the detector misses lines that touch the
+            image edge, as a footer cut by the edge of a photo does).
+
+    The scaled strips are stacked into one image (one detection over the stack costs less than
+    one per strip, and the stack is rarely thin enough to need the letterbox a lone header strip
+    needs). Returns ``[{"text", "box": [x0, y0, x1, y1], "score"}]`` in page pixel coordinates
+    (``y0`` of the strip added), top-to-bottom then left-to-right. Unredacted: callers must pass
+    the texts through :func:`redact` before keeping them."""
+    placed = []  # (y in the stack, scale, page y0)
+    tiles = []
+    y = 0
+    for bgr, y0 in strips:
+        h, w = bgr.shape[:2]
+        if h < 1 or w < 1:
+            continue
+        s = width / float(w)
+        img = cv2.resize(bgr, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+        if img.ndim == 2:
+            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
         img = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    res, _ = engine()(img)
+        tiles.append(img)
+        placed.append((y, s, float(y0)))
+        y += img.shape[0]
+    if not tiles:
+        return []
+    wmax = max(t.shape[1] for t in tiles)
+    stack = np.full((y, wmax, 3), 255, np.uint8)
+    for (ys, _, _), t in zip(placed, tiles):
+        stack[ys:ys + t.shape[0], :t.shape[1]] = t
+    if wmax > _MAX_ASPECT * y:
+        stack = cv2.copyMakeBorder(stack, 0, int(wmax / _LETTERBOX_ASPECT) - y, 0, 0, cv2.BORDER_CONSTANT,
+                                   value=(255, 255, 255))
+    res, _ = engine()(stack)
     out = []
     for box, text, score in res or []:
-        b = (np.asarray(box, float) - pad) / s
+        b = np.asarray(box, float)
+        cy = float(b[:, 1].mean())
+        k = max(i for i, (ys, _, _) in enumerate(placed) if ys <= cy or i == 0)
+        ys, s, y0 = placed[k]
+        b = (b - [pad, ys + pad]) / s + [0.0, y0]
         out.append({"text": str(text), "box": [float(b[:, 0].min()), float(b[:, 1].min()),
                                                 float(b[:, 0].max()), float(b[:, 1].max())],
                     "score": float(score)})
@@ -140,15 +184,18 @@ def parse_measurements(lines: list[str]) -> dict[str, float]:
     # OCR often drops spaces ("Ventrate75bpmPR160ms"), so no word boundaries are required
     pats = {
         "vent_rate_bpm": r"(?:vent\.?\s*rate|heart\s*rate|(?<![a-z])hr|(?<![a-z])rate)\s*[:=]?\s*" + _NUM + r"\s*(?:bpm|/min|b/min)?",
-        "pr_ms": r"PR(?:\s*int(?:erval)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
-        "qrs_ms": r"QRS(?:\s*dur(?:ation)?)?\s*[:=]?\s*" + _NUM + r"\s*ms",
+        # a number after "PR interval" / "QRS duration" (as OCR spells them: "duation",
+        # "dhuration", "intervai") needs no unit after it (OCR reads "ms" as "m1s", "m15" or
+        # drops it); after a bare "PR" / "QRS" it needs "ms" (not "QRS axis 60")
+        "pr_ms": r"PR(?:\s*i[a-z]{1,8}\s*[:=]?\s*" + _NUM + r"(?!\d)|\s*[:=]?\s*" + _NUM + r"\s*ms)",
+        "qrs_ms": r"QRS(?:\s*d[a-z]{1,9}\s*[:=]?\s*" + _NUM + r"(?!\d)|\s*[:=]?\s*" + _NUM + r"\s*ms)",
         "qtc_ms": r"QTc\w*?\s*[:=]?\s*(\d{3})(?!\d)",
         "qt_ms": r"QT(?![cC/])\s*[:=]?\s*(\d{3})(?!\d)",
     }
     for k, p in pats.items():
         m = re.search(p, text, re.I)
         if m:
-            out[k] = float(m.group(1))
+            out[k] = float(next(g for g in m.groups() if g is not None))
     m = re.search(r"QT\s*/\s*QTc\w*\s*[:=]?\s*(\d{3})\s*/\s*(\d{3})", text, re.I)
     if m:
         out["qt_ms"], out["qtc_ms"] = float(m.group(1)), float(m.group(2))
@@ -180,13 +227,17 @@ def is_lead_name(text: str) -> bool:
     return lead_label(text) in STANDARD_LEADS and len(re.sub(r"\W", "", text)) <= 4
 
 
-def read_labels(crops: list[np.ndarray], pad: int = 16) -> list[tuple[str | None, str, float]]:
+def read_labels(crops: list[np.ndarray], pad: int = 16,
+                expect_i: list[bool] | None = None) -> list[tuple[str | None, str, float]]:
     """Lead labels in small crops (one per printed segment, taken where a label is printed).
 
     The crops are tiled into one mosaic, white-padded, and text is detected and recognized in a
     single call (one detection over all crops is much faster than one per crop). Returns per crop
     ``(lead or None, text, score)``: the standard lead named by the best-scoring text item whose
-    centre lies in that crop, or None when no item there names a lead."""
+    centre lies in that crop, or None when no item there names a lead. A lone upright bar (a
+    sans-serif I, which the detector does not find) is weak evidence: it is taken as I only in
+    the crops where ``expect_i`` says the layout puts lead I (it can confirm the layout there, not
+    contradict it elsewhere; on small web pages stray bars appear in other crops)."""
     if not crops:
         return []
     ch = max(c.shape[0] for c in crops) + 2 * pad
@@ -227,6 +278,8 @@ def read_labels(crops: list[np.ndarray], pad: int = 16) -> list[tuple[str | None
         sub = c[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m]
         sub = cv2.copyMakeBorder(sub, m, m, 2 * m, 2 * m, cv2.BORDER_REPLICATE)
         bars = _roman_bars(c, box)
+        if bars == 1 and not (expect_i is not None and expect_i[k]):
+            bars = 0
         if bars:
             out[k] = ("I" * bars, "I" * bars, 1.0)
             continue
@@ -256,15 +309,28 @@ def strict_label(text: str) -> str | None:
 
 
 def _roman_bars(crop: np.ndarray, box: tuple[int, int, int, int]) -> int:
-    """2 or 3 when the text blob ``box`` of ``crop`` is nothing but that many filled upright bars of
-    one height side by side (a sans-serif II or III, which the recognizer, trained on Chinese and
-    Latin text, often reads as other glyphs), else 0."""
+    """1, 2 or 3 when the text blob ``box`` of ``crop`` is nothing but that many filled upright bars
+    of one height side by side (a sans-serif I, II or III, which the recognizer, trained on Chinese
+    and Latin text, often reads as other glyphs or, for I, does not detect at all), else 0.
+
+    A lone bar counts as I only when it is a printed glyph, not a piece of trace: 15-40 px high
+    (1.7-4.4 mm at the crop's 9 px/mm), 2 px to a third of its height wide, at least 85 %
+    filled, and straight (its left edge moves at most 1 px from row to row of its middle; a QRS
+    stroke is slanted). It lies wholly inside the crop (see :func:`_text_blob`), which a trace
+    crossing the crop's edge does not."""
     x0, y0, x1, y1 = box
     g = crop.max(axis=2) if crop.ndim == 3 else crop
     mask = (g[y0:y1, x0:x1] < 110).astype(np.uint8)
-    n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     comps = [st[i] for i in range(1, n) if st[i][4] >= 6]
-    if not 2 <= len(comps) <= 3:  # one bar alone may be any upright stroke (a QRS spike's, a grid line's)
+    if len(comps) == 1:
+        bx, by, bw, bh, area = comps[0]
+        if not (15 <= bh <= 40 and 2 <= bw <= bh / 3.0 and area >= 0.85 * bw * bh):
+            return 0
+        rows = mask[by + bh // 5:by + bh - bh // 5, bx:bx + bw]
+        left = np.argmax(rows > 0, axis=1)
+        return 1 if np.all(rows.any(axis=1)) and np.ptp(left) <= 1 else 0
+    if not 2 <= len(comps) <= 3:
         return 0
     hh = y1 - y0
     for s in comps:

@@ -380,6 +380,9 @@ def test_real_photo_heart_rate_matches_the_rhythm_strip_ink(name):
 
 #: Heart rates printed on the pages by the recording machine ("Vent. rate ... BPM"), read by eye.
 PRINTED_RATE = {"ecg00016.jpg": 80, "ecg00018.jpg": 67, "ecg00024.jpg": 47, "ecg00025.jpg": 82}
+#: PR and QRS printed in the same tables (ecg00024 prints "PR interval * ms"), read by eye.
+PRINTED_PR_QRS = {"ecg00016.jpg": (148, 88), "ecg00018.jpg": (188, 84), "ecg00024.jpg": (None, 94),
+                  "ecg00025.jpg": (160, 92)}
 
 
 @pytest.mark.skipif(not PHOTO_DIR.exists(), reason="real images not available")
@@ -396,6 +399,8 @@ def test_small_web_page_heart_rate_matches_the_rate_it_prints(name):
     d = dig.meta["digitization"]
     printed = PRINTED_RATE[name]
     assert d["header_measurements"].get("vent_rate_bpm") == printed
+    # the table's words come out of OCR misspelt ("QRS duation", "PR interval 188" without its unit)
+    assert (d["header_measurements"].get("pr_ms"), d["header_measurements"].get("qrs_ms")) == PRINTED_PR_QRS[name]
     hr = measure(dig).to_dict()["heart_rate_bpm"]
     assert hr is not None and abs(hr - printed) <= max(5.0, 0.1 * printed), (hr, printed)
     assert d["rate_check"]["agrees"] is True and d["page_flags"] == []
@@ -580,6 +585,8 @@ def test_printed_lead_labels_are_read_and_confirm_the_layout(clean_page):
     assert len(labels) == 13
     read = {k: v["read"] for k, v in labels.items() if v["read"] is not None}
     assert len(read) >= 8, labels
+    # lead I (a lone upright bar, which the text detector does not find) is read where it is printed
+    assert "I" in read.values(), labels
     # what was read is what the page prints there
     printed = {f"{b['row']},{b['col']}": b["lead"] for b in clean_page.lead_boxes}
     assert all(printed[k] == v for k, v in read.items()), (read, printed)
