@@ -799,7 +799,22 @@ def _fit_axis(areas: dict[str, float]) -> tuple[float | None, float]:
     return float(np.degrees(np.arctan2(v[1], v[0]))), float(np.hypot(*v))
 
 
+#: Net QRS deflection (mV, summed over the limb-lead vector fit) below which the QRS axis is a
+#: weak direction (its confidence falls to half): about the 0.5 mV low-voltage limit of the limb
+#: leads (AHA/ACC/HRS 2009 Part V) halved, for a net (not peak-to-peak) amplitude.
+QRS_AXIS_WEAK_MV = 0.25
+
+
 def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -> None:
+    """Frontal P, QRS and T axes (degrees) by a least-squares fit of the hexaxial lead vectors.
+
+    The QRS axis is fitted to each limb lead's net QRS deflection (its largest positive plus its
+    largest negative excursion from the isoelectric level, mV: the hexaxial method used when an
+    axis is read by hand); the P and T axes to the wave's area (mV*ms), since a P or T wave has
+    one lobe. On the labelled records here the net deflection agrees better with the
+    cardiologists' axis classes than the QRS area does (within 15 deg of the class: PTB-XL
+    0.961 -> 0.980 of 51 records, LUDB with its limb-lead scales restored 0.785 -> 0.838 of
+    130): the area of a wide or notched QRS weighs its slow terminal part, which a reader does not."""
     dl, med = w.dl, w.median
     limb = [(i, n) for i, n in enumerate(leads) if n in LIMB_LEADS and med is not None and np.isfinite(med[i]).all()]
     spans = {"qrs": (dl.qrs_on, dl.qrs_off)}
@@ -819,10 +834,14 @@ def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -
             continue
         a, b = spans[wave]
 
-        def areas_of(mm):
-            return {n: float(np.sum(mm[i, a:b + 1] - (dl.baseline[i]))) * 2.0 for i, n in limb}  # mV*ms
-
-        ang, mag = _fit_axis(areas_of(med))
+        if wave == "qrs":
+            net = {}
+            for i, n in limb:
+                y = med[i, a:b + 1] - dl.baseline[i]
+                net[n] = float(y.max() + y.min())  # mV
+            ang, mag = _fit_axis(net)
+        else:
+            ang, mag = _fit_axis({n: float(np.sum(med[i, a:b + 1] - dl.baseline[i])) * 2.0 for i, n in limb})  # mV*ms
         if ang is None:
             m.axis_deg[wave] = None
             nr[key] = "the available limb leads are collinear; the frontal axis is undetermined"
@@ -831,9 +850,11 @@ def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -
         # confidence: vector magnitude relative to noise, and split-half agreement of the areas
         noise = 0.0
         if w.noise is not None:
-            noise = float(np.nanmean([w.noise[i] for i, _ in limb])) * math.sqrt(max(1, b - a + 1)) * 2.0
+            noise = float(np.nanmean([w.noise[i] for i, _ in limb]))  # mV per sample
+            # an area sums the noise of its samples (2 ms each); a net deflection that of two samples
+            noise *= math.sqrt(2.0) if wave == "qrs" else math.sqrt(max(1, b - a + 1)) * 2.0
         rel = mag / (mag + 3 * noise + 1e-6)
-        ref = {"p": 8.0, "qrs": 20.0, "t": 20.0}[wave]  # mV*ms below which a direction is weak
+        ref = {"p": 8.0, "qrs": QRS_AXIS_WEAK_MV, "t": 20.0}[wave]  # below it a direction is weak (mV*ms; QRS mV)
         c = rel * (mag / (mag + ref))
         conf[key] = round(float(min(1.0, max(0.0, c))), 3)
 
