@@ -39,9 +39,11 @@ QRS_OFF_FRAC = 0.04
 P_FRAC = 0.22
 T_AREA_WIN_MS = 140.0
 T_MIN_MV = 0.08            # a lead's T wave counts for the global T end from this amplitude
-T_REL_AMP = 0.15           # ... and from this fraction of the largest T wave among the leads
-T_OUTLIER_SAMPLES = 20     # latest lead end more than 40 ms after the next one is an outlier
-T_END_BEFORE_NEXT_QRS = 160.0  # ms: the T-end search stops this long before the next QRS onset
+T_REL_AMP = 0.10           # ... and from this fraction of the largest T wave among the leads
+T_OUTLIER_SAMPLES = 30     # latest lead end more than 60 ms after the next one is an outlier (upper
+                           # limit of normal QT dispersion, Malik & Batchvarov, JACC 36:1749, 2000)
+T_END_BEFORE_NEXT_QRS = 60.0   # ms: the T-end search stops this long before the next QRS onset (in
+                               # 2:1 flutter at RR 420 ms, LUDB 35, the T ends 66 ms before it)
 T_AFTER_SLOPE = 75            # samples: the T end lies within 150 ms after the T's steepest descent
 QTC_MAX_S = 0.56              # s: the T-end search covers QT up to this QTc (Bazett)
 # Constant shifts (samples at 500 Hz) between a single-threshold detector and the reference
@@ -302,9 +304,14 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             sign = 1.0 if y[tp] >= 0 else -1.0
             dy = np.diff(sign * y[tp:t_hi])
             smax = tp + int(np.argmin(dy)) if dy.size else tp
-            te = _zhang_tend(sign * y, smax + 2, min(t_hi, smax + T_AFTER_SLOPE), w)
+            te_hi = min(t_hi, smax + T_AFTER_SLOPE)
+            te = _zhang_tend(sign * y, smax + 2, te_hi, w)
             ton = _zhang_ton(sign * y, qrs_off, max(qrs_off + 3, tp - 5), w)
-            tl[int(li)] = (tp, te, ton, abs(float(y[tp])))
+            # a peak at the end of the search window, or an end at the end of the end search, is a
+            # wave still rising or falling there (a U wave, the next P wave, f waves, drift): no
+            # T end was found in this lead
+            found = te is not None and tp < t_hi - 2 and te < te_hi - 2
+            tl[int(li)] = (tp, te, ton, abs(float(y[tp])), found)
         strong = _t_leads(tl)
         if strong:
             te = _global_tend(strong)
@@ -360,14 +367,17 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
 
 def _t_leads(tl: dict) -> list:
     """Leads whose T wave counts for the global T end: ``tl`` values are
-    ``(t_peak, t_end, t_onset, |T| mV)``; a lead counts when its T amplitude is at least
-    :data:`T_REL_AMP` of the largest T and at least :data:`T_MIN_MV` (or half the largest T, when
-    every T wave is small)."""
+    ``(t_peak, t_end, t_onset, |T| mV, end found)`` (samples at 500 Hz); a lead counts when its T
+    amplitude is at least :data:`T_REL_AMP` of the largest T and at least :data:`T_MIN_MV` (or half
+    the largest T, when every T wave is small), and, when any such lead has one, its T end was
+    found inside the search window (not at its limit)."""
     vs = [v for v in tl.values() if v[1] is not None]
     if not vs:
         return []
     amax = max(v[3] for v in vs)
-    return [v for v in vs if v[3] >= max(T_REL_AMP * amax, min(T_MIN_MV, 0.5 * amax))]
+    big = [v for v in vs if v[3] >= max(T_REL_AMP * amax, min(T_MIN_MV, 0.5 * amax))]
+    found = [v for v in big if v[4]]
+    return found or big
 
 
 def _global_tend(strong: list) -> int:

@@ -273,3 +273,18 @@ def test_last_column_shorter_than_2_s_still_finds_its_beats():
         found = [t for t in m.beats["r_peaks_ms"] if 150 < t < 9400 - 150]
         assert len(found) >= len(printed_beats), (rid, found, printed_beats)
         assert "used for finding the beats only" in m.signal_quality[short[0]]["reason"]
+
+
+@pytest.mark.parametrize("rec_id", [35, 109, 111])
+def test_global_t_end_ignores_leads_without_a_t_end_and_allows_short_tq(rec_id):
+    """QT within 30 ms of the cardiologists' robust global QT (second-earliest QRS onset to
+    second-latest T end over the 12 annotated leads, median over beats) on LUDB records whose T end
+    was lost before: 35 (2:1 atrial flutter, RR 420 ms: the T ends 66 ms before the next QRS, after
+    the old 160 ms stop; QT was 100 ms short), 109 (atrial fibrillation: f waves kept the area
+    method from finding a T end in three leads, which then set the global end; +92 ms) and 111
+    (paced, dissociated P waves after the T: +72 ms)."""
+    from bench._common import global_intervals, ludb_waves
+
+    ref = global_intervals(ludb_waves(rec_id), robust=True)["qt_ms"]
+    qt = measure(load(LUDB / str(rec_id)), interpret=False).qt_ms
+    assert qt is not None and abs(qt - ref) <= 30.0, (rec_id, qt, ref)
