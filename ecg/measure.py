@@ -200,7 +200,10 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             xf = bandpass(x500, WORK_FS, 0.5, 40.0)
             r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
             t_r = r / WORK_FS
-            paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr - 0.005)) for tr in t_r])
+            # a beat is paced when a stimulus precedes its detection point, or lies within the
+            # blanked +/- 6 ms around it (the detector lands on the paced QRS onset that starts
+            # where the blanked stimulus ends)
+            paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr + 0.006)) for tr in t_r])
             if paced.mean() < 0.3:
                 paced = None
     classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced, recorded=rec)
