@@ -164,6 +164,12 @@ def _walk(curve: np.ndarray, start: int, step: int, thr: float, limit: int) -> i
 
 
 P_VALLEY = 0.4
+#: Most samples (500 Hz) from a P wave's onset to its peak on the median beat: 120 ms, the upper
+#: limit of a normal P duration (AHA/ACC/HRS 2009 Part V, left atrial abnormality > 120 ms), so that
+#: even a bifid P peaking on its second hump is covered. A P magnitude that stays up farther back
+#: than this (PTB-XL 442 and 492: P "onsets" 138 and 96 ms before the peak, P 206-208 ms, PR
+#: 266-282 ms on ECGs read as normal PR) belongs to another deflection.
+P_ONSET_TO_PEAK_MAX = 60
 P_RISE = 0.1
 
 
@@ -315,6 +321,9 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
         strong = _t_leads(tl)
         if strong:
             te = _global_tend(strong)
+            # how far the global end lies beyond the middle of the counted leads' ends: leads that
+            # disagree on where T ends make the global end (their latest) uncertain
+            out.evidence["t_end_dispersion_ms"] = ms(max(0.0, te - float(np.median([v[1] for v in strong]))))
             out.t_off = int(min(N_MEDIAN - 1, te + T_OFF_SHIFT))
             mag = uniform_filter1d(np.sqrt(np.sum(mb * mb, axis=0)), 9)
             out.t_peak = int(t_lo + np.argmax(mag[t_lo:max(t_lo + 1, te)]))
@@ -354,6 +363,15 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             fl_on = float(np.percentile(pm[:pk + 1], 10))
             fl_off = float(np.percentile(pm[pk:], 10))
             on = _walk_valley(pm, pk, -1, fl_on + P_FRAC * (peak - fl_on), 0, peak)
+            if pk - on > P_ONSET_TO_PEAK_MAX:
+                # no fall to the floor within a P wave's reach before its peak: another deflection
+                # runs into the P (a notch of the previous beat's U/T, atrial repolarization,
+                # wander); the P starts at the deepest dip (local minimum) within that reach, or
+                # at its far end when the magnitude only rises towards the peak
+                lo = pk - P_ONSET_TO_PEAK_MAX
+                c = pm[lo:pk + 1]
+                dips = np.flatnonzero((c[1:-1] <= c[:-2]) & (c[1:-1] <= c[2:])) + 1
+                on = lo + (int(dips[np.argmin(c[dips])]) if dips.size else 0)
             off = _walk_valley(pm, pk, +1, fl_off + P_FRAC * (peak - fl_off), seg.shape[1] - 1, peak)
             if (off - on) >= 20:  # at least 40 ms
                 out.p_on, out.p_peak, out.p_off = max(0, p_lo + on + P_ON_SHIFT), p_lo + pk, p_lo + off + P_OFF_SHIFT
