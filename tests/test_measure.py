@@ -303,3 +303,19 @@ def test_paced_beats_detected_on_their_stimulus_are_paced():
     assert cls.count("paced") >= 0.9 * len(cls), cls
     ref = global_intervals(ludb_waves(74), robust=True)["qt_ms"]
     assert m.qt_ms is not None and abs(m.qt_ms - ref) <= 30.0, (m.qt_ms, ref)
+
+
+def test_p_onset_is_not_carried_back_by_another_deflection():
+    """PTB-XL 442 (report: sinus rhythm, low limb-lead voltage, possible old inferior infarction;
+    no AV block coded): the P magnitude stayed up back to the window start, the P onset was put
+    138 ms before the P peak (P 208 ms, PR 282 ms) and a first-degree AV block was stated."""
+    import pandas as pd
+
+    from ecg.delineate import P_ONSET_TO_PEAK_MAX
+
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv", index_col="ecg_id")
+    assert "1AVB" not in df.loc[442, "scp_codes"] and "LPR" not in df.loc[442, "scp_codes"]
+    m = measure(load(DATA / "ptbxl" / df.loc[442, "filename_hr"]))
+    g = m.to_dict()["fiducials"]["median_beat"]
+    assert g["p_peak"] - g["p_on"] <= 2 * P_ONSET_TO_PEAK_MAX + 20  # ms; P_ON_SHIFT moves the onset 16 ms earlier
+    assert "1AVB" not in {f.code for f in m.findings}
