@@ -207,9 +207,14 @@ def test_printed_machine_statement_is_compared_not_trusted(record):
     ans = a.answer("What is the heart rate and the QT?", analysis.measurement_dict, source="image",
                    lead_quality=analysis.lead_quality, printed=analysis.printed)
     assert f"[printed: rate {hr} bpm] (rate: agrees with my measurement)" in ans.text
-    if analysis.measurement_dict["qt_ms"] is not None:
+    assert f"[QT {wrong_qt} ms]" not in ans.text  # the printed QT is never adopted as ours
+    from assistant.hedging import DECLINE_CONFIDENCE
+
+    qt, c_qt = analysis.measurement_dict["qt_ms"], analysis.measurement_dict["confidence"].get("qt_ms")
+    if qt is not None and (c_qt is None or c_qt >= DECLINE_CONFIDENCE):
         assert f"[printed: QT {wrong_qt} ms] (QT: differs from my measurement" in ans.text
-        assert f"[QT {wrong_qt} ms]" not in ans.text  # ours is stated, the printed one is not adopted
+    else:  # ours is withheld as too uncertain: the printed one stays the machine's claim
+        assert f"[printed: QT {wrong_qt} ms] (QT: no measurement of mine to confirm it" in ans.text
 
 
 def test_uncertain_findings_and_values_are_marked_in_the_summary():
