@@ -171,8 +171,8 @@ P_VALLEY = 0.4
 #: Most samples (500 Hz) from a P wave's onset to its peak on the median beat: 120 ms, the upper
 #: limit of a normal P duration (AHA/ACC/HRS 2009 Part V, left atrial abnormality > 120 ms), so that
 #: even a bifid P peaking on its second hump is covered. A P magnitude that stays up farther back
-#: than this (PTB-XL 442 and 492: P "onsets" 138 and 96 ms before the peak, P 206-208 ms, PR
-#: 266-282 ms on ECGs read as normal PR) belongs to another deflection.
+#: than this belongs to another deflection (PTB-XL 442: P "onset" 138 ms before the peak, P 208 ms,
+#: PR 282 ms on an ECG read without AV block).
 P_ONSET_TO_PEAK_MAX = 60
 P_RISE = 0.1
 

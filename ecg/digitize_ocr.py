@@ -53,11 +53,6 @@ def redact(line: str) -> str:
     return REDACTED if any(p.search(line) for p in _PII) else line
 
 
-def read_text(bgr: np.ndarray, width: int = 1600, pad: int = 24) -> list[dict[str, Any]]:
-    """Detect and read text in ``bgr``: :func:`read_strips` with one strip at offset 0."""
-    return read_strips([(bgr, 0)], width=width, pad=pad)
-
-
 # the text detector is unreliable on images wider than about 8 times their height: such an image
 # is given white space below it until it is 4 times as wide as high (the proportions rapidocr's own
 # letterbox gives; ours is applied once, to the stack of strips, not to each strip)
@@ -121,7 +116,7 @@ def read_strips(strips: list[tuple[np.ndarray, int]], width: int = 1600, pad: in
 
 
 def join_lines(items: list[dict[str, Any]]) -> list[str]:
-    """Texts of :func:`read_text` items joined into printed lines, top to bottom, each left to
+    """Texts of :func:`read_strips` items joined into printed lines, top to bottom, each left to
     right: items whose vertical centres lie within half the median text height of a line's are
     on it. A machine's measurement table ("Vent. rate", "80", "BPM" in three columns) is read
     as separate items; joined, ``Vent.rate 80 BPM`` can be parsed."""
@@ -321,7 +316,7 @@ def _roman_bars(crop: np.ndarray, box: tuple[int, int, int, int]) -> int:
     x0, y0, x1, y1 = box
     g = crop.max(axis=2) if crop.ndim == 3 else crop
     mask = (g[y0:y1, x0:x1] < 110).astype(np.uint8)
-    n, lab, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, _, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     comps = [st[i] for i in range(1, n) if st[i][4] >= 6]
     if len(comps) == 1:
         bx, by, bw, bh, area = comps[0]

@@ -64,12 +64,12 @@ LEAD_GAIN = {"I": 1.0, "II": 1.0, "III": 1.0, "aVR": math.sqrt(3) / 2, "aVL": ma
 
 #: Tolerances (ms) that map an estimated uncertainty to confidence 0.5 (the IEC 60601-2-25 SD
 #: limits: 10 ms for PR and QRS, 30 ms for QT; 12 ms used for P duration).
+TOL_MS = {"p_duration_ms": 12.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 20.0}
 #: Share of the T-end dispersion (global T end minus the median end of the leads that count for
 #: it, ms) added to the QT uncertainty: the latest end may be off by about half of how far it lies
 #: beyond the middle of the leads. Checked on the odd LUDB ids (confidence < 0.5 must mean a larger
 #: QT error), not set on the even ones.
 T_END_DISPERSION_WEIGHT = 0.5
-TOL_MS = {"p_duration_ms": 12.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 20.0}
 
 #: A QRS measured wider than this (ms) is taken as a QRS end that was not found, not reported: the
 #: widest complexes seen in practice (hyperkalaemia, paced or ventricular beats with drug effects)
@@ -823,9 +823,9 @@ def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -
     largest negative excursion from the isoelectric level, mV: the hexaxial method used when an
     axis is read by hand); the P and T axes to the wave's area (mV*ms), since a P or T wave has
     one lobe. On the labelled records here the net deflection agrees better with the
-    cardiologists' axis classes than the QRS area does (within 15 deg of the class: PTB-XL
-    0.961 -> 0.980 of 51 records, LUDB with its limb-lead scales restored 0.785 -> 0.838 of
-    130): the area of a wide or notched QRS weighs its slow terminal part, which a reader does not."""
+    cardiologists' axis classes than the QRS area does (within 15 deg of the class, bench/findings.py
+    and bench/delineation.py: PTB-XL 0.961 -> 1.000 of 51 records, LUDB with its limb-lead scales
+    restored 0.785 -> 0.885 of 130): the area of a wide or notched QRS weighs its slow terminal part, which a reader does not."""
     dl, med = w.dl, w.median
     limb = [(i, n) for i, n in enumerate(leads) if n in LIMB_LEADS and med is not None and np.isfinite(med[i]).all()]
     spans = {"qrs": (dl.qrs_on, dl.qrs_off)}
@@ -858,7 +858,7 @@ def _axes(m: Measurements, w: _Window, leads: list[str], nr: dict, conf: dict) -
             nr[key] = "the available limb leads are collinear; the frontal axis is undetermined"
             continue
         m.axis_deg[wave] = float(round(ang))
-        # confidence: vector magnitude relative to noise, and split-half agreement of the areas
+        # confidence: vector magnitude relative to the noise and to a weak direction's magnitude
         noise = 0.0
         if w.noise is not None:
             noise = float(np.nanmean([w.noise[i] for i, _ in limb]))  # mV per sample
