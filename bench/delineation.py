@@ -240,6 +240,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
                 row[k] = round(d[k] - gref[k], 1)
             if gref_r[k] is not None and d[k] is not None:
                 err["ours_robust"][k] = d[k] - gref_r[k]
+                row["robust_" + k] = round(d[k] - gref_r[k], 1)
             if gref[k] is not None and gref_r[k] is not None and d[k] is not None:
                 conf[k] = (d["confidence"].get(k, 0.0), abs(d[k] - gref[k]), abs(d[k] - gref_r[k]))
                 row["conf_" + k] = d["confidence"].get(k)

@@ -58,6 +58,16 @@ QTC_MAX_S = 0.56              # s: the T-end search covers QT up to this QTc (Ba
 # hand-marked leads) is pushed outward by annotation scatter (a normal QRS comes out at 119 ms on
 # LUDB, where clinical programs, whose measurements the AHA thresholds rest on, put it near
 # 90-100 ms); calibrated to it, normal PTB-XL ECGs measured QRS 114 ms (bench/README.md).
+#: A QRS measured wider than this (ms) is taken as a QRS end that was not found, not reported: the
+#: widest complexes seen in practice (hyperkalaemia, paced or ventricular beats with drug effects)
+#: stay below about 240 ms. A plausibility limit of ours, not a clinical criterion.
+QRS_MAX_MS = 240.0
+#: Where the velocity never falls back to the isoelectric threshold after the QRS (a steep,
+#: discordant ST segment running straight into the T wave, as in LBBB: PTB-XL 346), the QRS ends
+#: at the lowest point of the velocity envelope after its fall below this share of its QRS peak
+#: (the knee where depolarization gives way to the slower ST-T), searched no farther than
+#: :data:`QRS_MAX_MS` from the onset. A fallback only: a QRS end the plain walk finds is kept.
+QRS_OFF_KNEE_FRAC = 0.15
 QRS_ON_SHIFT = -1
 QRS_OFF_SHIFT = -1
 P_ON_SHIFT = -8
@@ -177,6 +187,16 @@ P_ONSET_TO_PEAK_MAX = 60
 P_RISE = 0.1
 
 
+def _qrs_knee(env: np.ndarray, start: int, stop: int, low: float) -> int | None:
+    """Lowest point of ``env[start:stop]`` after it first falls below ``low``; None if it never does."""
+    seg = env[start:stop]
+    below = np.flatnonzero(seg < low)
+    if below.size == 0:
+        return None
+    a = int(below[0])
+    return start + a + int(np.argmin(seg[a:]))
+
+
 def _walk_valley(curve: np.ndarray, start: int, step: int, thr: float, limit: int, peak: float) -> int:
     """:func:`_walk`, but stop at a valley: once the curve has dipped below ``P_VALLEY * peak``
     and rises again by ``P_RISE * peak``, the wave ended at the valley's lowest point (what
@@ -280,6 +300,12 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
     # towards the earliest onset / latest offset across leads apply to the reported fiducials
     qrs_on = _walk(env, first, -1, thr_on, max(1, r - 130))
     qrs_off = _walk(env, last, +1, thr_off, min(N_MEDIAN - 2, r + 150))
+    max_off = int(qrs_on + QRS_MAX_MS * FS / 1000)
+    if qrs_off > max_off and last < max_off:
+        knee = _qrs_knee(env, last, max_off, QRS_OFF_KNEE_FRAC * vmax)
+        if knee is not None:
+            qrs_off = knee
+            out.evidence["qrs_off_knee"] = True
     # a walk that runs to the end of its search window found no quiet segment around the QRS
     # (noise or a jittery digitized trace): its end is a window limit, not a wave boundary
     out.evidence.update(qrs_on_at_limit=bool(qrs_on <= max(1, r - 130)),

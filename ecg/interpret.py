@@ -195,23 +195,29 @@ def _rhythm(m: dict) -> list[Finding]:
     elif not no_p and hr is not None:
         p_axis = (m.get("axis_deg") or {}).get("p")
         lo, hi = _c("sinus", "p_axis_min_deg"), _c("sinus", "p_axis_max_deg")
-        sinus_p = p_axis is None or lo <= p_axis <= hi
+        c_pax = conf.get("axis_deg.p", 1.0)
+        weak_pax = p_axis is not None and not lo <= p_axis <= hi and c_pax < _c("sinus", "p_axis_min_confidence")
+        sinus_p = p_axis is None or lo <= p_axis <= hi or weak_pax
         if sinus_p:
             rng = rh.get("rr_range_ms")
             brady, tachy = _c("rate", "brady_bpm"), _c("rate", "tachy_bpm")
             c_hr = conf.get("heart_rate_bpm", 0.8)
             pv = {**vals, "pr_ms": pr, "p_axis_deg": p_axis}
+            pax_note = (f" The frontal P axis ({p_axis:.0f} deg, outside {lo}..{hi}) is too uncertain (confidence "
+                        f"{c_pax:.2f}) to argue against a sinus origin." if weak_pax else "")
+            if weak_pax:
+                pv["p_axis_confidence"] = c_pax
             if hr < brady:
-                f.append(Finding("SBRAD", f"Sinus bradycardia at {hr:.0f}/min.",
+                f.append(Finding("SBRAD", f"Sinus bradycardia at {hr:.0f}/min.{pax_note}",
                                  f"sinus P waves and rate < {brady}/min", _src("rate", "brady_bpm"), pv, [],
                                  _margin_conf(hr, brady, 3, c_hr)))
             elif hr > tachy:
-                f.append(Finding("STACH", f"Sinus tachycardia at {hr:.0f}/min.",
+                f.append(Finding("STACH", f"Sinus tachycardia at {hr:.0f}/min.{pax_note}",
                                  f"sinus P waves and rate > {tachy}/min", _src("rate", "tachy_bpm"), pv, [],
                                  _margin_conf(hr, tachy, 3, c_hr)))
             elif rng is not None and rng > _c("sinus", "arrhythmia_rr_range_ms") and rh.get("n_premature_supraventricular", 0) == 0 \
                     and rh.get("n_premature_ventricular", 0) == 0:
-                f.append(Finding("SARRH", f"Sinus arrhythmia: sinus rhythm at {hr:.0f}/min with RR varying by {rng:.0f} ms.",
+                f.append(Finding("SARRH", f"Sinus arrhythmia: sinus rhythm at {hr:.0f}/min with RR varying by {rng:.0f} ms.{pax_note}",
                                  f"sinus P waves, RR range of sinus beats > {_c('sinus', 'arrhythmia_rr_range_ms')} ms",
                                  _src("sinus", "arrhythmia_rr_range_ms"), {**pv, "rr_range_ms": rng}, [],
                                  _margin_conf(rng, _c("sinus", "arrhythmia_rr_range_ms"), 60, c_hr)))
@@ -222,7 +228,7 @@ def _rhythm(m: dict) -> list[Finding]:
                     f"{'mild ' if rng <= _c('sinus', 'arrhythmia_rr_range_ms') else ''}sinus arrhythmia).")
                 if extra:
                     pv = {**pv, "rr_range_ms": rng}
-                f.append(Finding("SR", f"Sinus rhythm at {hr:.0f}/min.{extra}",
+                f.append(Finding("SR", f"Sinus rhythm at {hr:.0f}/min.{extra}{pax_note}",
                                  f"P wave before every QRS with a constant PR, frontal P axis {lo}..{hi} deg, rate {brady}-{tachy}/min",
                                  _src("rate", "brady_bpm"), pv, [],
                                  min(c_hr, 0.5 + 0.5 * min(1.0, (pcons or 0.5) + 0.2))))
@@ -232,7 +238,8 @@ def _rhythm(m: dict) -> list[Finding]:
             f.append(Finding("NONSINUS_P", f"Rhythm at {hr:.0f}/min with a P wave before each QRS, but a frontal P axis of "
                              f"{p_axis:.0f} deg, outside the sinus range: an ectopic atrial rhythm, misplaced limb "
                              "electrodes, or a P wave measured wrongly; not called sinus rhythm.",
-                             f"frontal P axis outside {lo}..{hi} deg with P waves present",
+                             f"frontal P axis outside {lo}..{hi} deg with P waves present, P-axis confidence "
+                             f">= {_c('sinus', 'p_axis_min_confidence')}",
                              _src("sinus", "p_axis_min_deg"), {**vals, "pr_ms": pr, "p_axis_deg": p_axis}, [], 0.4))
     return f + _ectopy(m, any(x.code in ("AFIB", "AFLT") for x in f))
 

@@ -71,10 +71,9 @@ TOL_MS = {"p_duration_ms": 12.0, "pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 20.0}
 #: QT error), not set on the even ones.
 T_END_DISPERSION_WEIGHT = 0.5
 
-#: A QRS measured wider than this (ms) is taken as a QRS end that was not found, not reported: the
-#: widest complexes seen in practice (hyperkalaemia, paced or ventricular beats with drug effects)
-#: stay below about 240 ms. A plausibility limit of ours, not a clinical criterion.
-QRS_MAX_MS = 240.0
+#: A QRS measured wider than this (ms) is taken as a QRS end that was not found (see
+#: :data:`ecg.delineate.QRS_MAX_MS`).
+QRS_MAX_MS = _dl.QRS_MAX_MS
 
 SCALAR_KEYS = ("heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
 
