@@ -264,7 +264,7 @@ def extra_beats(ctx: Context) -> str:
 
 def lvh(ctx: Context) -> str:
     v = ctx.measurements.get("voltages") or {}
-    s = _findings_with(ctx, ("LVH", "LVOLT"), "The voltage criteria for left ventricular hypertrophy are not met.")
+    s = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT"), "The voltage criteria for left ventricular hypertrophy are not met.")
     return s + " " + get_snippet("lvh").text + " " + get_snippet("lvh").tag if not v else s
 
 

@@ -7,7 +7,7 @@ for the standardization and interpretation of the ECG, parts I-VI, the Fourth Un
 Definition of MI, and the papers named there).
 
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
-1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
+1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
 BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
 """
@@ -117,7 +117,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _rhythm(m)
     out += _conduction(m, {f.code for f in out})
     out += _axis(m)
-    out += _hypertrophy(m, sex)
+    out += _hypertrophy(m, sex, age, {f.code for f in out})
     out += _qt(m, sex)
     out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
@@ -445,28 +445,54 @@ def _axis(m: dict) -> list[Finding]:
 # ----------------------------------------------------------------------------------------- hypertrophy / voltage
 
 
-def _hypertrophy(m: dict, sex) -> list[Finding]:
+def _hypertrophy(m: dict, sex, age=None, stated: set | None = None) -> list[Finding]:
+    """LVH by voltage criteria (Sokolow-Lyon, Cornell, R(aVL); AHA Part V) and low QRS voltage.
+
+    Met voltage criteria are stated as LVH only where they apply: Sokolow-Lyon from age
+    ``sokolow_lyon_min_age_y`` (when the age is known), the aVL-based criteria not with LAFB, and
+    none with complete LBBB (:data:`criteria` ``lvh``); otherwise they are stated as voltage
+    criteria only (``VCLVH``, PTB-XL's code for it), with the reason."""
     f = []
+    stated = stated or set()
     v = m.get("voltages") or {}
     sl, co = v.get("sokolow_lyon_mv"), v.get("cornell_mv")
     ravl = _pl(m, "aVL", "r_amp_mv")
-    hits, vals = [], {}
+    hits, vals, why_not = [], {}, []
+    young = age is not None and age == age and age < _c("lvh", "sokolow_lyon_min_age_y")
+    lafb = "LAFB" in stated and _c("lvh", "no_avl_criteria_with_lafb")
+    lbbb = "CLBBB" in stated and _c("lvh", "no_voltage_lvh_with_lbbb")
+    applies = {}
     if sl is not None and sl > _c("lvh", "sokolow_lyon_mv"):
         hits.append(f"Sokolow-Lyon {sl:.2f} mV > {_c('lvh', 'sokolow_lyon_mv')} mV")
         vals["sokolow_lyon_mv"] = sl
+        applies["Sokolow-Lyon"] = not young
+        if young:
+            why_not.append(f"Sokolow-Lyon is not reliable below age {_c('lvh', 'sokolow_lyon_min_age_y')} (age {age:.0f})")
     if co is not None:
         thr = _c("lvh", "cornell_female_mv") if sex == "F" else _c("lvh", "cornell_male_mv")
         if co > thr:
             hits.append(f"Cornell {co:.2f} mV > {thr} mV ({'women' if sex == 'F' else 'men' if sex == 'M' else 'sex unknown: male limit'})")
             vals["cornell_mv"] = co
+            applies["Cornell"] = not lafb
     if ravl is not None and ravl > _c("lvh", "ravl_mv"):
         hits.append(f"R(aVL) {ravl:.2f} mV > {_c('lvh', 'ravl_mv')} mV")
         vals["r_avl_mv"] = ravl
-    if hits:
+        applies["R(aVL)"] = not lafb
+    if lafb and not all(applies.get(k, True) for k in ("Cornell", "R(aVL)")):
+        why_not.append("criteria using R(aVL) are not reliable with left anterior fascicular block")
+    if lbbb:
+        applies = {k: False for k in applies}
+        why_not = ["complete left bundle branch block changes the QRS voltages itself"]
+    src = "; ".join([criteria()["sources"]["SOKOLOW"], criteria()["sources"]["CORNELL"], criteria()["sources"]["AHA_V"]])
+    crit = "Sokolow-Lyon S(V1)+R(V5/V6) > 3.5 mV, or Cornell R(aVL)+S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) > 1.1 mV"
+    if any(applies.values()):
         f.append(Finding("LVH", "Left ventricular hypertrophy by voltage criteria (" + "; ".join(hits) + ").",
-                         "Sokolow-Lyon S(V1)+R(V5/V6) > 3.5 mV, or Cornell R(aVL)+S(V3) > 2.8 mV (men) / 2.0 mV (women), or R(aVL) > 1.1 mV",
-                         "; ".join([criteria()["sources"]["SOKOLOW"], criteria()["sources"]["CORNELL"], criteria()["sources"]["AHA_V"]]),
-                         vals, ["V1", "V5", "V6", "aVL", "V3"], 0.5 + 0.15 * len(hits)))
+                         crit, src, vals, ["V1", "V5", "V6", "aVL", "V3"], 0.5 + 0.15 * sum(applies.values())))
+    elif hits:
+        f.append(Finding("VCLVH", "Voltage criteria for left ventricular hypertrophy are met (" + "; ".join(hits) +
+                         "), but not stated as hypertrophy: " + "; ".join(why_not) + ".",
+                         crit + f"; Sokolow-Lyon from age {_c('lvh', 'sokolow_lyon_min_age_y')}, no R(aVL) criteria with LAFB, "
+                         "none with complete LBBB", src, vals, ["V1", "V5", "V6", "aVL", "V3"], 0.6))
     limb = [_pl(m, ld, "qrs_pp_mv") for ld in ("I", "II", "III", "aVR", "aVL", "aVF")]
     limb = [x for x in limb if x is not None]
     prec = [_pl(m, ld, "qrs_pp_mv") for ld in ("V1", "V2", "V3", "V4", "V5", "V6")]

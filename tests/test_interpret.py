@@ -297,6 +297,36 @@ def test_lbbb_with_a_steep_st_segment_gets_a_qrs_duration():
     assert "CLBBB" in {f.code for f in interpret(m)}
 
 
+def test_voltage_criteria_are_stated_as_lvh_only_where_they_apply():
+    """PTB-XL records: a Sokolow-Lyon voltage below age 40, or any voltage criterion with complete
+    LBBB, is stated as voltage criteria only (VCLVH, with the reason), not as LVH (Chou; AHA Part V);
+    and no record gets both statements."""
+    import ast
+
+    import pandas as pd
+
+    lv = criteria()["lvh"]
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    young_sl = lbbb_v = 0
+    for _, row in df.iloc[:260].iterrows():
+        m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+        sex = None if pd.isna(row.sex) else ("F" if int(row.sex) == 1 else "M")
+        f = {x.code: x for x in interpret(m, sex=sex, age=row.age)}
+        assert not {"LVH", "VCLVH"} <= f.keys()
+        sl = m.voltages["sokolow_lyon_mv"]
+        if "CLBBB" in f:
+            assert "LVH" not in f
+            if "VCLVH" in f:
+                lbbb_v += 1
+                assert "bundle branch block" in f["VCLVH"].statement
+        elif row.age < lv["sokolow_lyon_min_age_y"]["value"] and sl is not None and sl > lv["sokolow_lyon_mv"]["value"]:
+            only_sl = "LVH" not in f or set(f["LVH"].values) == {"sokolow_lyon_mv"}
+            if only_sl:
+                young_sl += 1
+                assert "LVH" not in f and "below age" in f["VCLVH"].statement, (row.ecg_id, f.keys())
+    assert young_sl >= 2 and lbbb_v >= 1
+
+
 def test_rbbb_with_left_axis_is_bifascicular_block():
     """PTB-XL records coded both CRBBB and LAFB: where we state RBBB and the axis is in the LAFB
     range, LAFB is stated too (bifascicular block), not suppressed by the wide QRS."""
