@@ -210,7 +210,13 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             paced = np.array([np.any((spikes > tr - PACE_BEFORE_S) & (spikes < tr + 0.006)) for tr in t_r])
             if paced.mean() < 0.3:
                 paced = None
-    classes, corr, _ = _beats.classify_beats(r, np.where(w[:, None] > 0, xf, 0.0), WORK_FS, paced, recorded=rec)
+    xw = np.where(w[:, None] > 0, xf, 0.0)
+    bad = _beats.spurious_detections(r, xw, WORK_FS, recorded=rec)
+    if bad.any():  # noise bursts taken for beats: they are not beats (rate, RR, ectopy)
+        r = r[~bad]
+        if paced is not None:
+            paced = paced[~bad]
+    classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec)
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}

@@ -200,6 +200,21 @@ def test_no_p_wave_reported_in_atrial_fibrillation():
     assert seen >= 8
 
 
+@pytest.mark.parametrize("ecg_id", [292, 304, 475])
+def test_noise_bursts_are_not_beats(ecg_id):
+    """PTB-XL records with no extra beats (``extra_beats`` empty) where muscle noise or a spike in a
+    few leads was detected as a QRS between two sinus beats and called a PVC: no such beat is left
+    (every RR at least 60 % of the median RR) and no premature ventricular beat is reported."""
+    import pandas as pd
+
+    row = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv").set_index("ecg_id").loc[ecg_id]
+    assert pd.isna(row.extra_beats)
+    m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+    rr = np.asarray(m.beats["rr_ms"])
+    assert rr.size >= 7 and rr.min() >= 0.6 * np.median(rr), rr
+    assert "premature_ventricular" not in m.beats["classes"]
+
+
 def test_ventricular_ectopics_get_their_own_wider_qrs():
     """LUDB records with ventricular extrasystoles: beats classed premature ventricular carry the
     QRS of their own median beat, wider than the dominant QRS in most records."""
