@@ -126,6 +126,28 @@ def _refine_to_peak(x: np.ndarray, idx: np.ndarray, fs: float, w: np.ndarray | N
     return np.unique(out)
 
 
+def _qrs_windows(beats: np.ndarray, x: np.ndarray, fs: float,
+                 recorded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each beat's QRS window, -60..+100 ms around it: ``(n_beats, n_leads, n)`` float32 mV with
+    each lead's window mean removed (zero past the record's ends), and ``(n_beats, n_leads)``
+    booleans, True where the lead was recorded over the whole window (all True without
+    ``recorded``)."""
+    n_b = beats.size
+    a, b = int(0.06 * fs), int(0.10 * fs)
+    n = x.shape[1]
+    snips = np.zeros((n_b, x.shape[0], a + b), dtype=np.float32)
+    for j, i in enumerate(beats):
+        lo, hi = i - a, i + b
+        s0, s1 = max(0, lo), min(n, hi)
+        snips[j, :, s0 - lo: s0 - lo + (s1 - s0)] = x[:, s0:s1]
+    snips -= snips.mean(axis=2, keepdims=True)
+    if recorded is None or recorded.all():
+        rec_b = np.ones((n_b, x.shape[0]), bool)
+    else:
+        rec_b = np.array([recorded[:, max(0, i - a):min(n, i + b)].all(axis=1) for i in beats]).reshape(n_b, x.shape[0])
+    return snips, rec_b
+
+
 #: A detection whose QRS window holds, in the median lead, less than this share of the lead's
 #: template amplitude is not a QRS complex (a muscle-noise burst in a few leads, while the others
 #: stay flat). On PTB-XL the false detections inside noise bursts (292, 304, 475, 182) reach a
@@ -155,17 +177,12 @@ def spurious_detections(beats: np.ndarray, x: np.ndarray, fs: float, recorded: n
     if n_b < 4 or x.shape[0] < SPURIOUS_MIN_LEADS:
         return out
     a, b = int(0.06 * fs), int(0.10 * fs)
-    n = x.shape[1]
-    inside = (beats - a >= 0) & (beats + b <= n)
+    inside = (beats - a >= 0) & (beats + b <= x.shape[1])
     if inside.sum() < 4:
         return out
     idx = np.flatnonzero(inside)
-    sn = np.stack([x[:, beats[j] - a: beats[j] + b] for j in idx]).astype(np.float64)
-    sn -= sn.mean(axis=2, keepdims=True)
-    if recorded is None:
-        rec_b = np.ones((idx.size, x.shape[0]), bool)
-    else:
-        rec_b = np.array([recorded[:, beats[j] - a: beats[j] + b].all(axis=1) for j in idx])
+    snips, rec_all = _qrs_windows(beats, x, fs, recorded)
+    sn, rec_b = snips[idx].astype(np.float64), rec_all[idx]
     tmpl = np.zeros(sn.shape[1:])
     for ld in range(x.shape[0]):
         if rec_b[:, ld].sum() >= 2:
@@ -219,24 +236,13 @@ def classify_beats(
         return classes, np.zeros(0), np.zeros(0)
     a, b = int(0.06 * fs), int(0.10 * fs)
     n = x.shape[1]
-    snips = np.zeros((n_b, x.shape[0], a + b), dtype=np.float32)
-    for j, i in enumerate(beats):
-        lo, hi = i - a, i + b
-        s0, s1 = max(0, lo), min(n, hi)
-        snips[j, :, s0 - lo: s0 - lo + (s1 - s0)] = x[:, s0:s1]
+    snips, rec_b = _qrs_windows(beats, x, fs, recorded)
     # beats whose window runs past either end of the record, or into the last/first EDGE_S of it
     # (where the band-pass filter's start-up transient distorts the QRS), cannot be compared
     # fairly: on PTB-XL the last beat of a 10 s record, 100-160 ms before its end, was called a
     # PVC on normal ECGs
     m_e = int(EDGE_S * fs)
     edge = (beats - a - m_e < 0) | (beats + b + m_e > n)
-    snips -= snips.mean(axis=2, keepdims=True)
-    # which leads each beat was recorded in (over its whole QRS window)
-    if recorded is None or recorded.all():
-        rec_b = np.ones((n_b, x.shape[0]), bool)
-    else:
-        rec_b = np.array([[bool(recorded[l, max(0, i - a):min(n, i + b)].all()) for l in range(x.shape[0])]
-                          for i in beats]).reshape(n_b, x.shape[0])
     if rec_b.all():
         template = np.median(snips, axis=0)
     else:

@@ -14,6 +14,7 @@ BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -458,7 +459,7 @@ def _hypertrophy(m: dict, sex, age=None, stated: set | None = None) -> list[Find
     sl, co = v.get("sokolow_lyon_mv"), v.get("cornell_mv")
     ravl = _pl(m, "aVL", "r_amp_mv")
     hits, vals, why_not = [], {}, []
-    young = age is not None and age == age and age < _c("lvh", "sokolow_lyon_min_age_y")
+    young = age is not None and not math.isnan(age) and age < _c("lvh", "sokolow_lyon_min_age_y")
     lafb = "LAFB" in stated and _c("lvh", "no_avl_criteria_with_lafb")
     lbbb = "CLBBB" in stated and _c("lvh", "no_voltage_lvh_with_lbbb")
     applies = {}
@@ -478,7 +479,7 @@ def _hypertrophy(m: dict, sex, age=None, stated: set | None = None) -> list[Find
         hits.append(f"R(aVL) {ravl:.2f} mV > {_c('lvh', 'ravl_mv')} mV")
         vals["r_avl_mv"] = ravl
         applies["R(aVL)"] = not lafb
-    if lafb and not all(applies.get(k, True) for k in ("Cornell", "R(aVL)")):
+    if lafb and applies.keys() & {"Cornell", "R(aVL)"}:
         why_not.append("criteria using R(aVL) are not reliable with left anterior fascicular block")
     if lbbb:
         applies = {k: False for k in applies}
