@@ -323,9 +323,12 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
         f.append(Finding("CRBBB", f"Complete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
                          f"QRS >= {full} ms; rsr'/rsR'/rSR' or broad R in V1-V2; S wider than R or > 40 ms in I and V6",
                          _src("qrs", "complete_bbb_ms"), {**vals, **rbbb[2]}, ["V1", "V2", "I", "V6"], _margin_conf(qrs, full, 8, cq)))
-    elif qrs >= full and lbbb[0]:
-        f.append(Finding("CLBBB", f"Complete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}.",
-                         f"QRS >= {full} ms; broad R in I, aVL, V5-V6 without q; R peak time > 60 ms in V5-V6; QS or rS in V1",
+    elif qrs >= full and lbbb[0] and _broad_r(lbbb):
+        bw = _c("qrs", "lbbb_broad_r_half_width_ms")
+        f.append(Finding("CLBBB", f"Complete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}, "
+                         f"broad R in I/aVL ({lbbb[2]['r_half_width_i_avl_ms']:.0f} ms at half its height).",
+                         f"QRS >= {full} ms; broad R in I, aVL (>= {bw} ms at half its height), V5-V6 without q; "
+                         "R peak time > 60 ms in V5-V6; QS or rS in V1",
                          _src("qrs", "complete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "aVL", "V1", "V5", "V6"], _margin_conf(qrs, full, 8, cq)))
     elif inc <= qrs < full and rbbb[0]:
         f.append(Finding("IRBBB", f"Incomplete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
@@ -399,6 +402,15 @@ def _rbbb_pattern(m) -> tuple[bool, str, dict]:
     return ok, which + (f", S wider than R or > {s_lim} ms in I and V6" if ok else ""), vals
 
 
+def _broad_r(lbbb: tuple[bool, str, dict]) -> bool:
+    """Part III's "broad notched or slurred R wave in leads I, aVL, V5 and V6" of complete LBBB,
+    read in I and aVL (V5-V6 may show an RS complex from a displaced transition): the wider R of
+    the two is at least ``qrs.lbbb_broad_r_half_width_ms`` wide at half its height. The tall,
+    narrow lateral R of left ventricular hypertrophy with a long R peak time does not meet it."""
+    w = lbbb[2].get("r_half_width_i_avl_ms")
+    return w is not None and w >= _c("qrs", "lbbb_broad_r_half_width_ms")
+
+
 def _lbbb_pattern(m) -> tuple[bool, str, dict]:
     """LBBB morphology, AHA/ACC/HRS Part III: broad R in I, aVL, V5, V6 (here: QRS net positive in
     I and V6), absent q in I, V5 and V6, R peak time > 60 ms in V5 and V6 (in V6 alone where V5
@@ -417,8 +429,10 @@ def _lbbb_pattern(m) -> tuple[bool, str, dict]:
         late = r5 is not None and s5 is not None and -s5 >= r5
     pos_lat = (_pl(m, "I", "qrs_polarity") == "positive") and (_pl(m, "V6", "qrs_polarity") in ("positive", "isoelectric"))
     ok = v1_neg and no_q and pos_lat and late
+    widths = [w for w in (_pl(m, ld, "r_half_width_ms") for ld in ("I", "aVL")) if w is not None]
+    broad = max(widths, default=None)
     return ok, f"{v1 or 'negative QRS'} in V1, no q in I/V5/V6, R peak time {min(rpt) if rpt else 'n/a'}-{max(rpt) if rpt else 'n/a'} ms in V5-V6", \
-        {"V1_morphology": v1, "r_peak_time_v5_v6_ms": rpt or None}
+        {"V1_morphology": v1, "r_peak_time_v5_v6_ms": rpt or None, "r_half_width_i_avl_ms": broad}
 
 
 # ----------------------------------------------------------------------------------------- axis

@@ -676,7 +676,7 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
             out[name] = {k: None for k in ("q_amp_mv", "r_amp_mv", "s_amp_mv", "t_amp_mv", "st_j_mv", "st_j60_mv",
                                            "qrs_polarity", "t_polarity", "q_dur_ms", "r_peak_time_ms",
                                            "qrs_morphology", "qrs_pp_mv", "p_amp_mv", "r_dur_ms", "s_dur_ms",
-                                           "r_prime_dur_ms", "r_prime_amp_mv")}
+                                           "r_prime_dur_ms", "r_prime_amp_mv", "r_half_width_ms")}
             continue
         y = row.astype(np.float64) - dl.baseline[i]
         qon, qoff = dl.qrs_on, dl.qrs_off
@@ -739,8 +739,9 @@ WAVE_DUR_FRAC = 0.1
 
 def _wave_durations(defl, q: np.ndarray) -> dict:
     """Durations (ms) of the first R, the S after it and a later R' (AHA/ACC/HRS Part III compares
-    them: R' wider than the initial R in V1-V2 and S wider than R in I and V6 for RBBB), and the
-    R' amplitude (mV); None where the wave is absent."""
+    them: R' wider than the initial R in V1-V2 and S wider than R in I and V6 for RBBB), the R'
+    amplitude (mV), and the width of the tallest R at half its height (ms, :func:`_half_width`;
+    Part III's "broad notched or slurred R" of LBBB). None where the wave is absent."""
     def dur(lobe):
         st, amp, ln = lobe
         seg = q[st:st + ln] * np.sign(amp)
@@ -752,7 +753,20 @@ def _wave_durations(defl, q: np.ndarray) -> dict:
     rp = defl[pos[-1]] if len(pos) >= 2 else None
     return {"r_dur_ms": None if r is None else dur(r), "s_dur_ms": None if s is None else dur(s),
             "r_prime_dur_ms": None if rp is None else dur(rp),
-            "r_prime_amp_mv": None if rp is None else round(float(rp[1]), 3)}
+            "r_prime_amp_mv": None if rp is None else round(float(rp[1]), 3),
+            "r_half_width_ms": _half_width(q, defl)}
+
+
+def _half_width(q: np.ndarray, defl) -> float | None:
+    """Width (ms) of the tallest positive lobe of ``defl`` at half its height: from its first to its
+    last sample at or above half of its peak, so that a notch that stays above the baseline (the
+    M-shaped R of LBBB) counts as one broad R."""
+    lobes = [(st, a, ln) for st, a, ln in defl if a > 0]
+    if not lobes:
+        return None
+    st, a, ln = max(lobes, key=lambda lobe: lobe[1])
+    above = np.flatnonzero(q[st:st + ln] >= 0.5 * a)
+    return _dl.ms(int(above[-1] - above[0] + 1))
 
 
 def _deflections(q: np.ndarray, min_mv: float = 0.05) -> list[tuple[int, float, int]]:

@@ -199,9 +199,17 @@ def test_ludb_paced_rhythm_gets_no_bundle_branch_block(ludb_read):
             assert not c & {"CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD"}
 
 
-def test_ludb_complete_lbbb_is_found(ludb_read):
-    lbbb = [codes for _, _, labels, codes in ludb_read if "Complete left bundle branch block" in labels]
-    assert len(lbbb) >= 4 and sum("CLBBB" in c for c in lbbb) >= len(lbbb) - 1
+def test_ludb_complete_lbbb_is_found_and_not_overcalled(ludb_read):
+    """LUDB's complete LBBB records: at least half are stated as CLBBB, and CLBBB on records without
+    that label is no more frequent than on those with it. Two of its four fall outside Part III's
+    morphology as we measure it: 44 (rsR' in I with a narrow R', scar) and 83 (q in V5); both are
+    stated as a conduction delay (IVCD)."""
+    lab = lambda labels: "Complete left bundle branch block" in labels
+    lbbb = [codes for _, _, labels, codes in ludb_read if lab(labels)]
+    found = sum("CLBBB" in c for c in lbbb)
+    false = sum("CLBBB" in codes for _, _, labels, codes in ludb_read if not lab(labels))
+    assert len(lbbb) >= 4 and found >= len(lbbb) / 2 and false <= found, (len(lbbb), found, false)
+    assert all(c & {"CLBBB", "IVCD"} for c in lbbb)
 
 
 def test_sinus_rhythm_statement_names_mild_sinus_arrhythmia():
@@ -362,3 +370,24 @@ def test_af_criterion_names_the_path_that_found_it():
         assert ("P peak <" in f["AFIB"].criterion) == weak, (path, pc, f["AFIB"].criterion)
         assert weak == ("p_snr" in f["AFIB"].values)
     assert kinds == {True, False}
+
+
+def test_complete_lbbb_needs_a_broad_lateral_r():
+    """AHA Part III's complete LBBB has a broad notched or slurred R in I and aVL. PTB-XL 325 (read
+    as LVH, no conduction statement) has a wide QRS, no lateral q and a late R peak in V5-V6, but a
+    tall narrow R in I and aVL: no CLBBB. Every PTB-XL record labelled CLBBB that we call LBBB has
+    the broad R, and the statement gives its width."""
+    lim = criteria()["qrs"]["lbbb_broad_r_half_width_ms"]["value"]
+    m = measure(load(PTBXL / "00325_hr"), interpret=False)
+    widths = [m.per_lead[ld]["r_half_width_ms"] for ld in ("I", "aVL")]
+    assert m.qrs_ms >= 120 and max(widths) < lim, (m.qrs_ms, widths)
+    assert "CLBBB" not in {f.code for f in interpret(m)}
+    called = 0
+    for path in _ptbxl_ids_with("CLBBB", n=6):
+        m = measure(load(path), interpret=False)
+        lbbb = [f for f in interpret(m) if f.code == "CLBBB"]
+        if lbbb:
+            called += 1
+            w = lbbb[0].values["r_half_width_i_avl_ms"]
+            assert w >= lim and f"{w:.0f} ms at half its height" in lbbb[0].statement
+    assert called >= 5
