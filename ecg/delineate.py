@@ -46,6 +46,10 @@ T_OUTLIER_SAMPLES = 25     # latest lead end more than 50 ms after the next one 
                            # 15.0 vs 16.3) but keeps single noisy late ends of digitized 2.5 s leads
                            # (paper round trip, QT within 20 ms: 92 -> 88 % of pages); LUDB's even ids
                            # do better at 50 (18.5 vs 19.5)
+T_CORROBORATE_SAMPLES = 5  # ... unless another lead's T end, of any amplitude but found inside its search
+                           # window, lies within 10 ms of it (two leads do not share a noisy end):
+                           # LUDB 107 (odd), where II ends 58 ms after V1-V4 and aVR, III and aVF end
+                           # with it; 3, 5 or 8 samples change only that record on LUDB
 T_END_BEFORE_NEXT_QRS = 60.0   # ms: the T-end search stops this long before the next QRS onset (in
                                # 2:1 flutter at RR 420 ms, LUDB 35, the T ends 66 ms before it)
 T_AFTER_SLOPE = 75            # samples: the T end lies within 150 ms after the T's steepest descent
@@ -350,7 +354,7 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             tl[int(li)] = (tp, te, ton, abs(float(y[tp])), found)
         strong = _t_leads(tl)
         if strong:
-            te = _global_tend(strong)
+            te = _global_tend(strong, list(tl.values()))
             # how far the global end lies beyond the middle of the counted leads' ends: leads that
             # disagree on where T ends make the global end (their latest) uncertain
             out.evidence["t_end_dispersion_ms"] = ms(max(0.0, te - float(np.median([v[1] for v in strong]))))
@@ -428,16 +432,19 @@ def _t_leads(tl: dict) -> list:
     return found or big
 
 
-def _global_tend(strong: list) -> int:
+def _global_tend(strong: list, every: list | None = None) -> int:
     """Latest T end among the counted leads; with three or more leads, a latest end more than
     :data:`T_OUTLIER_SAMPLES` after the next one is dropped unless it belongs to the lead with the
-    largest T wave (the most reliable end)."""
+    largest T wave (the most reliable end) or another lead of ``every`` (all leads' ``t_leads``
+    tuples, counted or not) has a T end found within :data:`T_CORROBORATE_SAMPLES` of it."""
     ends = sorted(v[1] for v in strong)
     te = ends[-1]
     if len(ends) >= 3 and ends[-1] - ends[-2] > T_OUTLIER_SAMPLES:
         big = max(strong, key=lambda v: v[3])
         late = max(strong, key=lambda v: v[1])
-        if late is not big:
+        seconded = any(v is not late and v[4] and v[1] is not None and abs(v[1] - late[1]) <= T_CORROBORATE_SAMPLES
+                       for v in (every or []))
+        if late is not big and not seconded:
             te = ends[-2]
     return te
 
