@@ -284,25 +284,35 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
     sinus = rhythm is None or bool(rhythm & SINUS_CODES)
     if pr is not None and sinus:
         t1, ts = _c("pr", "first_degree_ms"), _c("pr", "short_ms")
-        margin, cmin, pmin = _c("pr", "definite_margin_ms"), _c("pr", "min_confidence"), _c("pr", "min_p_consistency")
+        margin, k_u, pmin = _c("pr", "definite_margin_ms"), _c("pr", "uncertainty_factor"), _c("pr", "min_p_consistency")
         c_pr = conf.get("pr_ms", 0.7)
+        u = (m.get("uncertainty_ms") or {}).get("pr_ms")
         pcons = rh.get("p_consistency")
-        solid = c_pr >= cmin and (pcons is None or pcons >= pmin)
-        vals = {"pr_ms": pr, "pr_confidence": c_pr, "p_consistency": None if pcons is None else round(pcons, 2)}
-        if pr > t1 + margin and solid:
+        repeating = pcons is None or pcons >= pmin
+        # how far the PR must exceed the limit: the measurement tolerance, or k_u times the PR's own
+        # uncertainty where that is larger (a measurement without one needs confidence >= 0.5)
+        need = margin if u is None else max(margin, k_u * u)
+        solid = repeating and (u is not None or c_pr >= 0.5)
+        vals = {"pr_ms": pr, "pr_uncertainty_ms": u, "pr_confidence": c_pr,
+                "p_consistency": None if pcons is None else round(pcons, 2)}
+        if pr > t1 + need and solid:
             f.append(Finding("1AVB", f"First-degree AV block: PR interval {pr:.0f} ms.",
-                             f"sinus rhythm, PR > {t1} ms by more than the PR measurement tolerance ({margin} ms), "
-                             f"PR confidence >= {cmin}, repeating P wave (P consistency >= {pmin})",
+                             f"sinus rhythm, PR > {t1} ms by more than the PR measurement tolerance ({margin} ms) and "
+                             f"{k_u:g} times the PR uncertainty, repeating P wave (P consistency >= {pmin})",
                              _src("pr", "first_degree_ms") + "; " + _src("pr", "definite_margin_ms"), vals, [],
-                             _margin_conf(pr, t1, 10, c_pr)))
+                             _margin_conf(pr, t1, max(10.0, u or 10.0), 0.95 if u is not None else c_pr)))
         elif pr > t1:
-            why = (f"within {margin} ms of the limit, the PR measurement tolerance" if solid else
-                   f"the P wave evidence is weak (PR confidence {c_pr:.2f}, P consistency "
-                   f"{'n/a' if pcons is None else f'{pcons:.2f}'})")
+            if not repeating:
+                why = f"the P wave does not repeat clearly beat to beat (P consistency {pcons:.2f})"
+            elif need > margin:
+                why = f"the PR is uncertain by about {u:.0f} ms"
+            else:
+                why = f"within {margin} ms of the limit, the PR measurement tolerance"
             f.append(Finding("BORDERLINE_PR", f"Borderline PR interval {pr:.0f} ms: possible first-degree AV block ({why}).",
-                             f"PR > {t1} ms but not by more than {margin} ms with PR confidence >= {cmin} and P consistency >= {pmin}",
+                             f"PR > {t1} ms but not by more than {margin} ms and {k_u:g} times its uncertainty, "
+                             f"or P consistency < {pmin}",
                              _src("pr", "definite_margin_ms"), vals, [], min(0.5, c_pr)))
-        elif pr < ts and solid:
+        elif pr < ts and repeating and c_pr >= 0.5:
             f.append(Finding("SHORT_PR", f"Short PR interval: {pr:.0f} ms.", f"PR < {ts} ms",
                              _src("pr", "short_ms"), {"pr_ms": pr}, [], _margin_conf(pr, ts, 10, c_pr)))
     if qrs is None or (rhythm is not None and "PACE" in rhythm):

@@ -85,6 +85,12 @@ class Measurements:
     Units: ms for times and intervals (from record start for fiducials and beats), mV for
     amplitudes, degrees (-180..180, frontal plane) for axes, bpm for heart rate.
 
+    ``uncertainty_ms``: for each global interval (p_duration_ms, pr_ms, qrs_ms, qt_ms) its
+    estimated measurement uncertainty in ms: the root-sum-square of the split-half differences of
+    its two fiducials (median beat of the odd beats vs of the even beats) and a 2 ms sampling
+    floor, plus for QT half the T-end dispersion among the leads (:func:`_intervals`). The
+    interval's ``confidence`` is ``1 / (1 + (u / TOL_MS)**2)`` scaled by the signal quality.
+
     Attributes not in ``to_dict()``:
         median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
             point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
@@ -103,6 +109,7 @@ class Measurements:
     leads: list = field(default_factory=list)
     duration_s: float = 0.0
     confidence: dict = field(default_factory=dict)
+    uncertainty_ms: dict = field(default_factory=dict)
     null_reasons: dict = field(default_factory=dict)
     per_lead: dict = field(default_factory=dict)
     voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
@@ -122,7 +129,8 @@ class Measurements:
             "p_duration_ms": self.p_duration_ms, "pr_ms": self.pr_ms, "qrs_ms": self.qrs_ms,
             "qt_ms": self.qt_ms, "qtc_ms": self.qtc_ms, "axis_deg": self.axis_deg,
             "fs_hz": self.fs_hz, "leads": self.leads, "duration_s": self.duration_s,
-            "confidence": self.confidence, "null_reasons": self.null_reasons,
+            "confidence": self.confidence, "uncertainty_ms": self.uncertainty_ms,
+            "null_reasons": self.null_reasons,
             "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
             "rhythm": self.rhythm, "fiducials": self.fiducials,
             "signal_quality": self.signal_quality,
@@ -506,6 +514,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
             v = float(np.median(vals[k]))
             setattr(m, k, float(round(v)))
             u = float(np.median(uncs[k]))
+            m.uncertainty_ms[k] = round(u, 1)
             c = 1.0 / (1.0 + (u / TOL_MS[k]) ** 2)
             c *= 0.5 + 0.5 * snr_q
             conf[k] = round(float(c), 3)

@@ -29,6 +29,12 @@ def test_demo_record_loads_with_measurement_table(app):
         assert name in names
     hr = float(table.loc[table["measurement"] == "Heart rate", "value"].iloc[0])
     assert 30 < hr < 200
+    # each global interval carries its estimated uncertainty, the rate does not
+    d = app.session_state["analysis"].measurement_dict
+    for name, key in (("PR interval", "pr_ms"), ("QRS duration", "qrs_ms"), ("QT interval", "qt_ms")):
+        pm = table.loc[table["measurement"] == name, "+/- ms"].iloc[0]
+        assert pm == round(d["uncertainty_ms"][key]), (name, pm)
+    assert table.loc[table["measurement"] == "Heart rate", "+/- ms"].isna().all()
     assert any("similarity" in e.label for e in app.expander)
 
 

@@ -21,7 +21,7 @@ MIT100 = DATA / "mitbih" / "100"
 pytestmark = pytest.mark.skipif(not PTBXL_1.with_suffix(".hea").exists(), reason="../shared/data not present")
 
 REQUIRED = ["heart_rate_bpm", "rr_ms", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "axis_deg", "fs_hz",
-            "leads", "confidence", "null_reasons", "per_lead", "voltages", "beats", "fiducials", "signal_quality",
+            "leads", "confidence", "uncertainty_ms", "null_reasons", "per_lead", "voltages", "beats", "fiducials", "signal_quality",
             "findings"]
 
 
@@ -56,6 +56,13 @@ def test_contract_keys_and_json_safety(ptbxl_m):
             assert k in d["null_reasons"]
     for c in d["confidence"].values():
         assert 0.0 <= c <= 1.0
+    from ecg.measure import TOL_MS
+
+    for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms"):
+        # every measured interval has its uncertainty, and its confidence is at most what that alone allows
+        if d[k] is not None:
+            u = d["uncertainty_ms"][k]
+            assert u >= 2.0 and d["confidence"][k] <= 1.0 / (1.0 + (u / TOL_MS[k]) ** 2) + 1e-3, (k, u)
     for cls in d["beats"]["classes"]:
         assert cls in ("normal", "premature_supraventricular", "premature_ventricular", "paced")
     assert len(d["beats"]["rr_ms"]) == len(d["beats"]["r_peaks_ms"]) - 1

@@ -15,13 +15,15 @@ _INTENT_OF = {"heart_rate": "heart_rate", "rr": "heart_rate", "pr": "pr", "p_dur
 
 def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | None = None,
                       printed: dict | None = None) -> pd.DataFrame:
-    """One row per global measurement: name, value, unit, confidence, source, and a note naming the
+    """One row per global measurement: name, value, unit, confidence, the interval's estimated
+    uncertainty ("+/- ms", ``uncertainty_ms`` of the measurement), source, and a note naming the
     low-quality leads it rests on (or why the chat withholds it); for an image, the value the page
     itself prints, if any (evidence, not ours)."""
     from assistant.grounded import PRINTED_KEY
     from assistant.hedging import hedge
 
     conf = d.get("confidence") or {}
+    unc = d.get("uncertainty_ms") or {}
     keymap = {"heart_rate": "heart_rate_bpm", "rr": "rr_ms", "p_duration": "p_duration_ms", "pr": "pr_ms",
               "qrs": "qrs_ms", "qt": "qt_ms"}
     source = "image" if from_image else "signal"
@@ -41,6 +43,7 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
                 note = f"low-quality leads: {', '.join(h.low)}"
         row = {"measurement": f.label, "value": round(f.value), "unit": f.unit,
                "confidence": None if c is None else round(float(c), 2),
+               "+/- ms": None if unc.get(ck) is None else round(float(unc[ck])),
                "source": "from image" if from_image else "from signal", "note": note}
         if printed:
             pv = printed.get(PRINTED_KEY.get(ck, ""))
