@@ -164,9 +164,11 @@ def _rhythm(m: dict) -> list[Finding]:
     # weak P: the P window still correlates beat to beat (the previous T wave in it at fast rates,
     # coarse f waves) but holds no P peak above its noise, and the RR between normal beats alone
     # stays irregular (premature beats do not explain the irregularity)
-    psnr, irr_nn = rh.get("p_snr"), rh.get("irregular_fraction_nn")
+    # (irregular as above: both the share of large successive differences and the normalized RMSSD)
+    psnr, irr_nn, rmssd_nn = rh.get("p_snr"), rh.get("irregular_fraction_nn"), rh.get("rmssd_norm_nn")
     weak_p = (not no_p and pcons is not None and pcons < _c("af", "weak_p_consistency_max") and psnr is not None
-              and psnr < _c("af", "p_snr_max") and irr_nn is not None and irr_nn >= _c("af", "irregular_fraction_min"))
+              and psnr < _c("af", "p_snr_max") and irr_nn is not None and irr_nn >= _c("af", "irregular_fraction_min")
+              and rmssd_nn is not None and rmssd_nn >= _c("af", "rmssd_norm_min"))
     ahz, aconc = rh.get("atrial_dominant_hz"), rh.get("atrial_concentration")
     # flutter waves repeat as regularly as P waves do (the P-window correlation stays high), so the
     # regular atrial activity at 210-350/min after QRST cancellation decides, not the P criteria
@@ -191,7 +193,8 @@ def _rhythm(m: dict) -> list[Finding]:
                          _src("af", "irregular_fraction_min"),
                          {"irregular_fraction": round(irr, 2), "rmssd_norm": round(rmssd, 3),
                           "p_consistency": None if pcons is None else round(pcons, 2),
-                          **({} if no_p else {"p_snr": round(psnr, 2), "irregular_fraction_nn": round(irr_nn, 2)}), **vals},
+                          **({} if no_p else {"p_snr": round(psnr, 2), "irregular_fraction_nn": round(irr_nn, 2),
+                                              "rmssd_norm_nn": None if rmssd_nn is None else round(rmssd_nn, 3)}), **vals},
                          [], max(0.5, c)))
     elif not no_p and hr is not None:
         p_axis = (m.get("axis_deg") or {}).get("p")

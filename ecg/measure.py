@@ -660,6 +660,7 @@ def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window]) -> di
         nn = [i for i in range(len(rr)) if classes[i] == "normal" and classes[i + 1] == "normal"]
         dn = [abs(rr[j] - rr[i]) for i, j in zip(nn, nn[1:]) if j == i + 1]
         out["irregular_fraction_nn"] = float(np.mean(np.array(dn) > 0.08 * np.mean(rr[nn]))) if len(dn) >= 3 else None
+        out["rmssd_norm_nn"] = float(np.sqrt(np.mean(np.square(dn))) / np.mean(rr[nn])) if len(dn) >= 3 else None
     dws = [w for w in windows if w.dl is not None]
     if dws:
         pres = [bool(w.dl.p_present) for w in dws]

@@ -412,3 +412,18 @@ def test_first_degree_av_block_is_weighed_against_the_pr_uncertainty():
             assert f["1AVB"].values["pr_uncertainty_ms"] == u and f["1AVB"].confidence >= 0.5
         else:
             assert "BORDERLINE_PR" in f and f"uncertain by about {u:.0f} ms" in f["BORDERLINE_PR"].statement
+
+
+def test_weak_p_af_path_needs_irregular_rr_between_normal_beats():
+    """PTB-XL 269 (sinus rhythm with a premature beat, low noisy P waves, PR prolonged) has an
+    irregular RR series only because of the premature beat and its pause: between normal beats the
+    RR changes gradually (normalized RMSSD under the AF limit), so it is not atrial fibrillation and
+    its PR is measured. PTB-XL 337 (AF, found on the same weak-P path) stays AF."""
+    lim = criteria()["af"]["rmssd_norm_min"]["value"]
+    m = measure(load(PTBXL / "00269_hr"), interpret=False)
+    assert m.rhythm["rmssd_norm"] >= lim > m.rhythm["rmssd_norm_nn"]
+    codes = {f.code for f in interpret(m)}
+    assert "AFIB" not in codes and m.pr_ms is not None
+    m = measure(load(PTBXL / "00337_hr"), interpret=False)
+    af = [f for f in interpret(m) if f.code == "AFIB"]
+    assert af and af[0].values["rmssd_norm_nn"] >= lim
