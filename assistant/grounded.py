@@ -178,18 +178,36 @@ def axis(ctx: Context) -> str:
     return s + _printed(ctx, ("qrs_axis_deg", q.value)) + _unsure(ctx, "axis_qrs", "axis_deg.qrs")
 
 
+#: The findings that judge the PR interval (ecg.interpret: first-degree AV block, borderline, short).
+PR_CODES = ("1AVB", "BORDERLINE_PR", "SHORT_PR")
+#: A PR uncertainty (ms, ``uncertainty_ms.pr_ms``) from which the answer says how uncertain it is:
+#: half the 10 ms SD that IEC 60601-2-25 permits for PR measurements.
+PR_UNCERTAIN_MS = 5.0
+
+
 def pr(ctx: Context) -> str:
     f = ctx.fact("pr")
     if f is None:
         return _missing(ctx, "pr_ms", "PR interval")
     v = round(f.value)
     tag = get_snippet("pr-interval").tag
-    if v > 200:
-        s = f"The PR interval is {v} ms {f.tag}, longer than 200 ms: first-degree AV block {tag}."
+    s = f"The PR interval is {v} ms {f.tag}"
+    u = (ctx.measurements.get("uncertainty_ms") or {}).get("pr_ms")
+    if u is not None and u >= PR_UNCERTAIN_MS:
+        s += f", uncertain by about {round(u)} ms (its P and QRS onsets differ between the odd and the even beats)"
+    # the verdict is the findings' (first-degree AV block, borderline or short PR, each with its
+    # criterion), so the chat never calls a block the criteria did not state
+    stated = [d for d in ctx.findings if d.get("code") in PR_CODES]
+    if stated:
+        s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal PR is 120 to 200 ms {tag}."
+    elif v > 200:
+        s += (f", longer than 200 ms; no first-degree AV block is stated: that statement needs sinus rhythm, "
+              f"which the rhythm criteria did not find {tag}.")
     elif v < 120:
-        s = f"The PR interval is {v} ms {f.tag}, shorter than 120 ms {tag}."
+        s += (f", shorter than 120 ms; no short-PR statement is made: it needs sinus rhythm and a clear P wave "
+              f"that repeats beat to beat {tag}.")
     else:
-        s = f"The PR interval is {v} ms {f.tag}, within the normal 120 to 200 ms {tag}."
+        s += f", within the normal 120 to 200 ms {tag}."
     return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
 
 

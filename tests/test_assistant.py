@@ -334,3 +334,24 @@ def test_page_flags_of_a_digitized_image_reach_the_answers_they_put_in_doubt(rec
     assert why in a.answer("What is the heart rate?", analysis.measurement_dict, **kw).text
     assert why in a.answer("What is the rhythm?", analysis.measurement_dict, **kw).text
     assert why not in a.answer("Are there similar cases?", analysis.measurement_dict, **kw).text
+
+
+def test_pr_answer_gives_the_av_block_findings_verdict():
+    """The PR answer states what the findings state about it, with the criterion: first-degree AV
+    block on PTB-XL 191 (labelled 1AVB; its PR is uncertain and the answer says by how much), a
+    borderline PR (possible block, with the reason) on PTB-XL 19 (read as normal), and the normal
+    range on PTB-XL 1. It never calls a block the findings did not state."""
+    for ecg_id, code in ((191, "1AVB"), (19, "BORDERLINE_PR"), (1, None)):
+        m = measure(load(PTBXL / "00000" / f"{ecg_id:05d}_hr")).to_dict()
+        stated = [d for d in m["findings"] if d["code"] in ("1AVB", "BORDERLINE_PR", "SHORT_PR")]
+        assert [d["code"] for d in stated] == ([code] if code else []), (ecg_id, stated)
+        text = Assistant(llm=None).answer("What is the PR interval? Is there an AV block?", m).text
+        assert f"[PR {round(m['pr_ms'])} ms]" in text
+        if code:
+            assert f"[finding: {code}]" in text and "criterion:" in text
+        else:
+            assert "[finding: 1AVB]" not in text and "within the normal 120 to 200 ms" in text
+        if code != "1AVB":
+            assert "First-degree AV block:" not in text
+        u = m["uncertainty_ms"]["pr_ms"]
+        assert (f"uncertain by about {round(u)} ms" in text) == (u >= 5.0), (ecg_id, u)
