@@ -322,6 +322,11 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
     # towards the earliest onset / latest offset across leads apply to the reported fiducials
     qrs_on = _walk(env, first, -1, thr_on, max(1, r - 130))
     qrs_off = _walk(env, last, +1, thr_off, min(N_MEDIAN - 2, r + 150))
+    # how far the onset moves when its threshold is halved or doubled: a QRS that starts slowly out
+    # of a noisy or sloping PR segment has no sharp onset, and the spread says by how much
+    lo_on = _walk(env, first, -1, iso_on + 0.5 * QRS_ON_FRAC * (vmax - iso_on), max(1, r - 130))
+    hi_on = _walk(env, first, -1, iso_on + 2.0 * QRS_ON_FRAC * (vmax - iso_on), max(1, r - 130))
+    out.evidence["qrs_on_threshold_spread_ms"] = ms(hi_on - lo_on)
     max_off = int(qrs_on + QRS_MAX_MS * FS / 1000)
     if qrs_off > max_off and last < max_off:
         knee = _qrs_knee(env, last, max_off, QRS_OFF_KNEE_FRAC * vmax)
