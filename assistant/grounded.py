@@ -158,20 +158,26 @@ def explain_qt(ctx: Context) -> str:
     return s
 
 
+#: The findings that judge the frontal QRS axis (ecg.interpret), and the fascicular blocks stated from it.
+AXIS_CODES = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB")
+
+
 def axis(ctx: Context) -> str:
     q = ctx.fact("axis_qrs")
     if q is None:
         return _missing(ctx, "axis_deg", "QRS axis")
     v = round(q.value)
-    if -30 <= v <= 90:
-        cls = "normal (-30° to +90°)"
-    elif -90 <= v < -30:
-        cls = "left axis deviation (-30° to -90°)"
-    elif 90 < v <= 180:
-        cls = "right axis deviation (+90° to +180°)"
+    lo, hi = criteria()["axis"]["normal_min_deg"]["value"], criteria()["axis"]["normal_max_deg"]["value"]
+    s = f"The frontal QRS axis is {v:+d}° {q.tag}"
+    # the class is the findings' (LAD, RAD, extreme axis, with their criteria; a fascicular block
+    # that rests on the axis too), so the chat and the findings never disagree
+    stated = [d for d in ctx.findings if d.get("code") in AXIS_CODES]
+    if stated:
+        s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal adult axis is {lo:+d}° to {hi:+d}° {get_snippet('axis').tag}."
+    elif lo <= v <= hi:
+        s += f", within the normal adult range of {lo:+d}° to {hi:+d}° {get_snippet('axis').tag}."
     else:
-        cls = "extreme axis (-90° to -180°)"
-    s = f"The frontal QRS axis is {v:+d}° {q.tag}, which is {cls} {get_snippet('axis').tag}."
+        s += f", outside the normal adult range of {lo:+d}° to {hi:+d}° {get_snippet('axis').tag}."
     others = [f"{name} axis {round(f.value):+d}° {f.tag}" for name, f in (("P", ctx.fact("axis_p")), ("T", ctx.fact("axis_t"))) if f]
     if others:
         s += " The " + " and the ".join(others) + "."
@@ -201,14 +207,22 @@ def pr(ctx: Context) -> str:
     if stated:
         s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal PR is 120 to 200 ms {tag}."
     elif v > 200:
-        s += (f", longer than 200 ms; no first-degree AV block is stated: that statement needs sinus rhythm, "
-              f"which the rhythm criteria did not find {tag}.")
+        s += f", longer than 200 ms"
+        if any(d.get("code") in RHYTHM_CODES for d in ctx.findings):
+            s += "; no first-degree AV block is stated: that statement needs sinus rhythm, which the rhythm criteria did not find"
+        s += f" {tag}."
     elif v < 120:
-        s += (f", shorter than 120 ms; no short-PR statement is made: it needs sinus rhythm and a clear P wave "
-              f"that repeats beat to beat {tag}.")
+        s += f", shorter than 120 ms"
+        if any(d.get("code") in RHYTHM_CODES for d in ctx.findings):
+            s += "; no short-PR statement is made: it needs sinus rhythm and a clear P wave that repeats beat to beat"
+        s += f" {tag}."
     else:
         s += f", within the normal 120 to 200 ms {tag}."
     return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
+
+
+#: The conduction findings that rest on the QRS (ecg.interpret), stated with their criteria.
+QRS_CODES = ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS", "LAFB", "LPFB")
 
 
 def qrs(ctx: Context) -> str:
@@ -217,15 +231,16 @@ def qrs(ctx: Context) -> str:
         return _missing(ctx, "qrs_ms", "QRS duration")
     v = round(f.value)
     tag = get_snippet("qrs-duration").tag
-    if v >= 120:
-        s = f"The QRS duration is {v} ms {f.tag}: wide (120 ms or more) {tag}."
-    elif v >= 110:
-        s = f"The QRS duration is {v} ms {f.tag}: mildly prolonged (110 to 119 ms) {tag}."
+    full, inc = criteria()["qrs"]["complete_bbb_ms"]["value"], criteria()["qrs"]["incomplete_bbb_ms"]["value"]
+    if v >= full:
+        s = f"The QRS duration is {v} ms {f.tag}: wide ({full} ms or more) {tag}."
+    elif v >= inc:
+        s = f"The QRS duration is {v} ms {f.tag}: mildly prolonged ({inc} to {full - 1} ms) {tag}."
     else:
-        s = f"The QRS duration is {v} ms {f.tag}: normal (below 110 ms) {tag}."
-    conduction = [d for d in ctx.findings if d.get("code") in ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "LAFB", "LPFB")]
+        s = f"The QRS duration is {v} ms {f.tag}: normal (below {inc} ms) {tag}."
+    conduction = [d for d in ctx.findings if d.get("code") in QRS_CODES]
     if conduction:
-        s += " " + " ".join(_finding_text(d, criterion=False) for d in conduction)
+        s += " " + " ".join(_finding_text(d) for d in conduction)
     return s + _printed(ctx, ("qrs_ms", f.value)) + _unsure(ctx, "qrs", "qrs_ms")
 
 

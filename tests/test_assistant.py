@@ -355,3 +355,24 @@ def test_pr_answer_gives_the_av_block_findings_verdict():
             assert "First-degree AV block:" not in text
         u = m["uncertainty_ms"]["pr_ms"]
         assert (f"uncertain by about {round(u)} ms" in text) == (u >= 5.0), (ecg_id, u)
+
+
+def test_axis_and_qrs_answers_give_the_findings_with_their_criteria():
+    """The axis answer gives the axis findings (LAD/RAD/extreme axis, fascicular blocks) with their
+    criteria and the normal range from ecg/criteria.json; the QRS answer gives the conduction
+    findings with their criteria: PTB-XL 346 (LBBB with left axis deviation) and PTB-XL 1 (normal)."""
+    from ecg.interpret import criteria
+
+    lo, hi = criteria()["axis"]["normal_min_deg"]["value"], criteria()["axis"]["normal_max_deg"]["value"]
+    for ecg_id in (346, 1):
+        m = measure(load(PTBXL / "00000" / f"{ecg_id:05d}_hr")).to_dict()
+        codes = {d["code"] for d in m["findings"]}
+        ax = Assistant(llm=None).answer("What is the QRS axis?", m).text
+        qrs = Assistant(llm=None).answer("How wide is the QRS complex?", m).text
+        for code in codes & {"LAD", "RAD", "NW_AXIS", "LAFB", "LPFB"}:
+            assert f"[finding: {code}]" in ax and "criterion:" in ax, (ecg_id, code, ax)
+        for code in codes & {"CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS"}:
+            assert f"[finding: {code}]" in qrs and "criterion:" in qrs, (ecg_id, code, qrs)
+        inside = lo <= m["axis_deg"]["qrs"] <= hi
+        assert ("within the normal adult range" in ax) == inside and (f"{lo:+d}° to {hi:+d}°" in ax)
+        assert ecg_id != 346 or ({"LAD", "CLBBB"} <= codes and not inside)
