@@ -341,3 +341,21 @@ def test_p_onset_is_not_carried_back_by_another_deflection():
     g = m.to_dict()["fiducials"]["median_beat"]
     assert g["p_peak"] - g["p_on"] <= 2 * P_ONSET_TO_PEAK_MAX - 2 * P_ON_SHIFT  # ms (P_ON_SHIFT < 0 moves the onset earlier)
     assert "1AVB" not in {f.code for f in m.findings}
+
+
+@pytest.mark.parametrize("rec_id,lead", [(137, "V1"), (18, "V1"), (2, "V1")])
+def test_biphasic_p_wave_spans_both_lobes(rec_id, lead):
+    """A lead whose P wave is biphasic (V1 of LUDB 137, 18 and 2): its per-lead P takes in both
+    phases, so the cardiologists' P peak lies inside our P onset..offset on most annotated beats
+    (with the main lobe alone it fell outside on nearly every beat)."""
+    from bench._common import ludb_waves
+    from bench.delineation import our_waves
+
+    ours = [w for w in our_waves(measure(load(LUDB / str(rec_id))).to_dict())[lead] if w[0] == "P"]
+    ref = [w for w in ludb_waves(rec_id)[lead] if w[0] == "P"]
+    assert len(ref) >= 5 and ours
+    inside = 0
+    for _, _, pk, _ in ref:
+        near = min(ours, key=lambda w: abs(w[2] - pk))
+        inside += near[1] <= pk <= near[3]
+    assert inside >= 0.8 * len(ref), (inside, len(ref))
