@@ -359,3 +359,17 @@ def test_biphasic_p_wave_spans_both_lobes(rec_id, lead):
         near = min(ours, key=lambda w: abs(w[2] - pk))
         inside += near[1] <= pk <= near[3]
     assert inside >= 0.8 * len(ref), (inside, len(ref))
+
+
+def test_amplitude_confidence_marks_leads_whose_amplitudes_do_not_repeat():
+    """Per-lead amplitudes carry a standard error and a confidence. On real PTB-XL records the
+    leads rated below 0.5 differ more between the record's two 5 s halves, in R amplitude and in ST
+    level, than the other leads (bench/amplitudes.py runs the same check on all 353 records)."""
+    from bench.amplitudes import run
+
+    m = measure(load(PTBXL_1))
+    for ld, v in m.per_lead.items():
+        assert v["amplitude_se_mv"] > 0 and 0.0 <= v["amplitude_confidence"] <= m.signal_quality[ld]["score"] + 1e-3
+    res = run(limit=150)["ours"]
+    assert res["low_n"] >= 5, res
+    assert res["r_low"] > res["r_high"] and res["st_low"] > res["st_high"], res
