@@ -7,7 +7,8 @@ as in the PTB-XL benchmark of Strodthoff et al., IEEE JBHI 25:1519, 2021: PTB-XL
 likelihood (15..100) only to diagnostic statements; form and rhythm statements such as SR,
 SARRH, PAC, QWAVE, STD_ carry 0, which means "not graded", not "absent" (Wagner et al., Sci Data
 7:154, 2020)). Statements equal to ours by definition count as ours (:data:`EQUIV`: LPR for
-1AVB, VCLVH for LVH). Our codes are the
+1AVB, VCLVH for LVH); PTB-XL's ``extra_beats`` column adds PAC (SVES) and PVC (VES), and a record
+with extrasystoles of unnamed type is not scored for either (:data:`EXTRA_BEATS`). Our codes are the
 SCP codes themselves; where our name differs it is mapped: STD -> STD_ (non-specific ST
 depression), STE -> STE_, LONG_QTC -> LNGQT, TINV -> INVT. LAD/RAD are compared with
 ``heart_axis`` (LAD, ALAD -> LAD; RAD, ARAD -> RAD) on the records that have an axis label.
@@ -44,6 +45,12 @@ RHYTHM_CODES = {"SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PACE", "BIGU",
 #: ventricular hypertrophy") when the cardiologist did not call LVH itself. A record carrying the
 #: equivalent statement counts as positive for ours.
 EQUIV = {"1AVB": {"LPR"}, "LVH": {"VCLVH"}}
+#: PTB-XL's ``extra_beats`` column (extrasystoles noted with the signal metadata: "SVES", "VES",
+#: or "ES"/"1ES" without their type, Wagner et al. 2020) adds premature complexes that
+#: ``scp_codes`` leaves out (242, 357: reports say "supraventricular extrasystoles"): SVES
+#: makes a record positive for PAC and VES for PVC; a record with extrasystoles of unnamed type and
+#: neither code is not scored for PAC or PVC (its premature beat may be either).
+EXTRA_BEATS = {"PAC": "SVES", "PVC": "VES"}
 AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
 #: PTB-XL heart_axis classes as degree ranges: our reading of them (PTB-XL does not publish the
 #: ranges; its labels follow the German axis types, where "left type" starts at about 0 degrees):
@@ -78,6 +85,13 @@ def run(limit=None) -> dict:
         codes = {MAP.get(x.code, x.code) for x in f}
         scp = set(ast.literal_eval(row["scp_codes"]).keys())
         ax = row["heart_axis"] if isinstance(row["heart_axis"], str) else None
+        eb = row["extra_beats"] if isinstance(row.get("extra_beats"), str) else ""
+        if "SVES" in eb:
+            scp.add("PAC")
+        if "VES" in eb.replace("SVES", ""):
+            scp.add("PVC")
+        if eb and "ES" in eb and not scp & set(EXTRA_BEATS):
+            scp.add("_ES_UNTYPED")
         truth.append((scp, ax))
         pred.append(codes)
         qa = m.axis_deg["qrs"]
@@ -94,6 +108,8 @@ def run(limit=None) -> dict:
                 t = AXIS_MAP.get(ax) == code
             else:
                 if code in RHYTHM_CODES and not (scp & RHYTHM_CODES):
+                    continue
+                if code in EXTRA_BEATS and "_ES_UNTYPED" in scp:
                     continue
                 t = code in scp or bool(scp & EQUIV.get(code, set()))
             q = code in p
