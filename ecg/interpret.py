@@ -607,13 +607,22 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
         v23 = _c("st", "ste_v2v3_male_young_mv")
     else:
         v23 = _c("st", "ste_v2v3_male_40_mv")
+    # with voltage LVH the right precordial ST segment rises opposite to the deep S wave as a
+    # secondary change; there ST elevation counts only in proportion to the QRS (Armstrong 2012)
+    lvh = bool(stated and stated & {"LVH", "VCLVH"})
+    ratio = _c("st", "lvh_ste_qrs_ratio")
+    secondary = {}
     for ld, d in pl.items():
         if ld not in good or not d or d.get("st_j_mv") is None or ld == "aVR":
             continue
         j, j60 = d["st_j_mv"], d["st_j60_mv"]
         thr = v23 if ld in ("V2", "V3") else other
         if j >= thr:
-            ste[ld] = j
+            pp = d.get("qrs_pp_mv") or 0.0
+            if lvh and ld in ("V1", "V2", "V3") and d.get("qrs_polarity") == "negative" and j < ratio * pp:
+                secondary[ld] = j
+            else:
+                ste[ld] = j
         if j <= -_c("st", "std_mv") and j60 is not None and j60 <= j + 0.02:
             std[ld] = j
         t = d.get("t_amp_mv")
@@ -631,6 +640,16 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
             f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}).", crit, _src("st", key),
                              {f"{('st_j' if code != 'TINV' else 't_amp')}_mv_{ld}": hits[ld] for ld in cont}, cont,
                              0.5 + 0.1 * min(4, len(cont))))
+    cont = _contiguous(set(secondary) | set(ste))
+    held = [ld for ld in cont if ld in secondary]
+    if held and not any(x.code == "STE" and set(held) & set(x.leads) for x in f):
+        f.append(Finding("SECONDARY_STT", f"ST elevation in {', '.join(held)} opposite to the deep S wave of left ventricular "
+                         f"hypertrophy, under {ratio:.0%} of the QRS amplitude: a secondary repolarization change, "
+                         "not stated as ST elevation.",
+                         f"with voltage LVH, ST elevation in V1-V3 counts as ST elevation only from {ratio:.0%} of the lead's "
+                         "QRS peak-to-nadir amplitude", _src("st", "lvh_ste_qrs_ratio"),
+                         {f"st_j_mv_{ld}": secondary[ld] for ld in held} |
+                         {f"qrs_pp_mv_{ld}": (pl.get(ld) or {}).get("qrs_pp_mv") for ld in held}, held, 0.6))
     return f
 
 

@@ -427,3 +427,22 @@ def test_weak_p_af_path_needs_irregular_rr_between_normal_beats():
     m = measure(load(PTBXL / "00337_hr"), interpret=False)
     af = [f for f in interpret(m) if f.code == "AFIB"]
     assert af and af[0].values["rmssd_norm_nn"] >= lim
+
+
+def test_lvh_right_precordial_st_elevation_is_weighed_against_the_qrs():
+    """PTB-XL 273 and 298 (voltage LVH, coded without ST elevation): their ST elevation in V1-V2/V3
+    rises opposite to the deep S wave and stays under 25 % of the QRS amplitude, so it is stated as
+    secondary to LVH (Armstrong 2012), not as ST elevation. PTB-XL 181 (anterior infarction with
+    aneurysm, no LVH statement) keeps its ST elevation."""
+    ratio = criteria()["st"]["lvh_ste_qrs_ratio"]["value"]
+    for ecg_id in (273, 298):
+        m = measure(load(PTBXL / f"{ecg_id:05d}_hr"), interpret=False)
+        f = {x.code: x for x in interpret(m, sex="F", age=85)}
+        assert f.keys() & {"LVH", "VCLVH"} and "STE" not in f, (ecg_id, sorted(f))
+        sec = f["SECONDARY_STT"]
+        assert set(sec.leads) <= {"V1", "V2", "V3"} and len(sec.leads) >= 2
+        for ld in sec.leads:
+            assert sec.values[f"st_j_mv_{ld}"] < ratio * sec.values[f"qrs_pp_mv_{ld}"]
+    m = measure(load(PTBXL / "00181_hr"), interpret=False)
+    f = {x.code for x in interpret(m, sex="M", age=73)}
+    assert "STE" in f and not f & {"LVH", "VCLVH"}
