@@ -35,6 +35,12 @@ def test_demo_record_loads_with_measurement_table(app):
         pm = table.loc[table["measurement"] == name, "+/- ms"].iloc[0]
         assert pm == round(d["uncertainty_ms"][key]), (name, pm)
     assert table.loc[table["measurement"] == "Heart rate", "+/- ms"].isna().all()
+    # the per-lead table: one row per lead with the median-beat amplitudes and their confidence
+    leads = app.dataframe[1].value
+    assert list(leads["lead"]) == d["leads"]
+    for _, row in leads.iterrows():
+        pl = d["per_lead"][row["lead"]]
+        assert row["R mV"] == round(pl["r_amp_mv"], 3) and row["amplitude confidence"] == pl["amplitude_confidence"]
     assert any("similarity" in e.label for e in app.expander)
 
 

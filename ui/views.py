@@ -55,6 +55,30 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
     return pd.DataFrame(rows)
 
 
+#: Per-lead columns of the lead table: (measurement key in ``per_lead``, column name).
+LEAD_COLUMNS = (("qrs_morphology", "QRS"), ("q_amp_mv", "Q mV"), ("r_amp_mv", "R mV"), ("s_amp_mv", "S mV"),
+                ("t_amp_mv", "T mV"), ("st_j_mv", "ST at J mV"), ("st_j60_mv", "ST at J+60 mV"),
+                ("qrs_polarity", "QRS polarity"), ("t_polarity", "T polarity"), ("r_peak_time_ms", "R peak time ms"),
+                ("amplitude_se_mv", "+/- mV"), ("amplitude_confidence", "amplitude confidence"))
+
+
+def lead_table(d: dict) -> pd.DataFrame:
+    """One row per lead of the per-lead measurements on the median beat (amplitudes and ST levels
+    in mV, R peak time in ms, morphology and polarities), with the amplitudes' standard error and
+    confidence and the lead's signal quality."""
+    pl, q = d.get("per_lead") or {}, d.get("signal_quality") or {}
+    rows = []
+    for lead in d.get("leads") or pl:
+        v = pl.get(lead) or {}
+        row = {"lead": lead}
+        for key, name in LEAD_COLUMNS:
+            x = v.get(key)
+            row[name] = round(x, 3) if isinstance(x, float) and key.endswith("_mv") else x
+        row["signal quality"] = (q.get(lead) or {}).get("reason")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def calipers(d: dict) -> dict:
     """Caliper spans (ms from record start) for P, PR, QRS and QT from the global fiducials."""
     g = (d.get("fiducials") or {}).get("global") or {}
@@ -83,6 +107,8 @@ def show_measurements(analysis) -> None:
     if analysis.printed:
         st.caption("'printed on page': the recording machine's own values read from the image, shown to compare; "
                    "they are not used.")
+    with st.expander("Per-lead measurements (median beat)"):
+        st.dataframe(lead_table(d), hide_index=True, width="stretch")
     findings = d.get("findings") or []
     if findings:
         st.subheader("Findings")
