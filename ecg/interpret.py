@@ -88,7 +88,8 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
             ``to_dict()``.
         sex: ``"M"``/``"F"`` (sex-specific QTc, Cornell and ST limits); read from ``ecg.meta``
             (or the measurements' ``meta``) when not given.
-        age: years (the ST-elevation limit in V2-V3 for men depends on age 40).
+        age: years, a number (the ST-elevation limit in V2-V3 for men depends on age 40, the
+            Sokolow-Lyon voltage counts from age 40); NaN is taken as unknown.
 
     Returns:
         list of :class:`Finding`, rhythm first, then conduction, axis, hypertrophy, QT,
@@ -96,6 +97,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
 
     Raises:
         TypeError: ``x`` is none of the accepted types.
+        ValueError: ``age`` is not a number.
     """
     from .measure import Measurements, measure
     from .record import ECG
@@ -114,6 +116,12 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     sex = sex if sex is not None else meta.get("sex")
     age = age if age is not None else meta.get("age")
     sex = sex.upper()[:1] if isinstance(sex, str) and sex else None
+    if age is not None:
+        try:
+            age = float(age)
+        except (TypeError, ValueError):
+            raise ValueError(f"age must be a number of years, for example 54; got {age!r}.") from None
+        age = None if math.isnan(age) else age
     out: list[Finding] = []
     out += _rhythm(m)
     out += _conduction(m, {f.code for f in out})
@@ -486,7 +494,7 @@ def _hypertrophy(m: dict, sex, age=None, stated: set | None = None) -> list[Find
     sl, co = v.get("sokolow_lyon_mv"), v.get("cornell_mv")
     ravl = _pl(m, "aVL", "r_amp_mv")
     hits, vals, why_not = [], {}, []
-    young = age is not None and not math.isnan(age) and age < _c("lvh", "sokolow_lyon_min_age_y")
+    young = age is not None and age < _c("lvh", "sokolow_lyon_min_age_y")
     lafb = "LAFB" in stated and _c("lvh", "no_avl_criteria_with_lafb")
     lbbb = "CLBBB" in stated and _c("lvh", "no_voltage_lvh_with_lbbb")
     applies = {}

@@ -446,3 +446,14 @@ def test_lvh_right_precordial_st_elevation_is_weighed_against_the_qrs():
     m = measure(load(PTBXL / "00181_hr"), interpret=False)
     f = {x.code for x in interpret(m, sex="M", age=73)}
     assert "STE" in f and not f & {"LVH", "VCLVH"}
+
+
+def test_age_must_be_a_number():
+    """A numeric age in any form is used (a string from a form field too); something else is
+    refused with a message that says what would work; NaN counts as unknown."""
+    rec = load(LUDB / "1")
+    m = measure(rec, interpret=False)
+    assert [f.code for f in interpret(m, age="45")] == [f.code for f in interpret(m, age=45.0)]
+    assert [f.code for f in interpret(m, age=float("nan"))] == [f.code for f in interpret(m)]
+    with pytest.raises(ValueError, match="age must be a number"):
+        interpret(m, age="forty")
