@@ -27,6 +27,21 @@ STD_LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5"
 WAVE_OF = {"p": "P", "N": "QRS", "t": "T"}
 
 
+def run_with_limit(name: str, doc: str, run, report, argv=None) -> dict:
+    """The ``main`` of a bench over PTB-XL records with a ``--limit N`` option: parse ``argv``,
+    run ``run(limit)`` with warnings silenced, print ``report(res)``, save it as ``name``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None)
+    a = ap.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    res = run(a.limit)
+    print(report(res))
+    save_results(name, res)
+    return res
+
+
 def save_results(name: str, res: dict) -> Path:
     """Write a bench's results to ``bench/out/<name>.json`` (git-ignored) and return the path;
     values JSON cannot hold (numpy scalars, tuples of objects) are written as text."""

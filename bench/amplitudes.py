@@ -12,11 +12,10 @@ what a confidence without the standard error would say).
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
-from ._common import PTBXL, save_results
+from ._common import PTBXL, run_with_limit
 
 
 def run(limit: int | None = None) -> dict:
@@ -65,16 +64,7 @@ def report(res: dict) -> str:
 
 
 def main(argv=None) -> dict:
-    import argparse
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None)
-    a = ap.parse_args(argv)
-    warnings.filterwarnings("ignore")
-    res = run(a.limit)
-    print(report(res))
-    save_results("amplitudes", res)
-    return res
+    return run_with_limit("amplitudes", __doc__, run, report, argv)
 
 
 if __name__ == "__main__":

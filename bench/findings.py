@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import ast
 import time
-import warnings
 
 import numpy as np
 
-from ._common import PTBXL, save_results
+from ._common import PTBXL, run_with_limit
 
 MAP = {"STD": "STD_", "STE": "STE_", "LONG_QTC": "LNGQT", "TINV": "INVT"}
 EVAL = ["SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PAC", "PVC", "1AVB", "CLBBB", "CRBBB", "ILBBB",
@@ -148,16 +147,7 @@ def report(res: dict) -> str:
 
 
 def main(argv=None) -> dict:
-    import argparse
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None)
-    a = ap.parse_args(argv)
-    warnings.filterwarnings("ignore")
-    res = run(a.limit)
-    print(report(res))
-    save_results("findings", res)
-    return res
+    return run_with_limit("findings", __doc__, run, report, argv)
 
 
 if __name__ == "__main__":
