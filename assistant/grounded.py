@@ -204,18 +204,16 @@ def pr(ctx: Context) -> str:
     # the verdict is the findings' (first-degree AV block, borderline or short PR, each with its
     # criterion), so the chat never calls a block the criteria did not state
     stated = [d for d in ctx.findings if d.get("code") in PR_CODES]
+    # why no statement was made is said only where the rhythm criteria ran (a rhythm statement exists)
+    judged = any(d.get("code") in RHYTHM_CODES for d in ctx.findings)
     if stated:
         s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal PR is 120 to 200 ms {tag}."
     elif v > 200:
-        s += f", longer than 200 ms"
-        if any(d.get("code") in RHYTHM_CODES for d in ctx.findings):
-            s += "; no first-degree AV block is stated: that statement needs sinus rhythm, which the rhythm criteria did not find"
-        s += f" {tag}."
+        s += (", longer than 200 ms" + ("; no first-degree AV block is stated: that statement needs sinus rhythm, "
+                                         "which the rhythm criteria did not find" if judged else "") + f" {tag}.")
     elif v < 120:
-        s += f", shorter than 120 ms"
-        if any(d.get("code") in RHYTHM_CODES for d in ctx.findings):
-            s += "; no short-PR statement is made: it needs sinus rhythm and a clear P wave that repeats beat to beat"
-        s += f" {tag}."
+        s += (", shorter than 120 ms" + ("; no short-PR statement is made: it needs sinus rhythm and a clear P wave "
+                                          "that repeats beat to beat" if judged else "") + f" {tag}.")
     else:
         s += f", within the normal 120 to 200 ms {tag}."
     return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")

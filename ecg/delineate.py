@@ -324,17 +324,18 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
     iso_off = float(np.percentile(post, QRS_ISO_PCT)) if post.size else iso_on
     big = np.flatnonzero(v[r - 100: r + 120] > 0.3 * vmax) + (r - 100)
     first, last = int(big[0]), int(big[-1])
-    thr_on = iso_on + QRS_ON_FRAC * (vmax - iso_on)
     thr_off = iso_off + QRS_OFF_FRAC * (vmax - iso_off)
+
+    def onset_at(scale: float) -> int:
+        return _walk(env, first, -1, iso_on + scale * QRS_ON_FRAC * (vmax - iso_on), max(1, r - 130))
+
     # the search windows of P and T start from the detector's own QRS ends; the constant shifts
     # towards the earliest onset / latest offset across leads apply to the reported fiducials
-    qrs_on = _walk(env, first, -1, thr_on, max(1, r - 130))
+    qrs_on = onset_at(1.0)
     qrs_off = _walk(env, last, +1, thr_off, min(N_MEDIAN - 2, r + 150))
     # how far the onset moves when its threshold is halved or doubled: a QRS that starts slowly out
     # of a noisy or sloping PR segment has no sharp onset, and the spread says by how much
-    lo_on = _walk(env, first, -1, iso_on + 0.5 * QRS_ON_FRAC * (vmax - iso_on), max(1, r - 130))
-    hi_on = _walk(env, first, -1, iso_on + 2.0 * QRS_ON_FRAC * (vmax - iso_on), max(1, r - 130))
-    out.evidence["qrs_on_threshold_spread_ms"] = ms(hi_on - lo_on)
+    out.evidence["qrs_on_threshold_spread_ms"] = ms(onset_at(2.0) - onset_at(0.5))
     max_off = int(qrs_on + QRS_MAX_MS * FS / 1000)
     if qrs_off > max_off and last < max_off:
         knee = _qrs_knee(env, last, max_off, QRS_OFF_KNEE_FRAC * vmax)

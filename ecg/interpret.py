@@ -650,7 +650,7 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                              0.5 + 0.1 * min(4, len(cont))))
     cont = _contiguous(set(secondary) | set(ste))
     held = [ld for ld in cont if ld in secondary]
-    if held and not any(x.code == "STE" and set(held) & set(x.leads) for x in f):
+    if held:
         f.append(Finding("SECONDARY_STT", f"ST elevation in {', '.join(held)} opposite to the deep S wave of left ventricular "
                          f"hypertrophy, under {ratio:.0%} of the QRS amplitude: a secondary repolarization change, "
                          "not stated as ST elevation.",
