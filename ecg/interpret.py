@@ -315,6 +315,8 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
         elif pr > t1:
             if not repeating:
                 why = f"the P wave does not repeat clearly beat to beat (P consistency {pcons:.2f})"
+            elif not solid:
+                why = f"the PR is uncertain (confidence {c_pr:.2f}, no uncertainty in ms given)"
             elif need > margin:
                 why = f"the PR is uncertain by about {u:.0f} ms"
             else:

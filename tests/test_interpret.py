@@ -412,6 +412,13 @@ def test_first_degree_av_block_is_weighed_against_the_pr_uncertainty():
             assert f["1AVB"].values["pr_uncertainty_ms"] == u and f["1AVB"].confidence >= 0.5
         else:
             assert "BORDERLINE_PR" in f and f"uncertain by about {u:.0f} ms" in f["BORDERLINE_PR"].statement
+    # measurements without uncertainty_ms (made elsewhere): the block needs PR confidence >= 0.5,
+    # and the borderline statement names the low confidence as its reason
+    d = measure(load(PTBXL / "00191_hr"), interpret=False).to_dict()
+    d.pop("uncertainty_ms")
+    f = {x.code: x for x in interpret(d)}
+    assert d["confidence"]["pr_ms"] < 0.5 and "1AVB" not in f
+    assert f"confidence {d['confidence']['pr_ms']:.2f}" in f["BORDERLINE_PR"].statement
 
 
 def test_weak_p_af_path_needs_irregular_rr_between_normal_beats():
