@@ -428,16 +428,25 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             # ECGs). The thresholds count from each side's floor (10th percentile) instead.
             fl_on = float(np.percentile(pm[:pk + 1], 10))
             fl_off = float(np.percentile(pm[pk:], 10))
-            on = _walk_valley(pm, pk, -1, fl_on + P_FRAC * (peak - fl_on), 0, peak)
-            if pk - on > P_ONSET_TO_PEAK_MAX:
-                # no fall to the floor within a P wave's reach before its peak: another deflection
-                # runs into the P (a notch of the previous beat's U/T, atrial repolarization,
-                # wander); the P starts at the deepest dip (local minimum) within that reach, or
-                # at its far end when the magnitude only rises towards the peak
-                lo = pk - P_ONSET_TO_PEAK_MAX
-                c = pm[lo:pk + 1]
-                dips = np.flatnonzero((c[1:-1] <= c[:-2]) & (c[1:-1] <= c[2:])) + 1
-                on = lo + (int(dips[np.argmin(c[dips])]) if dips.size else 0)
+
+            def p_onset_at(scale: float) -> int:
+                on = _walk_valley(pm, pk, -1, fl_on + scale * P_FRAC * (peak - fl_on), 0, peak)
+                if pk - on > P_ONSET_TO_PEAK_MAX:
+                    # no fall to the floor within a P wave's reach before its peak: another
+                    # deflection runs into the P (a notch of the previous beat's U/T, atrial
+                    # repolarization, wander); the P starts at the deepest dip (local minimum)
+                    # within that reach, or at its far end when the magnitude only rises there
+                    lo = pk - P_ONSET_TO_PEAK_MAX
+                    c = pm[lo:pk + 1]
+                    dips = np.flatnonzero((c[1:-1] <= c[:-2]) & (c[1:-1] <= c[2:])) + 1
+                    on = lo + (int(dips[np.argmin(c[dips])]) if dips.size else 0)
+                return on
+
+            on = p_onset_at(1.0)
+            # how far the onset moves when its threshold is halved or doubled: a low P wave that
+            # rises slowly out of the baseline has no sharp onset (the PR's counterpart of
+            # ``qrs_on_threshold_spread_ms``)
+            out.evidence["p_on_threshold_spread_ms"] = ms(p_onset_at(2.0) - p_onset_at(0.5))
             off = _walk_valley(pm, pk, +1, fl_off + P_FRAC * (peak - fl_off), seg.shape[1] - 1, peak)
             if (off - on) >= 20:  # at least 40 ms
                 out.p_on, out.p_peak, out.p_off = max(0, p_lo + on + P_ON_SHIFT), p_lo + pk, p_lo + off + P_OFF_SHIFT

@@ -373,3 +373,25 @@ def test_amplitude_confidence_marks_leads_whose_amplitudes_do_not_repeat():
     res = run(limit=150)["ours"]
     assert res["low_n"] >= 5, res
     assert res["r_low"] > res["r_high"] and res["st_low"] > res["st_high"], res
+
+
+def test_pr_uncertainty_carries_the_p_onset_threshold_spread():
+    """PTB-XL 369 (read as sinus rhythm without AV block; a low P wave whose magnitude rises slowly
+    out of the end of the T wave) has a P onset that moves far when its threshold is halved or
+    doubled; PTB-XL 102 (labelled first-degree AV block, a crisp P) has one that barely moves. The
+    PR uncertainty takes in a share of that spread, so 369's long PR stays borderline while 102's is
+    stated as first-degree AV block."""
+    import ecg.measure as em
+    from ecg.delineate import delineate_median
+    from ecg.interpret import interpret
+
+    spread, found = {}, {}
+    for ecg_id in (369, 102):
+        m = measure(load(PTBXL_1.parent / f"{ecg_id:05d}_hr"), interpret=False)
+        dl = delineate_median(m.median_beats, rr_samples=m.rr_ms * 500.0 / 1000.0)
+        spread[ecg_id] = dl.evidence["p_on_threshold_spread_ms"]
+        assert m.uncertainty_ms["pr_ms"] >= em.P_ON_SPREAD_WEIGHT * spread[ecg_id] - 0.1, (ecg_id, m.uncertainty_ms)
+        found[ecg_id] = {f.code for f in interpret(m)}
+        assert m.pr_ms > 220, (ecg_id, m.pr_ms)
+    assert spread[369] > 2 * spread[102], spread
+    assert "1AVB" in found[102] and "1AVB" not in found[369] and "BORDERLINE_PR" in found[369], found
