@@ -27,19 +27,41 @@ STD_LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5"
 WAVE_OF = {"p": "P", "N": "QRS", "t": "T"}
 
 
-def run_with_limit(name: str, doc: str, run, report, argv=None) -> dict:
+def run_with_limit(name: str, doc: str, run, report, argv=None, with_fs: bool = False) -> dict:
     """The ``main`` of a bench over PTB-XL records with a ``--limit N`` option: parse ``argv``,
-    run ``run(limit)`` with warnings silenced, print ``report(res)``, save it as ``name``."""
+    run ``run(limit)`` with warnings silenced, print ``report(res)``, save it as ``name``.
+
+    ``with_fs``: the bench also takes ``--fs HZ`` (records resampled to that rate first,
+    :func:`at_rate`), runs ``run(limit, fs=HZ)`` and saves as ``<name>_fs<HZ>``."""
     import argparse
 
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None)
+    if with_fs:
+        ap.add_argument("--fs", type=float, default=None, help=FS_HELP)
     a = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
-    res = run(a.limit)
+    fs = getattr(a, "fs", None)
+    res = run(a.limit, fs=fs) if with_fs else run(a.limit)
     print(report(res))
-    save_results(name, res)
+    save_results(name if fs is None else f"{name}_fs{fs:g}", res)
     return res
+
+
+FS_HELP = ("resample every record to this rate (Hz, 100..1000) before measuring it, as a user's file at that "
+           "rate would arrive; the references stay the 500 Hz annotations and labels")
+
+
+def at_rate(rec, fs: float | None):
+    """The record resampled to ``fs`` Hz (``ecg.filters.resample``: polyphase, anti-aliased), or the
+    record itself when ``fs`` is None or its own rate. What a recording made at that rate (a 100 Hz
+    PTB-XL download, a 250 Hz Holter, a 1000 Hz research cart) gives :func:`ecg.measure.measure`."""
+    from ecg import ECG
+    from ecg.filters import resample
+
+    if fs is None or abs(float(fs) - rec.fs) < 1e-9:
+        return rec
+    return ECG(resample(rec.signal, rec.fs, float(fs)), float(fs), list(rec.leads), meta=dict(rec.meta))
 
 
 def save_results(name: str, res: dict) -> Path:

@@ -1,6 +1,8 @@
 """Delineation and global intervals on LUDB, ours vs neurokit2 ``ecg_delineate(method='dwt')``.
 
-Run: ``python -m bench.delineation [--limit N] [--step K] [--no-nk]``.
+Run: ``python -m bench.delineation [--limit N] [--step K] [--no-nk] [--fs HZ]`` (``--fs``: every
+record resampled to that rate first, neurokit2 run at it too; the references stay the 500 Hz
+annotations, compared in ms; results then go to ``delineation_fs<HZ>.json``).
 
 Prints, for both methods in the same run:
 
@@ -45,8 +47,8 @@ import warnings
 
 import numpy as np
 
-from ._common import (LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, fmt, global_intervals, ludb_ids, ludb_waves,
-                      median_beat_intervals, nk_delineate_lead, save_results)
+from ._common import (FS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, fmt, global_intervals,
+                      ludb_ids, ludb_waves, median_beat_intervals, nk_delineate_lead, save_results)
 
 WAVES = ("P", "QRS", "T")
 INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
@@ -260,7 +262,15 @@ SUBSETS = (("all", lambda i: True), ("tune (odd ids)", lambda i: i % 2 == 1),
            ("held-out (even ids)", lambda i: i % 2 == 0))
 
 
-def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
+def _nk_at_500(x: np.ndarray, fs: float) -> list:
+    """:func:`nk_delineate_lead` on a lead sampled at ``fs``, its sample indices put on the 500 Hz
+    grid of the annotations."""
+    k = 500.0 / fs
+    sc = lambda v: None if v is None else int(round(v * k))
+    return [(w, sc(a), sc(b), sc(c)) for w, a, b, c in nk_delineate_lead(x, fs)]
+
+
+def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
     from ecg import load
     from ecg.measure import measure
 
@@ -271,7 +281,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
     t_ours = t_nk = 0.0
     rows = []
     for rid in ids:
-        rec = load(LUDB / str(rid))
+        rec = at_rate(load(LUDB / str(rid)), fs)
         ref = ludb_waves(rid)
         spans = wave_spans(ref)
         gref = global_intervals(ref)
@@ -319,7 +329,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
             axis_rows.append((rid, classes.get(rid), ax, ok))
         if with_nk:
             t0 = time.perf_counter()
-            nk_by_lead = {lead: nk_delineate_lead(rec.signal[i]) for i, lead in enumerate(rec.leads)}
+            nk_by_lead = {lead: _nk_at_500(rec.signal[i], rec.fs) for i, lead in enumerate(rec.leads)}
             t_nk += time.perf_counter() - t0
             for lead in STD_LEADS:
                 match_lead(ref.get(lead, []), nk_by_lead.get(lead, []), nks, spans.get(lead))
@@ -340,7 +350,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False) -> dict:
         rows.append(row)
         if verbose:
             print(row, flush=True)
-    res = {"records": len(ids), "subsets": {}, "axis_within_15deg": float(np.mean(axis_hits)) if axis_hits else None,
+    res = {"records": len(ids), "fs_hz": fs or 500.0, "subsets": {}, "axis_within_15deg": float(np.mean(axis_hits)) if axis_hits else None,
            "axis_n": len(axis_hits), "axis_misses": [r for r in axis_rows if not r[3]], "axis_rows": axis_rows,
            "seconds": {"ours": t_ours, "nk": t_nk}, "rows": rows,
            "compared_class": {r["id"]: r["compared_class"] for r in rows if "compared_class" in r}}
@@ -455,7 +465,9 @@ TARGET = {"p_duration_ms": "|mean|<=5, SD<=12", "pr_ms": "|mean|<=5, SD<=10", "q
 
 
 def report(res: dict) -> str:
-    L = [f"LUDB delineation, {res['records']} records x 12 leads (500 Hz); reference: cardiologist annotations",
+    fs = res.get("fs_hz", 500.0)
+    rate = "500 Hz" if fs == 500.0 else f"resampled from 500 to {fs:g} Hz before measuring"
+    L = [f"LUDB delineation, {res['records']} records x 12 leads ({rate}); reference: cardiologist annotations",
          f"time: ours {res['seconds']['ours']:.1f} s, neurokit2 dwt (12 leads) {res['seconds']['nk']:.1f} s",
          "Subsets: all records; 'tune' = odd LUDB ids (the delineator's constants were set on these);"
          " 'held-out' = even ids (not used for setting anything)."]
@@ -510,6 +522,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--step", type=int, default=1, help="every K-th record")
     ap.add_argument("--no-nk", action="store_true", help="skip the neurokit2 reference run")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--fs", type=float, default=None, help=FS_HELP)
     ap.add_argument("--calibrate", action="store_true",
                     help="only print the median per-fiducial error of the unshifted detector on the odd ids")
     a = ap.parse_args(argv)
@@ -523,9 +536,9 @@ def main(argv=None) -> dict:
             print(f"  {k:14} {f:8} strict {fmt(cal['strict'][f]['median'])} (n {cal['strict'][f]['n']})"
                   f"   robust {fmt(cal['robust'][f]['median'])} (n {cal['robust'][f]['n']})")
         return cal
-    res = run(a.limit, a.step, not a.no_nk, a.verbose)
+    res = run(a.limit, a.step, not a.no_nk, a.verbose, fs=a.fs)
     print(report(res))
-    save_results("delineation", res)
+    save_results("delineation" if a.fs is None else f"delineation_fs{a.fs:g}", res)
     return res
 
 

@@ -1,6 +1,7 @@
 """Findings against PTB-XL ``scp_codes`` and ``heart_axis`` (353 records in ../shared/data/ptbxl).
 
-Run: ``python -m bench.findings [--limit N]``.
+Run: ``python -m bench.findings [--limit N] [--fs HZ]`` (``--fs``: every record resampled to that
+rate first, as a file recorded at it would arrive; results then go to ``findings_fs<HZ>.json``).
 
 A PTB-XL statement counts as present when its code is a key of ``scp_codes`` (any likelihood,
 as in the PTB-XL benchmark of Strodthoff et al., IEEE JBHI 25:1519, 2021: PTB-XL gives a
@@ -28,7 +29,7 @@ import time
 
 import numpy as np
 
-from ._common import PTBXL, run_with_limit
+from ._common import PTBXL, at_rate, run_with_limit
 
 MAP = {"STD": "STD_", "STE": "STE_", "LONG_QTC": "LNGQT", "TINV": "INVT"}
 EVAL = ["SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PAC", "PVC", "1AVB", "CLBBB", "CRBBB", "ILBBB",
@@ -60,7 +61,7 @@ RHYTHM = ("SR", "AFIB", "SBRAD", "STACH")
 CONDUCTION = ("1AVB", "CLBBB", "CRBBB")
 
 
-def run(limit=None) -> dict:
+def run(limit=None, fs=None) -> dict:
     import pandas as pd
 
     from ecg import load
@@ -74,7 +75,7 @@ def run(limit=None) -> dict:
     t_total = 0.0
     for _, row in df.iterrows():
         path = PTBXL / row["filename_hr"]
-        rec = load(path)
+        rec = at_rate(load(path), fs)
         sex = None if pd.isna(row["sex"]) else ("F" if int(row["sex"]) == 1 else "M")
         age = None if pd.isna(row["age"]) or row["age"] > 120 else float(row["age"])
         t0 = time.perf_counter()
@@ -121,14 +122,15 @@ def run(limit=None) -> dict:
         per[code] = {"pos": tp + fn, "pred": tp + fp, "se": se, "ppv": ppv, "f1": f1}
     big = [c for c, v in per.items() if v["pos"] >= 5]
     macro = float(np.mean([per[c]["f1"] for c in big])) if big else None
-    return {"records": len(df), "per": per, "macro_f1_5pos": macro, "macro_codes": big,
+    return {"records": len(df), "fs_hz": fs or 500.0, "per": per, "macro_f1_5pos": macro, "macro_codes": big,
             "axis_within_15deg": float(np.mean([r[3] for r in axis_rows])) if axis_rows else None,
             "axis_n": len(axis_rows), "axis_misses": [r for r in axis_rows if not r[3]],
             "ms_per_record": 1000 * t_total / max(1, len(df))}
 
 
 def report(res: dict) -> str:
-    L = [f"Findings vs PTB-XL statements, {res['records']} records (measure + interpret {res['ms_per_record']:.0f} ms/record)",
+    L = [f"Findings vs PTB-XL statements, {res['records']} records at {res.get('fs_hz', 500.0):g} Hz "
+         f"(measure + interpret {res['ms_per_record']:.0f} ms/record)",
          f"{'code':7} {'pos':>4} {'pred':>5} {'Se':>6} {'PPV':>6} {'F1':>6}"]
     f = lambda v: "   n/a" if v is None else f"{v:6.3f}"
     for c, v in res["per"].items():
@@ -147,7 +149,7 @@ def report(res: dict) -> str:
 
 
 def main(argv=None) -> dict:
-    return run_with_limit("findings", __doc__, run, report, argv)
+    return run_with_limit("findings", __doc__, run, report, argv, with_fs=True)
 
 
 if __name__ == "__main__":
