@@ -220,7 +220,7 @@ def pr(ctx: Context) -> str:
 
 
 #: The conduction findings that rest on the QRS (ecg.interpret), stated with their criteria.
-QRS_CODES = ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS", "LAFB", "LPFB")
+QRS_CODES = ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS", "LAFB", "LPFB", "PACING_NOT_ASSESSED")
 
 
 def qrs(ctx: Context) -> str:
@@ -262,7 +262,7 @@ def _finding_text(d: dict, criterion: bool = True) -> str:
 
 
 def rhythm(ctx: Context) -> str:
-    return _findings_with(ctx, RHYTHM_CODES + ("PACE", "PAC", "PVC"),
+    return _findings_with(ctx, RHYTHM_CODES + ("PACE", "PACING_NOT_ASSESSED", "PAC", "PVC"),
                           "No rhythm statement could be made from the measurements.") + " " + heart_rate(ctx, with_rhythm=False)
 
 
@@ -300,7 +300,8 @@ def lvh(ctx: Context) -> str:
 
 
 def st(ctx: Context) -> str:
-    return _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_"),
+    return _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_",
+                                "PACING_NOT_ASSESSED"),
                           "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
         + " " + get_snippet("st-changes").tag
 

@@ -298,6 +298,12 @@ def classify_beats(
     return classes, corr, width_ratio
 
 
+#: Hz: pacemaker stimuli are sought from this sampling rate (:func:`pacing_spikes`); below it a
+#: spike of under 2 ms is not reliably sampled (an anti-aliased 250 Hz copy of a paced PTB-XL or LUDB
+#: record keeps 0-6 of its 10-12 stimuli). Our limit; ``ecg.interpret`` says so on wide QRS.
+PACE_MIN_FS = 400.0
+
+
 def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     """Find pacemaker stimulus artefacts.
 
@@ -313,12 +319,12 @@ def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
 
     Args:
         x_raw: ``(n_leads, n_samples)`` unfiltered ECG in mV at ``fs``.
-        fs: Hz (spikes are not sought below 400 Hz, where they are not reliably sampled).
+        fs: Hz (spikes are not sought below :data:`PACE_MIN_FS`, where they are not reliably sampled).
 
     Returns:
         sorted spike positions, in seconds from record start.
     """
-    if fs < 400:
+    if fs < PACE_MIN_FS:
         return np.zeros(0)
     # a spike rises and falls within ~2 ms: a second difference far above the steepest QRS slope
     x = np.nan_to_num(x_raw)

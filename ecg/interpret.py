@@ -9,7 +9,7 @@ Definition of MI, and the papers named there).
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
-BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
+PACING_NOT_ASSESSED, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
 """
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _qt(m, sex)
     out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
-    out += _technical(m)
+    out += _technical(m, {f.code for f in out})
     return out
 
 
@@ -734,7 +734,32 @@ def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
 # ----------------------------------------------------------------------------------------- technical
 
 
-def _technical(m: dict) -> list[Finding]:
+def _pacing_not_assessed(m: dict, stated: set) -> list[Finding]:
+    """A wide (or unmeasured) QRS recorded below the rate at which pacemaker stimuli are sought.
+
+    A stimulus lasts under 2 ms (AHA/ACC/HRS Part I, on pacemaker pulse detection); below
+    :data:`ecg.beats.PACE_MIN_FS` (400 Hz, our limit) it is not reliably sampled and
+    :func:`ecg.beats.pacing_spikes` does not look for it, so a paced rhythm cannot be recognized
+    there (PTB-XL 385, paced, read at 100 or 250 Hz: "sinus rhythm, IVCD, Q waves"). Stated when
+    the QRS is at least the complete-BBB width (Part III, 120 ms) or was not measured: the
+    conduction, ST-T and Q-wave statements then hold only if no pacemaker is present."""
+    from .beats import PACE_MIN_FS
+
+    fs, qrs = m.get("fs_hz") or 0.0, m.get("qrs_ms")
+    wide = _c("qrs", "complete_bbb_ms")
+    if not fs or fs >= PACE_MIN_FS or (qrs is not None and qrs < wide) or "PACE" in stated:
+        return []
+    what = f"the wide QRS ({qrs:.0f} ms)" if qrs is not None else "the QRS complexes"
+    return [Finding("PACING_NOT_ASSESSED",
+                    f"Pacing not assessed: this ECG is sampled at {fs:g} Hz, too coarse to show pacemaker "
+                    f"stimuli (they are sought from {PACE_MIN_FS:g} Hz). If the patient has a pacemaker, "
+                    f"{what} may be paced, and the conduction, ST-T and Q-wave statements would not apply.",
+                    f"sampling rate < {PACE_MIN_FS:g} Hz and QRS >= {wide} ms (or not measured)",
+                    criteria()["sources"]["AHA_I"] + " (pacemaker pulse detection); " + _src("qrs", "complete_bbb_ms"),
+                    {"fs_hz": fs, "qrs_ms": qrs}, [], 0.9)]
+
+
+def _technical(m: dict, stated: set) -> list[Finding]:
     f = []
     pl = m.get("per_lead") or {}
     i, avr = pl.get("I") or {}, pl.get("aVR") or {}
@@ -744,6 +769,7 @@ def _technical(m: dict) -> list[Finding]:
                          criteria()["sources"]["BATCHVAROV"],
                          {"p_amp_I_mv": i.get("p_amp_mv"), "qrs_polarity_I": i.get("qrs_polarity"),
                           "qrs_polarity_aVR": avr.get("qrs_polarity")}, ["I", "aVR"], 0.6))
+    f += _pacing_not_assessed(m, stated)
     q = m.get("signal_quality") or {}
     thr = _c("quality", "poor_score")
     bad = [ld for ld, v in q.items() if v and (v.get("flat") or (v.get("score") or 0) < thr)]

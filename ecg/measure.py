@@ -217,7 +217,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
     rec = (w[:, None] > 0) & ~nan  # where each lead used for the beats was recorded
     r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
-    spikes = _beats.pacing_spikes(raw, fs_in) if fs_in >= 400 else np.zeros(0)
+    spikes = _beats.pacing_spikes(raw, fs_in)
     paced = None
     if spikes.size and r.size:
         # a paced rhythm: a stimulus before (or, where the detector locked onto it, at) most beats

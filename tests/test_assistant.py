@@ -376,3 +376,19 @@ def test_axis_and_qrs_answers_give_the_findings_with_their_criteria():
         inside = lo <= m["axis_deg"]["qrs"] <= hi
         assert ("within the normal adult range" in ax) == inside and (f"{lo:+d}° to {hi:+d}°" in ax)
         assert ecg_id != 346 or ({"LAD", "CLBBB"} <= codes and not inside)
+
+
+def test_rhythm_qrs_and_st_answers_say_pacing_was_not_assessed_at_low_sampling_rates():
+    """PTB-XL 385 (paced) resampled to 100 Hz loses its pacemaker stimuli; the rhythm, QRS and ST
+    answers carry the reading's PACING_NOT_ASSESSED statement with its rate, so nobody takes the
+    wide QRS and its ST-T changes for a conduction delay and ischaemia without that caveat."""
+    from ecg import ECG
+    from ecg.filters import resample
+
+    rec = load(PTBXL / "00000" / "00385_hr")
+    m = measure(ECG(resample(rec.signal, rec.fs, 100.0), 100.0, list(rec.leads))).to_dict()
+    assert "PACING_NOT_ASSESSED" in {d["code"] for d in m["findings"]}
+    a = Assistant(llm=None)
+    for q in ("What is the rhythm?", "How wide is the QRS?", "Is there ST depression?"):
+        text = a.answer(q, m).text
+        assert "[finding: PACING_NOT_ASSESSED]" in text and "sampled at 100 Hz" in text, (q, text)

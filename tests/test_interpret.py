@@ -464,3 +464,27 @@ def test_age_must_be_a_number():
     assert [f.code for f in interpret(m, age=float("nan"))] == [f.code for f in interpret(m)]
     with pytest.raises(ValueError, match="age must be a number"):
         interpret(m, age="forty")
+
+
+def test_pacing_not_assessed_below_the_rate_that_shows_stimuli():
+    """PTB-XL 385 (paced) is read as paced at its own 500 Hz; resampled to 250 or 100 Hz, as a
+    file recorded at that rate would arrive, its stimuli vanish and the wide QRS reads as a
+    conduction delay, so the reading says that pacing was not assessed and why. A narrow-QRS ECG
+    (PTB-XL 1) at 100 Hz gets no such statement."""
+    from ecg.beats import PACE_MIN_FS
+    from ecg.filters import resample
+
+    rec = load(PTBXL / "00385_hr")
+    own = {f.code for f in interpret(rec)}
+    assert "PACE" in own and "PACING_NOT_ASSESSED" not in own, own
+    for fs in (250.0, 100.0):
+        low = ECG(resample(rec.signal, rec.fs, fs), fs, list(rec.leads))
+        m = measure(low, interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        assert fs < PACE_MIN_FS and "PACE" not in f, (fs, sorted(f))
+        assert m.qrs_ms >= criteria()["qrs"]["complete_bbb_ms"]["value"], m.qrs_ms
+        st = f["PACING_NOT_ASSESSED"]
+        assert f"{fs:g} Hz" in st.statement and f"{m.qrs_ms:.0f} ms" in st.statement and st.values["fs_hz"] == fs
+    rec1 = load(PTBXL / "00001_hr")
+    m1 = measure(ECG(resample(rec1.signal, rec1.fs, 100.0), 100.0, list(rec1.leads)), interpret=False)
+    assert m1.qrs_ms < 120 and "PACING_NOT_ASSESSED" not in {x.code for x in interpret(m1)}
