@@ -395,3 +395,23 @@ def test_pr_uncertainty_carries_the_p_onset_threshold_spread():
         assert m.pr_ms > 220, (ecg_id, m.pr_ms)
     assert spread[369] > 2 * spread[102], spread
     assert "1AVB" in found[102] and "1AVB" not in found[369] and "BORDERLINE_PR" in found[369], found
+
+
+def test_beats_are_taken_at_one_polarity_of_an_rs_complex():
+    """PTB-XL 396 (sinus arrhythmia, otherwise normal): the reference lead's R and S are about as
+    large, and beats taken each at its own largest excursion fell into two groups 28 ms apart; the
+    template they were compared with matched none of them (correlation 0.5-0.6) and two sinus beats
+    came out as premature ventricular. All beats now sit at one polarity, match their template and
+    are normal; so is the first beat of PTB-XL 332, which was a 'premature ventricular' beat."""
+    from ecg.beats import classify_beats, detect_r_peaks
+    from ecg.filters import bandpass
+
+    for ecg_id in (396, 332):
+        rec = load(PTBXL_1.parent / f"{ecg_id:05d}_hr")
+        xf = bandpass(rec.signal.astype(np.float64), rec.fs, 0.5, 40.0)
+        r = detect_r_peaks(xf, rec.fs)
+        classes, corr, _ = classify_beats(r, xf, rec.fs)
+        assert r.size >= 9 and corr.min() > 0.9, (ecg_id, np.round(corr, 2))
+        assert set(classes) == {"normal"}, (ecg_id, classes)
+        m = measure(rec, interpret=False)
+        assert set(m.beats["classes"]) == {"normal"}, (ecg_id, m.beats["classes"])
