@@ -218,6 +218,15 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     rec = (w[:, None] > 0) & ~nan  # where each lead used for the beats was recorded
     r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
     spikes = _beats.pacing_spikes(raw, fs_in)
+    if fs_in > WORK_FS:
+        # a stimulus recorded, or upsampled, at a high rate through a band limit spreads over
+        # several samples, and its second difference at that rate falls below the spike limit
+        # (LUDB 111 upsampled to 1000 Hz: 0 of its 15 stimuli found, all at 500 Hz); the 500 Hz
+        # copy is searched as well and the two lists joined
+        more = _beats.pacing_spikes(x500, WORK_FS)
+        if more.size:
+            allsp = np.sort(np.concatenate([spikes, more]))
+            spikes = allsp[np.r_[True, np.diff(allsp) > 0.01]] if allsp.size else allsp
     paced = None
     if spikes.size and r.size:
         # a paced rhythm: a stimulus before (or, where the detector locked onto it, at) most beats

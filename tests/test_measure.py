@@ -415,3 +415,18 @@ def test_beats_are_taken_at_one_polarity_of_an_rs_complex():
         assert set(classes) == {"normal"}, (ecg_id, classes)
         m = measure(rec, interpret=False)
         assert set(m.beats["classes"]) == {"normal"}, (ecg_id, m.beats["classes"])
+
+
+def test_pacing_is_found_in_a_record_upsampled_to_1000_hz():
+    """LUDB 111 (bipolar ventricular pacing) resampled to 1000 Hz spreads each stimulus over
+    several samples, below the spike limit of the second difference at that rate (none of its 15
+    stimuli was found, and the reading became IVCD with a prolonged QTc). The 500 Hz copy is
+    searched too: the beats are paced as at the record's own rate, and the QRS stays within 10 ms."""
+    from ecg.filters import resample
+
+    rec = load(LUDB / "111")
+    own = measure(rec)
+    up = measure(ECG(resample(rec.signal, rec.fs, 1000.0), 1000.0, list(rec.leads)))
+    assert own.beats["classes"].count("paced") >= 8
+    assert up.beats["classes"].count("paced") == own.beats["classes"].count("paced")
+    assert "PACE" in {f.code for f in up.findings} and abs(up.qrs_ms - own.qrs_ms) <= 10, (up.qrs_ms, own.qrs_ms)
