@@ -52,6 +52,27 @@ FS_HELP = ("resample every record to this rate (Hz, 100..1000) before measuring 
            "rate would arrive; the references stay the 500 Hz annotations and labels")
 
 
+LEADS_HELP = ("measure only these leads (comma-separated standard names, e.g. II or I,II,III,aVR,aVL,aVF), as a "
+              "single-lead or limb-lead recording would arrive; the references stay the 12-lead annotations")
+
+
+def with_leads(rec, leads: list[str] | None):
+    """The record cut to ``leads`` (standard names, in the record's order), or itself when None.
+
+    Raises:
+        ValueError: a name is not one of the record's leads.
+    """
+    from ecg import ECG
+
+    if not leads:
+        return rec
+    bad = [n for n in leads if n not in rec.leads]
+    if bad:
+        raise ValueError(f"lead(s) {', '.join(bad)} not in the record; it has {', '.join(rec.leads)}")
+    idx = [i for i, n in enumerate(rec.leads) if n in leads]
+    return ECG(rec.signal[idx], rec.fs, [rec.leads[i] for i in idx], meta=dict(rec.meta))
+
+
 def at_rate(rec, fs: float | None):
     """The record resampled to ``fs`` Hz (``ecg.filters.resample``: polyphase, anti-aliased), or the
     record itself when ``fs`` is None or its own rate. What a recording made at that rate (a 100 Hz

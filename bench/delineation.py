@@ -1,8 +1,9 @@
 """Delineation and global intervals on LUDB, ours vs neurokit2 ``ecg_delineate(method='dwt')``.
 
-Run: ``python -m bench.delineation [--limit N] [--step K] [--no-nk] [--fs HZ]`` (``--fs``: every
-record resampled to that rate first, neurokit2 run at it too; the references stay the 500 Hz
-annotations, compared in ms; results then go to ``delineation_fs<HZ>.json``).
+Run: ``python -m bench.delineation [--limit N] [--step K] [--no-nk] [--fs HZ] [--leads II,...]``
+(``--fs``: every record resampled to that rate first, neurokit2 run at it too; the references stay
+the 500 Hz annotations, compared in ms; ``--leads``: only those leads measured, against the same
+12-lead references; results then go to ``delineation[_fs<HZ>][_<leads>].json``).
 
 Prints, for both methods in the same run:
 
@@ -47,8 +48,8 @@ import warnings
 
 import numpy as np
 
-from ._common import (FS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, fmt, global_intervals,
-                      ludb_ids, ludb_waves, median_beat_intervals, nk_delineate_lead, save_results)
+from ._common import (FS_HELP, LEADS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, fmt, global_intervals,
+                      ludb_ids, ludb_waves, median_beat_intervals, nk_delineate_lead, save_results, with_leads)
 
 WAVES = ("P", "QRS", "T")
 INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
@@ -270,7 +271,7 @@ def _nk_at_500(x: np.ndarray, fs: float) -> list:
     return [(w, sc(a), sc(b), sc(c)) for w, a, b, c in nk_delineate_lead(x, fs)]
 
 
-def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
+def run(limit=None, step=1, with_nk=True, verbose=False, fs=None, leads=None) -> dict:
     from ecg import load
     from ecg.measure import measure
 
@@ -281,7 +282,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
     t_ours = t_nk = 0.0
     rows = []
     for rid in ids:
-        rec = at_rate(load(LUDB / str(rid)), fs)
+        rec = with_leads(at_rate(load(LUDB / str(rid)), fs), leads)
         ref = ludb_waves(rid)
         spans = wave_spans(ref)
         gref = global_intervals(ref)
@@ -294,7 +295,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
         det = our_waves(d)
         det_own = our_waves(d, own_only=True)
         ours, own, nks = _new_stats(), _new_stats(), _new_stats()
-        for lead in STD_LEADS:
+        for lead in (ld for ld in STD_LEADS if ld in rec.leads):  # per-wave scores: the measured leads
             match_lead(ref.get(lead, []), det.get(lead, []), ours, spans.get(lead))
             match_lead(ref.get(lead, []), det_own.get(lead, []), own, spans.get(lead))
         row = {"id": rid}
@@ -322,7 +323,9 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
                 row["conf_" + k] = d["confidence"].get(k)
         # the axis on the record with its limb-lead scales restored (this LUDB copy scales each
         # lead to 1 mV peak to peak, which distorts limb-lead amplitude ratios)
-        ax = measure(ludb_limb_leads_restored(rec), interpret=False).axis_deg["qrs"] if classes.get(rid) in LUDB_AXIS else None
+        limb = {"I", "II", "III", "aVR", "aVL", "aVF"} <= set(rec.leads)
+        ax = (measure(ludb_limb_leads_restored(rec), interpret=False).axis_deg["qrs"]
+              if classes.get(rid) in LUDB_AXIS and limb else None)
         ok = axis_ok(ax, classes.get(rid, ""))
         if ok is not None:
             axis_hits.append(ok)
@@ -331,7 +334,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
             t0 = time.perf_counter()
             nk_by_lead = {lead: _nk_at_500(rec.signal[i], rec.fs) for i, lead in enumerate(rec.leads)}
             t_nk += time.perf_counter() - t0
-            for lead in STD_LEADS:
+            for lead in (ld for ld in STD_LEADS if ld in rec.leads):
                 match_lead(ref.get(lead, []), nk_by_lead.get(lead, []), nks, spans.get(lead))
             clean = {ld: [w for w in ws if w[1] is not None and w[3] is not None and w[2] is not None]
                      for ld, ws in nk_by_lead.items()}
@@ -350,7 +353,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None) -> dict:
         rows.append(row)
         if verbose:
             print(row, flush=True)
-    res = {"records": len(ids), "fs_hz": fs or 500.0, "subsets": {}, "axis_within_15deg": float(np.mean(axis_hits)) if axis_hits else None,
+    res = {"records": len(ids), "fs_hz": fs or 500.0, "leads": leads or STD_LEADS, "subsets": {}, "axis_within_15deg": float(np.mean(axis_hits)) if axis_hits else None,
            "axis_n": len(axis_hits), "axis_misses": [r for r in axis_rows if not r[3]], "axis_rows": axis_rows,
            "seconds": {"ours": t_ours, "nk": t_nk}, "rows": rows,
            "compared_class": {r["id"]: r["compared_class"] for r in rows if "compared_class" in r}}
@@ -467,8 +470,10 @@ TARGET = {"p_duration_ms": "|mean|<=5, SD<=12", "pr_ms": "|mean|<=5, SD<=10", "q
 def report(res: dict) -> str:
     fs = res.get("fs_hz", 500.0)
     rate = "500 Hz" if fs == 500.0 else f"resampled from 500 to {fs:g} Hz before measuring"
-    L = [f"LUDB delineation, {res['records']} records x 12 leads ({rate}); reference: cardiologist annotations",
-         f"time: ours {res['seconds']['ours']:.1f} s, neurokit2 dwt (12 leads) {res['seconds']['nk']:.1f} s",
+    nl = len(res.get("leads") or STD_LEADS)
+    lds = "12 leads" if nl == 12 else f"{nl} lead{'s' if nl > 1 else ''} ({', '.join(res['leads'])}; the references stay the 12-lead ones)"
+    L = [f"LUDB delineation, {res['records']} records x {lds} ({rate}); reference: cardiologist annotations",
+         f"time: ours {res['seconds']['ours']:.1f} s, neurokit2 dwt ({nl} lead{'s' if nl > 1 else ''}) {res['seconds']['nk']:.1f} s",
          "Subsets: all records; 'tune' = odd LUDB ids (the delineator's constants were set on these);"
          " 'held-out' = even ids (not used for setting anything)."]
     for name, sub in res["subsets"].items():
@@ -523,6 +528,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--no-nk", action="store_true", help="skip the neurokit2 reference run")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--fs", type=float, default=None, help=FS_HELP)
+    ap.add_argument("--leads", default=None, help=LEADS_HELP)
     ap.add_argument("--calibrate", action="store_true",
                     help="only print the median per-fiducial error of the unshifted detector on the odd ids")
     a = ap.parse_args(argv)
@@ -536,9 +542,11 @@ def main(argv=None) -> dict:
             print(f"  {k:14} {f:8} strict {fmt(cal['strict'][f]['median'])} (n {cal['strict'][f]['n']})"
                   f"   robust {fmt(cal['robust'][f]['median'])} (n {cal['robust'][f]['n']})")
         return cal
-    res = run(a.limit, a.step, not a.no_nk, a.verbose, fs=a.fs)
+    leads = [x.strip() for x in a.leads.split(",")] if a.leads else None
+    res = run(a.limit, a.step, not a.no_nk, a.verbose, fs=a.fs, leads=leads)
     print(report(res))
-    save_results("delineation" if a.fs is None else f"delineation_fs{a.fs:g}", res)
+    name = "delineation" + ("" if a.fs is None else f"_fs{a.fs:g}") + ("" if not leads else "_" + "-".join(leads))
+    save_results(name, res)
     return res
 
 
