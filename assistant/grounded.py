@@ -147,7 +147,8 @@ def qt(ctx: Context) -> str:
     if hr is not None and (hr.value > 90 or hr.value < 55) and fr is not None:
         s += " At this heart rate Bazett's correction is less reliable; Fridericia's value is the better guide."
     s += _printed(ctx, ("qt_ms", qt_f.value), ("qtc_ms", b.value))
-    return s + _unsure(ctx, "qt", "qt_ms")
+    fewer = _findings_with(ctx, ("REDUCED_LEADS",), "")
+    return s + _unsure(ctx, "qt", "qt_ms") + (" " + fewer if fewer else "")
 
 
 def explain_qt(ctx: Context) -> str:
@@ -220,7 +221,8 @@ def pr(ctx: Context) -> str:
 
 
 #: The conduction findings that rest on the QRS (ecg.interpret), stated with their criteria.
-QRS_CODES = ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS", "LAFB", "LPFB", "PACING_NOT_ASSESSED")
+QRS_CODES = ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS", "LAFB", "LPFB", "PACING_NOT_ASSESSED",
+             "REDUCED_LEADS")
 
 
 def qrs(ctx: Context) -> str:
@@ -322,7 +324,8 @@ def intervals(ctx: Context) -> str:
     if held:
         s += (" " if s else "") + (f"Not stated because too uncertain (confidence below {DECLINE_CONFIDENCE}): "
                                    f"{', '.join(held)}; check them by hand.")
-    return s
+    fewer = _findings_with(ctx, ("REDUCED_LEADS",), "")
+    return s + (" " + fewer if s and fewer else "")
 
 
 def summary(ctx: Context) -> str:

@@ -9,7 +9,7 @@ Definition of MI, and the papers named there).
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
-PACING_NOT_ASSESSED, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
+PACING_NOT_ASSESSED, REDUCED_LEADS, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
 """
 from __future__ import annotations
 
@@ -734,6 +734,35 @@ def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
 # ----------------------------------------------------------------------------------------- technical
 
 
+def _reduced_leads(m: dict) -> list[Finding]:
+    """Fewer than the 12 standard leads: the global intervals of a 12-lead ECG take the earliest
+    onset and latest offset across all leads (IEC 60601-2-25), so from fewer leads QRS and QT come
+    out shorter, by the amounts our LUDB bench measures for lead II alone and for the limb leads
+    (``criteria.json``, ``reduced_leads``); criteria that read the missing leads are not assessed."""
+    from .leads import LIMB_LEADS, STANDARD_LEADS
+
+    have = [n for n in STANDARD_LEADS if n in (m.get("leads") or [])]
+    if not have or len(have) == len(STANDARD_LEADS):
+        return []
+    missing = [n for n in STANDARD_LEADS if n not in have]
+    if len(have) == 1:
+        kind, q, t = "one lead", _c("reduced_leads", "single_lead_qrs_bias_ms"), _c("reduced_leads", "single_lead_qt_bias_ms")
+        src, ref = _src("reduced_leads", "single_lead_qrs_bias_ms"), "lead II alone"
+    elif set(have) == set(LIMB_LEADS):
+        kind, q, t = "the limb leads", _c("reduced_leads", "limb_leads_qrs_bias_ms"), _c("reduced_leads", "limb_leads_qt_bias_ms")
+        src, ref = _src("reduced_leads", "limb_leads_qrs_bias_ms"), "the limb leads alone"
+    else:
+        kind, q, t, src, ref = f"{len(have)} leads", None, None, _src("reduced_leads", "limb_leads_qrs_bias_ms"), None
+    bias = ("" if q is None else
+            f" (on {ref}, our QRS averages {abs(q)} ms and our QT {abs(t)} ms shorter than the 12-lead value)")
+    return [Finding("REDUCED_LEADS",
+                    f"Measured on {kind} ({', '.join(have)}), not all 12: a 12-lead QRS and QT run from the earliest "
+                    f"onset to the latest offset across the leads, so these may be shorter{bias}; criteria that need "
+                    f"{', '.join(missing)} are not assessed.",
+                    f"fewer than the 12 standard leads ({len(have)} of 12)", src,
+                    {"leads": len(have), "qrs_bias_ms": q, "qt_bias_ms": t}, have, 0.9)]
+
+
 def _pacing_not_assessed(m: dict, stated: set) -> list[Finding]:
     """A wide (or unmeasured) QRS recorded below the rate at which pacemaker stimuli are sought.
 
@@ -770,6 +799,7 @@ def _technical(m: dict, stated: set) -> list[Finding]:
                          {"p_amp_I_mv": i.get("p_amp_mv"), "qrs_polarity_I": i.get("qrs_polarity"),
                           "qrs_polarity_aVR": avr.get("qrs_polarity")}, ["I", "aVR"], 0.6))
     f += _pacing_not_assessed(m, stated)
+    f += _reduced_leads(m)
     q = m.get("signal_quality") or {}
     thr = _c("quality", "poor_score")
     bad = [ld for ld, v in q.items() if v and (v.get("flat") or (v.get("score") or 0) < thr)]

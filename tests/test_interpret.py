@@ -493,3 +493,26 @@ def test_pacing_not_assessed_below_the_rate_that_shows_stimuli():
     rec1 = load(PTBXL / "00001_hr")
     m1 = measure(ECG(resample(rec1.signal, rec1.fs, 100.0), 100.0, list(rec1.leads)), interpret=False)
     assert m1.qrs_ms < 120 and "PACING_NOT_ASSESSED" not in {x.code for x in interpret(m1)}
+
+
+def test_reduced_lead_sets_are_named_with_their_measured_bias():
+    """A recording of fewer than the 12 standard leads (lead II alone, the limb leads) is read with a
+    REDUCED_LEADS statement naming the leads, the ones whose criteria were not assessed, and the
+    bias our LUDB bench measured for that lead set (criteria.json); a 12-lead record gets none."""
+    from ecg.leads import LIMB_LEADS, STANDARD_LEADS
+
+    rec = load(PTBXL / "00002_hr")
+    lim = criteria()["reduced_leads"]
+    assert "REDUCED_LEADS" not in {f.code for f in interpret(rec)}
+    for keep, key in ((["II"], "single_lead"), (list(LIMB_LEADS), "limb_leads"), (["I", "II", "V2"], None)):
+        idx = [rec.leads.index(n) for n in keep]
+        sub = ECG(rec.signal[idx], rec.fs, keep)
+        f = {x.code: x for x in interpret(sub)}["REDUCED_LEADS"]
+        assert f.leads == keep and f.values["leads"] == len(keep)
+        missing = [n for n in STANDARD_LEADS if n not in keep]
+        assert ", ".join(missing) in f.statement
+        if key:
+            q, t = lim[f"{key}_qrs_bias_ms"]["value"], lim[f"{key}_qt_bias_ms"]["value"]
+            assert f.values["qrs_bias_ms"] == q and f"QRS averages {abs(q)} ms" in f.statement and f"QT {abs(t)} ms" in f.statement
+        else:
+            assert f.values["qrs_bias_ms"] is None and "averages" not in f.statement
