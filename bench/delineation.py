@@ -48,6 +48,8 @@ import warnings
 
 import numpy as np
 
+from ecg.leads import LIMB_LEADS
+
 from ._common import (FS_HELP, LEADS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, fmt, global_intervals,
                       ludb_ids, ludb_waves, median_beat_intervals, nk_delineate_lead, save_results, with_leads)
 
@@ -323,7 +325,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None, leads=None) ->
                 row["conf_" + k] = d["confidence"].get(k)
         # the axis on the record with its limb-lead scales restored (this LUDB copy scales each
         # lead to 1 mV peak to peak, which distorts limb-lead amplitude ratios)
-        limb = {"I", "II", "III", "aVR", "aVL", "aVF"} <= set(rec.leads)
+        limb = set(LIMB_LEADS) <= set(rec.leads)
         ax = (measure(ludb_limb_leads_restored(rec), interpret=False).axis_deg["qrs"]
               if classes.get(rid) in LUDB_AXIS and limb else None)
         ok = axis_ok(ax, classes.get(rid, ""))

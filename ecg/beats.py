@@ -132,10 +132,8 @@ def _refine_to_peak(x: np.ndarray, idx: np.ndarray, fs: float, w: np.ndarray | N
     # arrhythmia became premature ventricular beats). Each lead's beats are all taken at the
     # polarity that is the larger in most of them.
     leads = np.asarray(leads)
-    pol = {}
-    for r in np.unique(leads):
-        ups = [float(sg.max() >= -sg.min()) for (_, sg), lr in zip(segs, leads) if lr == r and sg.size]
-        pol[int(r)] = 1.0 if (np.mean(ups) if ups else 1.0) >= 0.5 else -1.0
+    up = np.array([sg.max() >= -sg.min() for _, sg in segs])
+    pol = {int(r): 1.0 if up[leads == r].mean() >= 0.5 else -1.0 for r in np.unique(leads)}
     out = np.empty_like(idx)
     for j, ((a, sg), r) in enumerate(zip(segs, leads)):
         out[j] = a + int(np.argmax(pol[int(r)] * sg))
@@ -363,9 +361,17 @@ def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     idx = np.flatnonzero(score >= need)
     if idx.size == 0:
         return np.zeros(0)
-    # merge within 10 ms
-    keep = [idx[0]]
-    for i in idx[1:]:
-        if i - keep[-1] > 0.01 * fs:
-            keep.append(i)
-    return (np.asarray(keep) + 1) / fs
+    return merge_spikes((idx + 1) / fs)
+
+
+def merge_spikes(times_s: np.ndarray, gap_s: float = 0.01) -> np.ndarray:
+    """Sorted stimulus times (s) with each one that lies within ``gap_s`` after the last one kept
+    dropped: the samples of one stimulus, or the same stimulus found in two copies of a record."""
+    t = np.sort(np.asarray(times_s, float))
+    if t.size == 0:
+        return t
+    keep = [t[0]]
+    for v in t[1:]:
+        if v - keep[-1] > gap_s:
+            keep.append(v)
+    return np.asarray(keep)

@@ -745,14 +745,16 @@ def _reduced_leads(m: dict) -> list[Finding]:
     if not have or len(have) == len(STANDARD_LEADS):
         return []
     missing = [n for n in STANDARD_LEADS if n not in have]
+    # the lead sets the bench measured (their key in criteria.json), and how the statement names them
     if len(have) == 1:
-        kind, q, t = "one lead", _c("reduced_leads", "single_lead_qrs_bias_ms"), _c("reduced_leads", "single_lead_qt_bias_ms")
-        src, ref = _src("reduced_leads", "single_lead_qrs_bias_ms"), "lead II alone"
+        key, kind, ref = "single_lead", "one lead", "lead II alone"
     elif set(have) == set(LIMB_LEADS):
-        kind, q, t = "the limb leads", _c("reduced_leads", "limb_leads_qrs_bias_ms"), _c("reduced_leads", "limb_leads_qt_bias_ms")
-        src, ref = _src("reduced_leads", "limb_leads_qrs_bias_ms"), "the limb leads alone"
+        key, kind, ref = "limb_leads", "the limb leads", "the limb leads alone"
     else:
-        kind, q, t, src, ref = f"{len(have)} leads", None, None, _src("reduced_leads", "limb_leads_qrs_bias_ms"), None
+        key, kind, ref = None, f"{len(have)} leads", None
+    q = None if key is None else _c("reduced_leads", f"{key}_qrs_bias_ms")
+    t = None if key is None else _c("reduced_leads", f"{key}_qt_bias_ms")
+    src = _src("reduced_leads", f"{key or 'limb_leads'}_qrs_bias_ms")
     bias = ("" if q is None else
             f" (on {ref}, our QRS averages {abs(q)} ms and our QT {abs(t)} ms shorter than the 12-lead value)")
     return [Finding("REDUCED_LEADS",

@@ -223,10 +223,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         # several samples, and its second difference at that rate falls below the spike limit
         # (LUDB 111 upsampled to 1000 Hz: 0 of its 15 stimuli found, all at 500 Hz); the 500 Hz
         # copy is searched as well and the two lists joined
-        more = _beats.pacing_spikes(x500, WORK_FS)
-        if more.size:
-            allsp = np.sort(np.concatenate([spikes, more]))
-            spikes = allsp[np.r_[True, np.diff(allsp) > 0.01]] if allsp.size else allsp
+        spikes = _beats.merge_spikes(np.concatenate([spikes, _beats.pacing_spikes(x500, WORK_FS)]))
     paced = None
     if spikes.size and r.size:
         # a paced rhythm: a stimulus before (or, where the detector locked onto it, at) most beats
