@@ -129,7 +129,8 @@ class Assistant:
             lead_quality = merge_lead_quality(measurements)
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
                        or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
-                       lead_quality=lead_quality, printed=dict(printed or {}), page_flags=list(page_flags or []))
+                       lead_quality=lead_quality, printed=dict(printed or {}), page_flags=list(page_flags or []),
+                       intents=list(intents))
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",

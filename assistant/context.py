@@ -51,6 +51,34 @@ PRINTED = [
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
 
 
+#: The named components of an interval's uncertainty (``Measurements.confidence_evidence``), in words.
+UNCERTAINTY_PARTS = {
+    "split_half": "the median beats of the odd and of the even beats differ on its two fiducials by",
+    "qrs_onset_threshold_spread": "the QRS onset moves with its detection threshold, which adds",
+    "p_onset_threshold_spread": "the P onset moves with its detection threshold, which adds",
+    "t_end_dispersion": "the leads disagree on where the T wave ends, which adds",
+    "sampling": "the sampling step adds",
+}
+#: The same components in a few words, for the app's measurement table.
+UNCERTAINTY_SHORT = {"split_half": "odd vs even beats", "qrs_onset_threshold_spread": "QRS onset vs threshold",
+                     "p_onset_threshold_spread": "P onset vs threshold", "t_end_dispersion": "T ends across leads",
+                     "sampling": "sampling"}
+UNCERTAINTY_NAMES = {"p_duration_ms": "P duration", "pr_ms": "PR interval", "qrs_ms": "QRS duration",
+                     "qt_ms": "QT interval"}
+
+
+def evidence_text(ev: dict) -> str:
+    """One interval's ``confidence_evidence`` entry in words, e.g. "the median beats of ... by 4 ms; ...;
+    signal quality 0.99; confidence 0.5 would mean an uncertainty of 20 ms"."""
+    items = sorted((ev.get("uncertainty_parts_ms") or {}).items(), key=lambda kv: -kv[1])  # largest first
+    parts = [f"{UNCERTAINTY_PARTS.get(n, n)} {fmt(v)} ms" for n, v in items]
+    if ev.get("signal_quality") is not None:
+        parts.append(f"signal quality {ev['signal_quality']:.2f} (of 1)")
+    if ev.get("tolerance_ms") is not None:
+        parts.append(f"confidence 0.5 would mean an uncertainty of {fmt(ev['tolerance_ms'])} ms")
+    return "; ".join(parts)
+
+
 def facts_from_measurements(m: dict) -> list[Fact]:
     """Facts for every non-null global measurement in a ``Measurements.to_dict()``, and the QRS
     duration of the premature ventricular beats' own median beat where there is one."""
@@ -96,6 +124,8 @@ class Context:
             with, never a measurement of ours.
         page_flags: a digitized page's flags (``time_scale_mismatch``, ``grid_in_ink``,
             ``layout_uncertain``): answers they put in doubt say so (:func:`assistant.hedging.page_caution`).
+        intents: what the question was routed to (a question about confidence puts the evidence
+            behind each interval's confidence into the prompt).
     """
 
     measurements: dict
@@ -107,6 +137,7 @@ class Context:
     lead_quality: dict = field(default_factory=dict)
     printed: dict = field(default_factory=dict)
     page_flags: list = field(default_factory=list)
+    intents: list = field(default_factory=list)
 
     @property
     def facts(self) -> list[Fact]:
@@ -136,6 +167,11 @@ class Context:
         lines = ["Measured on this ECG (tag to cite in brackets):"]
         lines += [f"- {f.text} {f.tag}" + ("" if f.confidence is None else f" (confidence {f.confidence:.2f})")
                   for f in self.facts] or ["- nothing could be measured"]
+        if "confidence" in self.intents:
+            lines.append("What each interval's confidence rests on (uncertainty components, ms):")
+            unc = self.measurements.get("uncertainty_ms") or {}
+            lines += [f"- {UNCERTAINTY_NAMES.get(k, k)}: uncertainty about {fmt(unc[k])} ms; " + evidence_text(ev)
+                      for k, ev in (self.measurements.get("confidence_evidence") or {}).items() if k in unc]
         if self.printed_facts:
             lines.append("Printed on the page by the recording machine (read from the image; evidence, not verified):")
             lines += [f"- {f.text} {f.tag}" for f in self.printed_facts]

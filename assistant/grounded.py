@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ecg.interpret import criteria
 
-from .context import PRINTED, Context, fmt
+from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, page_caution
 from .knowledge import get_snippet
 
@@ -181,7 +181,7 @@ def axis(ctx: Context) -> str:
         s += f", outside the normal adult range of {lo:+d}° to {hi:+d}° {get_snippet('axis').tag}."
     others = [f"{name} axis {round(f.value):+d}° {f.tag}" for name, f in (("P", ctx.fact("axis_p")), ("T", ctx.fact("axis_t"))) if f]
     if others:
-        s += " The " + " and the ".join(others) + "."
+        s += " The " + others[0].replace(" axis ", " axis is ", 1) + "".join(" and the " + o for o in others[1:]) + "."
     return s + _printed(ctx, ("qrs_axis_deg", q.value)) + _unsure(ctx, "axis_qrs", "axis_deg.qrs")
 
 
@@ -201,7 +201,11 @@ def pr(ctx: Context) -> str:
     s = f"The PR interval is {v} ms {f.tag}"
     u = (ctx.measurements.get("uncertainty_ms") or {}).get("pr_ms")
     if u is not None and u >= PR_UNCERTAIN_MS:
-        s += f", uncertain by about {round(u)} ms (its P and QRS onsets differ between the odd and the even beats)"
+        parts = ((ctx.measurements.get("confidence_evidence") or {}).get("pr_ms") or {}).get("uncertainty_parts_ms") or {}
+        why = ("its P onset moves with the detection threshold (a P wave that rises slowly out of the baseline)"
+               if parts.get("p_onset_threshold_spread", 0.0) > parts.get("split_half", 0.0)
+               else "its P and QRS onsets differ between the odd and the even beats")
+        s += f", uncertain by about {round(u)} ms ({why})"
     # the verdict is the findings' (first-degree AV block, borderline or short PR, each with its
     # criterion), so the chat never calls a block the criteria did not state
     stated = [d for d in ctx.findings if d.get("code") in PR_CODES]
@@ -277,8 +281,11 @@ def extra_beats(ctx: Context) -> str:
     odd = [t for t, c in zip(times, classes) if c == "unclassified"]
     odd_s = "" if not odd else (
         f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at " + ", ".join(f"{t / 1000:.1f} s" for t in odd[:8])
-        + " look very different but come on time without a pause, so I leave them unclassified (noise, a fusion beat "
-        "or intermittent aberrant conduction look like this): check them on the tracing [finding: beats].")
+        + (" look" if len(odd) > 1 else " looks") + " very different but "
+        + ("come" if len(odd) > 1 else "comes") + " on time without a pause, so I leave "
+        + ("them" if len(odd) > 1 else "it") + " unclassified (noise, a fusion beat "
+        "or intermittent aberrant conduction look like this): check "
+        + ("them" if len(odd) > 1 else "it") + " on the tracing [finding: beats].")
     if not classes:
         return "I could not classify the beats on this ECG."
     if not extra:
@@ -353,10 +360,63 @@ def general(ctx: Context) -> str:
             "voltage, ST segments, and show similar cases. " + intervals(ctx))
 
 
+#: The values a question about confidence asks about, from the other intents it names (all four
+#: intervals, the rate and the QRS axis when it names none).
+CONFIDENCE_KEYS = {"qt": ("qt_ms",), "explain_qt": ("qt_ms",), "pr": ("pr_ms",), "qrs": ("qrs_ms",),
+                   "intervals": ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms"), "heart_rate": ("heart_rate_bpm",),
+                   "rhythm": ("heart_rate_bpm",), "axis": ("axis_deg.qrs",)}
+_FACT_OF = {"heart_rate_bpm": "heart_rate", "p_duration_ms": "p_duration", "pr_ms": "pr", "qrs_ms": "qrs",
+            "qt_ms": "qt", "axis_deg.qrs": "axis_qrs"}
+_NAME_OF = {**UNCERTAINTY_NAMES, "heart_rate_bpm": "heart rate", "axis_deg.qrs": "QRS axis"}
+_WHY_OTHER = {"heart_rate_bpm": "from the signal quality of the leads and the number of beats",
+              "axis_deg.qrs": "from how large the limb leads' net QRS deflections are against their noise: a small "
+                              "net QRS points in no clear direction"}
+
+
+def certainty(ctx: Context) -> str:
+    """How sure each asked-about value is: its confidence, its uncertainty (ms) and the named
+    evidence it comes from (``confidence_evidence`` of :class:`ecg.measure.Measurements`)."""
+    others = [i for i in ctx.intents if i != "confidence"]
+    keys = [k for i in others for k in CONFIDENCE_KEYS.get(i, ())]
+    keys = list(dict.fromkeys(keys)) or ["heart_rate_bpm", "p_duration_ms", "pr_ms", "qrs_ms", "qt_ms", "axis_deg.qrs"]
+    conf = ctx.measurements.get("confidence") or {}
+    unc = ctx.measurements.get("uncertainty_ms") or {}
+    ev = ctx.measurements.get("confidence_evidence") or {}
+    nr = ctx.measurements.get("null_reasons") or {}
+    out, stated = [], False
+    for k in keys:
+        f = ctx.fact(_FACT_OF[k])
+        name = _NAME_OF[k]
+        if f is None:
+            out.append(f"The {name} was not measured ({nr.get(k, 'no value')}), so there is no confidence to give.")
+            continue
+        c = conf.get(k)
+        if c is None:
+            continue
+        s = f"The {name} {f.tag} has confidence {c:.2f}"
+        if k in unc:
+            s += f", an uncertainty of about {fmt(unc[k])} ms"
+        if k in ev:
+            s += ": " + evidence_text(ev[k]) + "."
+        else:
+            s += f" ({_WHY_OTHER.get(k, 'from the signal quality')})."
+        if c < 0.5:
+            s += " That is low: check it by hand on the tracing."
+        out.append(s)
+        stated = True
+    if not out:
+        return "I have no confidence figures for those values."
+    if not stated:
+        return " ".join(out)
+    return (" ".join(out) + " Confidence is 1 / (1 + (uncertainty / tolerance)^2), scaled down by poor signal "
+            "quality; below 0.5 I call a value uncertain.")
+
+
 REPLIES = {
     "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
+    "confidence": certainty,
 }
 
 #: The measured values an answer to an intent must state.

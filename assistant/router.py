@@ -25,6 +25,8 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("st", (r"\bst\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b")),
     ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn")),
+    ("confidence", (r"\bhow (sure|certain|confident|reliable|accurate|precise|exact)\b", r"\bconfiden",
+                    r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b")),
     ("summary", (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bnormal\b", r"\bwhat do you see\b",
                  r"\boverall\b", r"\bwrong\b", r"\babnormal")),
 ]
@@ -34,7 +36,7 @@ KNOWLEDGE_FOR_INTENT = {
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes",), "teach": ("reading-order",), "intervals": (),
-    "summary": (), "similar_cases": (), "general": (),
+    "summary": (), "similar_cases": (), "general": (), "confidence": (),
 }
 
 
@@ -54,4 +56,7 @@ def route(question: str) -> list[str]:
         hits.remove("qt")
     if "intervals" in hits and len(hits) > 1:  # "the PR interval" asks about PR, not every interval
         hits.remove("intervals")
+    if "confidence" in hits:  # "how sure are you about the QT?": the value first, then what it rests on
+        hits.remove("confidence")
+        hits.append("confidence")
     return hits or ["general"]

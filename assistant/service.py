@@ -2,6 +2,7 @@
 similar cases, and answer questions about it."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -69,15 +70,22 @@ class Analysis:
         return "image" if self.ecg.meta.get("source") == "image" else "signal"
 
 
+#: Cosine similarity from which a library case with the record's own id is the record itself.
+SELF_SIMILARITY = 0.999
+
+
 def analyze(ecg: ECG, library: CaseLibrary | None = None, k: int = N_CASES,
-            exclude_self: bool = False) -> Analysis:
+            exclude_self: bool = True) -> Analysis:
     """Measure ``ecg`` and find its ``k`` most similar cases in ``library``.
 
     Args:
         ecg: the record.
         library: an open case library; None to skip retrieval.
         k: number of similar cases.
-        exclude_self: leave the record itself out of the cases (for records that are in the library).
+        exclude_self: leave the record itself out of its cases: a case with the record's id and a
+            similarity of at least :data:`SELF_SIMILARITY` (a demo record, or an upload of a file
+            that is in the library, would otherwise be its own first case at similarity 1.00). A
+            different ECG that happens to share a library record's file name is kept.
 
     Raises:
         ecg.errors.ECGSignalError: nothing can be measured on the record.
@@ -85,8 +93,10 @@ def analyze(ecg: ECG, library: CaseLibrary | None = None, k: int = N_CASES,
     m = measure(ecg)
     cases, err = [], None
     if library is not None:
-        exclude = [ecg.record_id] if exclude_self else []
-        cases = [c.to_dict() for c in library.search(m, k=k, exclude=exclude)]
+        found = library.search(m, k=k + 1)
+        if exclude_self:
+            found = [c for c in found if not (c.record_id == ecg.record_id and c.similarity >= SELF_SIMILARITY)]
+        cases = [dataclasses.replace(c, case_no=i + 1).to_dict() for i, c in enumerate(found[:k])]
     else:
         err = "no case library loaded"
     return Analysis(ecg=ecg, measurements=m, cases=cases, library_error=err)

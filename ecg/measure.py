@@ -108,6 +108,12 @@ class Measurements:
     (:func:`_intervals`). The
     interval's ``confidence`` is ``1 / (1 + (u / TOL_MS)**2)`` scaled by the signal quality.
 
+    ``confidence_evidence``: for each interval with a confidence, what it was derived from:
+    ``uncertainty_parts_ms`` (the named components above, ms: ``split_half``, ``sampling``,
+    ``qrs_onset_threshold_spread``, ``p_onset_threshold_spread``, ``t_end_dispersion``),
+    ``tolerance_ms`` (the uncertainty that maps to 0.5), ``signal_quality`` (0..1, the factor's
+    input) and ``windows`` (how many measured windows the median is over).
+
     Attributes not in ``to_dict()``:
         median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
             point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
@@ -127,6 +133,7 @@ class Measurements:
     duration_s: float = 0.0
     confidence: dict = field(default_factory=dict)
     uncertainty_ms: dict = field(default_factory=dict)
+    confidence_evidence: dict = field(default_factory=dict)
     null_reasons: dict = field(default_factory=dict)
     per_lead: dict = field(default_factory=dict)
     voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
@@ -147,6 +154,7 @@ class Measurements:
             "qt_ms": self.qt_ms, "qtc_ms": self.qtc_ms, "axis_deg": self.axis_deg,
             "fs_hz": self.fs_hz, "leads": self.leads, "duration_s": self.duration_s,
             "confidence": self.confidence, "uncertainty_ms": self.uncertainty_ms,
+            "confidence_evidence": self.confidence_evidence,
             "null_reasons": self.null_reasons,
             "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
             "rhythm": self.rhythm, "fiducials": self.fiducials,
@@ -523,12 +531,15 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         return m
     vals = {k: [] for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")}
     uncs = {k: [] for k in vals}
+    parts = {k: [] for k in vals}
     for w in dws:
-        iv, un = _intervals(w)
+        pw: dict = {}
+        iv, un = _intervals(w, pw)
         for k in vals:
             if iv[k] is not None:
                 vals[k].append(iv[k])
                 uncs[k].append(un[k])
+                parts[k].append(pw.get(k, {}))
     # representative window: the one whose QRS duration is the median
     qrs_list = [(_intervals(w)[0]["qrs_ms"] or 0.0) for w in dws]
     rep = dws[int(np.argsort(qrs_list)[len(qrs_list) // 2])]
@@ -543,6 +554,10 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
             c = 1.0 / (1.0 + (u / TOL_MS[k]) ** 2)
             c *= 0.5 + 0.5 * snr_q
             conf[k] = round(float(c), 3)
+            # the evidence behind it: the components of the window whose uncertainty is the median
+            pk = parts[k][int(np.argsort(uncs[k])[len(uncs[k]) // 2])]
+            m.confidence_evidence[k] = {"uncertainty_parts_ms": pk, "tolerance_ms": TOL_MS[k],
+                                        "signal_quality": round(snr_q, 3), "windows": len(uncs[k])}
         else:
             if k in ("p_duration_ms", "pr_ms"):
                 nr[k] = ("no P wave was found before the QRS (atrial fibrillation/flutter, junctional rhythm, "
@@ -591,6 +606,8 @@ def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
     for k in ("p_duration_ms", "pr_ms", "axis_deg.p"):
         nr[k] = why
         conf.pop(k, None)
+        m.uncertainty_ms.pop(k, None)
+        m.confidence_evidence.pop(k, None)
     pkeys = ("p_on", "p_peak", "p_off")
     fd = m.fiducials or {}
     for d in [fd.get("global"), fd.get("median_beat"), *(fd.get("per_lead") or {}).values(),
@@ -625,8 +642,13 @@ def _finish_qtc(m: Measurements, nr: dict, conf: dict) -> None:
             nr[f"qtc_ms.{k}"] = why
 
 
-def _intervals(w: _Window) -> tuple[dict, dict]:
+def _intervals(w: _Window, parts: dict | None = None) -> tuple[dict, dict]:
     """Global intervals (ms) of a window's median beat and their uncertainties (ms).
+
+    ``parts``, when given, receives for each interval the named components of its uncertainty
+    (ms; their root-sum-square is the uncertainty): ``split_half`` (both fiducials), ``sampling``,
+    and ``qrs_onset_threshold_spread``, ``p_onset_threshold_spread`` or ``t_end_dispersion`` (the
+    weighted share that enters).
 
     Uncertainty = root-sum-square of the split-half differences of the two fiducials (median beat
     of odd beats vs of even beats) plus a floor from the sampling step (2 ms); for QRS also
@@ -649,6 +671,11 @@ def _intervals(w: _Window) -> tuple[dict, dict]:
     def u(a, b):
         return float(math.sqrt(sp(a) ** 2 + sp(b) ** 2 + 2.0 ** 2))
 
+    def note(k, a, b, **extra):
+        if parts is not None:
+            parts[k] = {"split_half": round(float(math.hypot(sp(a), sp(b))), 1), "sampling": 2.0,
+                        **{n: round(float(v), 1) for n, v in extra.items()}}
+
     on_lost = dl.evidence.get("qrs_on_at_limit", False)
     if on_lost:  # PR, QRS and QT all start or end at the QRS onset
         return iv, un
@@ -656,18 +683,22 @@ def _intervals(w: _Window) -> tuple[dict, dict]:
         iv["qrs_ms"] = _dl.ms(dl.qrs_off - dl.qrs_on)
         spread = float(dl.evidence.get("qrs_on_threshold_spread_ms", 0.0))
         un["qrs_ms"] = float(math.sqrt(u("qrs_on", "qrs_off") ** 2 + (QRS_ON_SPREAD_WEIGHT * spread) ** 2))
+        note("qrs_ms", "qrs_on", "qrs_off", qrs_onset_threshold_spread=QRS_ON_SPREAD_WEIGHT * spread)
     if dl.t_off is not None:
         iv["qt_ms"] = _dl.ms(dl.t_off - dl.qrs_on)
         # plus half the T-end dispersion among the leads that set the global T end: on LUDB it
         # ranks the QT error (Spearman 0.34) where the split-half spread alone does not (-0.08)
         disp = float(dl.evidence.get("t_end_dispersion_ms", 0.0))
         un["qt_ms"] = float(math.sqrt(u("qrs_on", "t_off") ** 2 + (T_END_DISPERSION_WEIGHT * disp) ** 2))
+        note("qt_ms", "qrs_on", "t_off", t_end_dispersion=T_END_DISPERSION_WEIGHT * disp)
     if dl.p_present and dl.p_on is not None and (w.p_consistency is None or w.p_consistency > 0.2):
         iv["p_duration_ms"] = _dl.ms(dl.p_off - dl.p_on)
         iv["pr_ms"] = _dl.ms(dl.qrs_on - dl.p_on)
         p_spread = P_ON_SPREAD_WEIGHT * float(dl.evidence.get("p_on_threshold_spread_ms", 0.0))
         un["p_duration_ms"] = float(math.sqrt(u("p_on", "p_off") ** 2 + p_spread ** 2))
         un["pr_ms"] = float(math.sqrt(u("p_on", "qrs_on") ** 2 + p_spread ** 2))
+        note("p_duration_ms", "p_on", "p_off", p_onset_threshold_spread=p_spread)
+        note("pr_ms", "p_on", "qrs_on", p_onset_threshold_spread=p_spread)
     return iv, un
 
 

@@ -35,6 +35,12 @@ def test_demo_record_loads_with_measurement_table(app):
         pm = table.loc[table["measurement"] == name, "+/- ms"].iloc[0]
         assert pm == round(d["uncertainty_ms"][key]), (name, pm)
     assert table.loc[table["measurement"] == "Heart rate", "+/- ms"].isna().all()
+    # ... and what that uncertainty is made of, the largest part first
+    parts = d["confidence_evidence"]["qt_ms"]["uncertainty_parts_ms"]
+    top = max(parts, key=parts.get)
+    shown = table.loc[table["measurement"] == "QT interval", "uncertainty from (ms)"].iloc[0]
+    assert shown.startswith({"split_half": "odd vs even beats", "t_end_dispersion": "T ends across leads",
+                             "sampling": "sampling"}[top] + f" {round(parts[top])}")
     # the per-lead table: one row per lead with the median-beat amplitudes and their confidence
     leads = app.dataframe[1].value
     assert list(leads["lead"]) == d["leads"]

@@ -392,3 +392,30 @@ def test_rhythm_qrs_and_st_answers_say_pacing_was_not_assessed_at_low_sampling_r
     for q in ("What is the rhythm?", "How wide is the QRS?", "Is there ST depression?"):
         text = a.answer(q, m).text
         assert "[finding: PACING_NOT_ASSESSED]" in text and "sampled at 100 Hz" in text, (q, text)
+
+
+def test_how_sure_questions_get_the_confidence_and_the_evidence_behind_it():
+    """"How sure are you about the QT?" states the QT, then its confidence, its uncertainty and the
+    named components that make it up, each as measured (PTB-XL 1); "how reliable are these
+    measurements?" covers every interval; in atrial fibrillation (PTB-XL 282) the PR has no
+    confidence to give, and the answer says why instead of inventing one. The grounded reply
+    passes the numbers check against its own prompt."""
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    assert route("How sure are you about the QT?") == ["qt", "confidence"]
+    a = Assistant(llm=None)
+    text = a.answer("How sure are you about the QT?", m).text
+    ev = m["confidence_evidence"]["qt_ms"]
+    assert f"[QT {round(m['qt_ms'])} ms] has confidence {m['confidence']['qt_ms']:.2f}" in text
+    assert f"uncertainty of about {round(m['uncertainty_ms']['qt_ms'])} ms" in text
+    for name, v in ev["uncertainty_parts_ms"].items():
+        assert f"{round(v)} ms" in text, name
+    assert f"signal quality {ev['signal_quality']:.2f}" in text
+    ctx = a.build_context("How sure are you about the QT?", ["qt", "confidence"], m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), "How sure are you about the QT?").ok
+    every = a.answer("How reliable are these measurements?", m).text
+    for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms"):
+        assert f"confidence {m['confidence'][k]:.2f}" in every, k
+    af = measure(load(PTBXL / "00000" / "00282_hr")).to_dict()
+    assert af["pr_ms"] is None and "pr_ms" not in af["confidence_evidence"]
+    says = a.answer("How accurate is the PR?", af).text
+    assert "PR interval was not measured (atrial fibrillation" in says and "has confidence" not in says

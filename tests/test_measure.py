@@ -430,3 +430,27 @@ def test_pacing_is_found_in_a_record_upsampled_to_1000_hz():
     assert own.beats["classes"].count("paced") >= 8
     assert up.beats["classes"].count("paced") == own.beats["classes"].count("paced")
     assert "PACE" in {f.code for f in up.findings} and abs(up.qrs_ms - own.qrs_ms) <= 10, (up.qrs_ms, own.qrs_ms)
+
+
+def test_confidence_evidence_adds_up_to_the_uncertainty():
+    """Each interval's confidence names what it comes from: the uncertainty components (split-half
+    difference, sampling step, threshold spread or T-end dispersion) whose root-sum-square is the
+    reported uncertainty, the tolerance that maps to 0.5, and the signal quality; the confidence
+    follows from them by the documented formula (LUDB records 1-10)."""
+    import math
+
+    from ecg.measure import TOL_MS
+
+    seen = 0
+    for rid in range(1, 11):
+        m = measure(load(LUDB / str(rid)))
+        for k, ev in m.confidence_evidence.items():
+            parts = ev["uncertainty_parts_ms"]
+            assert "split_half" in parts and "sampling" in parts
+            u = math.sqrt(sum(v * v for v in parts.values()))
+            assert u == pytest.approx(m.uncertainty_ms[k], abs=0.3), (rid, k)
+            assert ev["tolerance_ms"] == TOL_MS[k]
+            c = 1.0 / (1.0 + (m.uncertainty_ms[k] / ev["tolerance_ms"]) ** 2) * (0.5 + 0.5 * ev["signal_quality"])
+            assert c == pytest.approx(m.confidence[k], abs=0.01), (rid, k)
+            seen += 1
+    assert seen >= 30

@@ -55,3 +55,26 @@ def test_library_from_other_measurements_is_rebuilt(case_library, tmp_path):
     assert not is_current(tmp_path)
     rebuilt = open_or_build(tmp_path)
     assert is_current(tmp_path) and len(rebuilt) == len(case_library)
+
+
+def test_analysis_leaves_the_record_itself_out_of_its_cases(case_library):
+    """A demo record is in the library: its cases are the five nearest other records, numbered
+    1..5; a different ECG that only shares its file name keeps that library record."""
+    from assistant.service import analyze
+
+    path = next(p for p in find_records(DEFAULT_SOURCE) if p.stem == "00001_hr")
+    rec = load(path)
+    cases = analyze(rec, case_library).cases
+    assert len(cases) == 5 and "00001_hr" not in [c["record_id"] for c in cases]
+    assert [c["case_no"] for c in cases] == [1, 2, 3, 4, 5]
+    nearest = case_library.search(measure(rec), k=6)[1:]
+    assert [c["record_id"] for c in cases] == [c.record_id for c in nearest]
+    # its nearest neighbour, renamed 00001_hr: another ECG, whose own cases include the library's
+    # 00001_hr; sharing the name does not make it the same record, so nothing is left out
+    other = load(next(p for p in find_records(DEFAULT_SOURCE) if p.stem == cases[0]["record_id"]))
+    own = case_library.search(measure(other), k=6)[1:]
+    assert "00001_hr" in [c.record_id for c in own]
+    other.meta["record_id"] = "00001_hr"
+    kept = analyze(other, case_library).cases
+    assert [c["record_id"] for c in kept] == [c.record_id for c in case_library.search(measure(other), k=5)]
+    assert "00001_hr" in [c["record_id"] for c in kept]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.context import facts_from_measurements
+from assistant.context import UNCERTAINTY_SHORT, facts_from_measurements, fmt
 
 
 #: The chat intent whose lead-quality hedge applies to each measured value (see assistant.hedging).
@@ -24,6 +24,7 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
 
     conf = d.get("confidence") or {}
     unc = d.get("uncertainty_ms") or {}
+    evidence = d.get("confidence_evidence") or {}
     keymap = {"heart_rate": "heart_rate_bpm", "rr": "rr_ms", "p_duration": "p_duration_ms", "pr": "pr_ms",
               "qrs": "qrs_ms", "qt": "qt_ms"}
     source = "image" if from_image else "signal"
@@ -44,6 +45,7 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
         row = {"measurement": f.label, "value": round(f.value), "unit": f.unit,
                "confidence": None if c is None else round(float(c), 2),
                "+/- ms": None if unc.get(ck) is None else round(float(unc[ck])),
+               "uncertainty from (ms)": _parts_text(evidence.get(ck)),
                "source": "from image" if from_image else "from signal", "note": note}
         if printed:
             pv = printed.get(PRINTED_KEY.get(ck, ""))
@@ -53,6 +55,13 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
         rows.append({"measurement": k, "value": None, "unit": "", "confidence": None, "source": f"not measured: {why}",
                      "note": ""})
     return pd.DataFrame(rows)
+
+
+def _parts_text(ev: dict | None) -> str:
+    """An interval's uncertainty components, largest first ("odd vs even beats 10, T ends across leads 4,
+    sampling 2"); "" without evidence."""
+    parts = sorted(((ev or {}).get("uncertainty_parts_ms") or {}).items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{UNCERTAINTY_SHORT.get(n, n)} {fmt(v)}" for n, v in parts)
 
 
 #: Per-lead columns of the lead table: (measurement key in ``per_lead``, column name).
