@@ -160,7 +160,7 @@ def explain_qt(ctx: Context) -> str:
 
 
 #: The findings that judge the frontal QRS axis (ecg.interpret), and the fascicular blocks stated from it.
-AXIS_CODES = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB")
+AXIS_CODES = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB", "LIMB_REVERSAL")
 
 
 def axis(ctx: Context) -> str:

@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .leads import LIMB_LEADS
+
 CRITERIA_PATH = Path(__file__).with_name("criteria.json")
 
 #: Pairs of contiguous leads (UDMI4: I-aVL lateral; II, III, aVF inferior; V1-V6 in sequence).
@@ -131,7 +133,30 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
     out += _technical(m, {f.code for f in out})
-    return out
+    return _withhold_on_reversal(out)
+
+
+#: Findings that rest on the frontal axis: a limb-electrode reversal makes them artefacts.
+AXIS_FINDINGS = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB")
+
+
+def _withhold_on_reversal(out: list[Finding]) -> list[Finding]:
+    """With a suspected limb-electrode reversal, the statements it would fake are not made: those
+    that rest on the frontal axis (:data:`AXIS_FINDINGS`) and those (Q waves, ST, T) found in limb
+    leads only; the reversal statement names what was withheld."""
+    rev = next((f for f in out if f.code == "LIMB_REVERSAL"), None)
+    if rev is None:
+        return out
+    limb = set(LIMB_LEADS)
+    withheld = [f for f in out if f.code in AXIS_FINDINGS
+                or (f.code not in ("LIMB_REVERSAL", "POOR_QUALITY", "REDUCED_LEADS") and f.leads and set(f.leads) <= limb)]
+    if not withheld:
+        return out
+    names = ", ".join(f.code + (f" ({', '.join(f.leads)})" if f.leads and f.code not in AXIS_FINDINGS else "")
+                      for f in withheld)
+    rev.statement += f" Withheld until then: {names}."
+    rev.values["withheld"] = [f.code for f in withheld]
+    return [f for f in out if f not in withheld]
 
 
 # ----------------------------------------------------------------------------------------- rhythm
@@ -790,16 +815,67 @@ def _pacing_not_assessed(m: dict, stated: set) -> list[Finding]:
                     {"fs_hz": fs, "qrs_ms": qrs}, [], 0.9)]
 
 
-def _technical(m: dict, stated: set) -> list[Finding]:
-    f = []
+#: Names of the limb-electrode swaps :func:`_reversal` can recognize.
+REVERSAL_NAMES = {"LA/RA": "left arm / right arm", "RA/LL": "right arm / left leg"}
+
+
+def _reflect(angle: float, c: float) -> float:
+    """``c - angle`` wrapped to -180..180 (deg): the frontal angle after swapping two limb electrodes."""
+    return float((c - angle + 180.0) % 360.0 - 180.0)
+
+
+def _reversal(m: dict) -> Finding | None:
+    """Suspected limb-electrode reversal (``LIMB_REVERSAL``): LA/RA from the P, QRS and T axes or
+    the lead I / aVR pattern, RA/LL from the axes (``criteria.json`` ``reversal``)."""
+    ax = m.get("axis_deg") or {}
+    p, q, t = ax.get("p"), ax.get("qrs"), ax.get("t")
+    ranges = {"P": (_c("sinus", "p_axis_min_deg"), _c("sinus", "p_axis_max_deg")),
+              "QRS": (_c("axis", "normal_min_deg"), _c("axis", "normal_max_deg")),
+              "T": (_c("reversal", "t_axis_min_deg"), _c("reversal", "t_axis_max_deg"))}
+    inside = lambda a, w: ranges[w][0] <= a <= ranges[w][1]  # noqa: E731
+    limb = ["I", "II", "III", "aVR", "aVL", "aVF"]
+    if p is not None and q is not None and t is not None:
+        for kind, c in _c("reversal", "reflection_deg").items():
+            axes = {"P": p, "QRS": q, "T": t}
+            back = {w: _reflect(a, c) for w, a in axes.items()}
+            if all(not inside(a, w) and inside(back[w], w) for w, a in axes.items()):
+                shown = ", ".join(f"{w} {a:+.0f}" for w, a in axes.items())
+                undone = ", ".join(f"{w} {a:+.0f}" for w, a in back.items())
+                extra = (" Dextrocardia gives the same limb-lead pattern; it also reverses the precordial R-wave "
+                         "progression." if kind == "LA/RA" else "")
+                return Finding(
+                    "LIMB_REVERSAL",
+                    f"Suspected {REVERSAL_NAMES[kind]} electrode reversal: the P, QRS and T axes ({shown} deg) are all "
+                    f"abnormal and all become normal with those electrodes swapped back ({undone} deg). The axis and "
+                    f"the limb-lead statements are unreliable; repeat the ECG with the electrodes checked.{extra}",
+                    f"P axis outside {ranges['P'][0]}..{ranges['P'][1]}, QRS axis outside {ranges['QRS'][0]}.."
+                    f"{ranges['QRS'][1]}, T axis outside {ranges['T'][0]}..{ranges['T'][1]} deg, and each inside its "
+                    f"range after the {kind} swap is undone (angle a -> {c} - a)",
+                    _src("reversal", "reflection_deg"),
+                    {"reversal": kind, "p_axis_deg": p, "qrs_axis_deg": q, "t_axis_deg": t,
+                     **{f"{w.lower()}_axis_swapped_back_deg": round(a) for w, a in back.items()}}, limb, 0.7)
     pl = m.get("per_lead") or {}
     i, avr = pl.get("I") or {}, pl.get("aVR") or {}
     if i.get("qrs_polarity") == "negative" and (i.get("p_amp_mv") or 0) < -0.03 and avr.get("qrs_polarity") == "positive":
-        f.append(Finding("LIMB_REVERSAL", "Suspected left/right arm electrode reversal: P and QRS negative in lead I, QRS positive in aVR.",
-                         "inverted P and QRS in lead I with upright QRS in aVR (LA/RA reversal pattern)",
-                         criteria()["sources"]["BATCHVAROV"],
-                         {"p_amp_I_mv": i.get("p_amp_mv"), "qrs_polarity_I": i.get("qrs_polarity"),
-                          "qrs_polarity_aVR": avr.get("qrs_polarity")}, ["I", "aVR"], 0.6))
+        # (a right arm / left leg swap can give this pattern too: lead I then reads -III and aVR reads aVF;
+        # requiring an upright P in II to tell them apart lost more LA/RA swaps than it named right)
+        return Finding("LIMB_REVERSAL",
+                       "Suspected limb-electrode reversal, most likely left arm / right arm (a right arm / left leg "
+                       "swap can look alike): P and QRS negative in lead I, QRS positive in aVR. The axis and the "
+                       "limb-lead statements are unreliable; repeat the ECG with the electrodes checked. Dextrocardia "
+                       "gives the same limb-lead pattern; it also reverses the precordial R-wave progression.",
+                       "inverted P and QRS in lead I with upright QRS in aVR (LA/RA reversal pattern)",
+                       criteria()["sources"]["BATCHVAROV"],
+                       {"reversal": "LA/RA", "p_amp_I_mv": i.get("p_amp_mv"), "qrs_polarity_I": i.get("qrs_polarity"),
+                        "qrs_polarity_aVR": avr.get("qrs_polarity")}, ["I", "aVR"], 0.6)
+    return None
+
+
+def _technical(m: dict, stated: set) -> list[Finding]:
+    f = []
+    rev = _reversal(m)
+    if rev is not None:
+        f.append(rev)
     f += _pacing_not_assessed(m, stated)
     f += _reduced_leads(m)
     q = m.get("signal_quality") or {}

@@ -516,3 +516,40 @@ def test_reduced_lead_sets_are_named_with_their_measured_bias():
             assert f.values["qrs_bias_ms"] == q and f"QRS averages {abs(q)} ms" in f.statement and f"QT {abs(t)} ms" in f.statement
         else:
             assert f.values["qrs_bias_ms"] is None and "averages" not in f.statement
+
+
+def test_limb_electrode_swaps_are_named_and_their_artefacts_withheld():
+    """The first 20 PTB-XL records as recorded and with the arm electrodes (LA/RA) or the right arm
+    and left leg (RA/LL) swapped (exact maps of their own limb leads): as recorded, no reversal is
+    suspected; swapped, most are named as that swap, and the axis and limb-lead-only statements
+    the swap fakes (RAD, LAD, LAFB, lateral or inferior Q waves) are withheld and listed. The swap
+    is its own inverse and keeps Einthoven's law."""
+    import numpy as np
+    import pandas as pd
+
+    from ecg.leads import swap_limb_electrodes
+
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv").iloc[:20]
+    named = {"LA/RA": 0, "RA/LL": 0}
+    for f in df.filename_hr:
+        rec = load(DATA / "ptbxl" / f)
+        ix = {ld: i for i, ld in enumerate(rec.leads)}
+        assert "LIMB_REVERSAL" not in {x.code for x in measure(rec).findings}, f
+        for kind in named:
+            sw = swap_limb_electrodes(rec, kind)
+            x = sw.signal
+            assert np.allclose(x[ix["II"]], x[ix["I"]] + x[ix["III"]], atol=0.01), (f, kind)
+            assert np.array_equal(swap_limb_electrodes(sw, kind).signal, rec.signal)
+            found = measure(sw).findings
+            rev = [x for x in found if x.code == "LIMB_REVERSAL"]
+            if rev and rev[0].values["reversal"] == kind:
+                named[kind] += 1
+                codes = {x.code for x in found}
+                assert not codes & {"LAD", "RAD", "NW_AXIS", "LAFB", "LPFB"}, (f, kind, codes)
+                assert all(not x.leads or not set(x.leads) <= {"I", "II", "III", "aVR", "aVL", "aVF"}
+                           for x in found if x.code not in ("LIMB_REVERSAL", "POOR_QUALITY", "REDUCED_LEADS"))
+                for code in rev[0].values.get("withheld", []):
+                    assert code in rev[0].statement
+    assert named["LA/RA"] >= 16 and named["RA/LL"] >= 14, named
+    with pytest.raises(ValueError, match="LA/RA"):
+        swap_limb_electrodes(rec, "RA/RL")
