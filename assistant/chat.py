@@ -92,6 +92,8 @@ def valid_tags(ctx: Context) -> set[str]:
     tags = {f.tag for f in ctx.facts} | {s.tag for s in ctx.snippets} | {ctx.case_tag(c) for c in ctx.cases}
     tags |= {f.tag for f in ctx.printed_facts}
     tags |= {f"[finding: {d['code']}]" for d in ctx.findings} | {"[finding: beats]"}
+    if ctx.measurements.get("long_term"):
+        tags.add("[finding: long-term]")
     tags |= {s.tag for s in load_knowledge()}  # grounded replies may cite any knowledge entry
     return tags
 

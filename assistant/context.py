@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ecg.record import clock, span
+
 from .knowledge import Snippet
 
 
@@ -167,6 +169,19 @@ class Context:
         lines = ["Measured on this ECG (tag to cite in brackets):"]
         lines += [f"- {f.text} {f.tag}" + ("" if f.confidence is None else f" (confidence {f.confidence:.2f})")
                   for f in self.facts] or ["- nothing could be measured"]
+        lt = self.measurements.get("long_term") or {}
+        if lt.get("heart_rate_bpm"):
+            hr, rr = lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}
+            dur = float(self.measurements.get("duration_s") or 0.0)
+            lines.append(f"Long recording ({span(dur)}, {lt['n_windows']} windows of {fmt(lt['window_s'])} s) "
+                         "[finding: long-term]:")
+            lines.append(f"- window mean rate from {fmt(hr['min'])} bpm (window starting at {clock(hr['min_at_s'], dur)}) "
+                         f"to {fmt(hr['max'])} bpm (starting at {clock(hr['max_at_s'], dur)})")
+            if rr:
+                lines.append(f"- longest RR interval {fmt(rr['value'])} ms, ending at {clock(rr['at_s'], dur)}")
+            pph = lt.get("premature_per_hour") or {}
+            lines.append(f"- premature beats per hour: supraventricular {pph.get('supraventricular')}, "
+                         f"ventricular {pph.get('ventricular')}")
         if "confidence" in self.intents:
             lines.append("What each interval's confidence rests on (uncertainty components, ms):")
             unc = self.measurements.get("uncertainty_ms") or {}

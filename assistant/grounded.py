@@ -14,6 +14,7 @@ Limits used (also in ``data/knowledge.json`` with their sources):
 from __future__ import annotations
 
 from ecg.interpret import criteria
+from ecg.record import clock, span
 
 from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, page_caution
@@ -104,10 +105,28 @@ def heart_rate(ctx: Context, with_rhythm: bool = True) -> str:
     if rr is not None:
         s += f", from a mean RR interval of {fmt(rr.value)} ms {rr.tag}"
     s += f". That is {band} {get_snippet('heart-rate').tag}."
+    s += _long_term_rate(ctx)
     rhythm = [f for f in ctx.findings if f.get("code") in RHYTHM_CODES]
     if rhythm and with_rhythm:
         s += " " + " ".join(_finding_text(f, criterion=False) for f in rhythm[:2])
     return s + _printed(ctx, ("vent_rate_bpm", hr.value)) + _unsure(ctx, "heart_rate", "heart_rate_bpm")
+
+
+def _long_term_rate(ctx: Context) -> str:
+    """For a long record, the range of its per-window mean rates and its longest RR ("" otherwise)."""
+    lt = ctx.measurements.get("long_term") or {}
+    hr = lt.get("heart_rate_bpm")
+    if not hr:
+        return ""
+    dur = float(ctx.measurements.get("duration_s") or 0.0)
+    win = fmt(lt.get("window_s", 60.0))
+    s = (f" Over the {span(dur)} recording, the mean rate of each {win} s window ranged from "
+         f"{fmt(hr['min'])} bpm (the window starting at {clock(hr['min_at_s'], dur)}) to {fmt(hr['max'])} bpm "
+         f"(starting at {clock(hr['max_at_s'], dur)}) [finding: long-term].")
+    rr = lt.get("longest_rr_ms")
+    if rr:
+        s += f" The longest RR interval is {fmt(rr['value'])} ms, ending at {clock(rr['at_s'], dur)} [finding: long-term]."
+    return s
 
 
 def qt(ctx: Context) -> str:
@@ -280,7 +299,8 @@ def extra_beats(ctx: Context) -> str:
     extra = [(t, c) for t, c in zip(times, classes) if c in names]
     odd = [t for t, c in zip(times, classes) if c == "unclassified"]
     odd_s = "" if not odd else (
-        f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at " + ", ".join(f"{t / 1000:.1f} s" for t in odd[:8])
+        f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at "
+        + ", ".join(clock(t / 1000, float(ctx.measurements.get("duration_s") or 0.0)) for t in odd[:8])
         + (" look" if len(odd) > 1 else " looks") + " very different but "
         + ("come" if len(odd) > 1 else "comes") + " on time without a pause, so I leave "
         + ("them" if len(odd) > 1 else "it") + " unclassified (noise, a fusion beat "
@@ -293,7 +313,14 @@ def extra_beats(ctx: Context) -> str:
             return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
         return (f"No premature beats: {len(classes) - len(odd)} of the {len(classes)} detected beats look like the "
                 f"underlying rhythm [finding: beats].{odd_s}")
-    where = ", ".join(f"{names[c]} at {t / 1000:.1f} s" for t, c in extra[:8])
+    dur = float(ctx.measurements.get("duration_s") or 0.0)
+    groups = []
+    for c, name in names.items():
+        at = [t for t, k in extra if k == c]
+        if at:
+            more = f" and {len(at) - 5} more" if len(at) > 5 else ""
+            groups.append(f"{len(at)} {name} (at {', '.join(clock(t / 1000, dur) for t in at[:5])}{more})")
+    where = "; ".join(groups)
     s = f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats].{odd_s} "
     pvq, qrs = ctx.fact("pvc_qrs"), ctx.fact("qrs")
     if pvq is not None:

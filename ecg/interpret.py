@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .leads import LIMB_LEADS
+from .record import clock
 
 CRITERIA_PATH = Path(__file__).with_name("criteria.json")
 
@@ -292,7 +293,8 @@ def _ectopy(m: dict, af: bool) -> list[Finding]:
             n = len(cls)
             crit = ("premature beat (RR < 87% of the local RR) with an abnormal QRS (correlation with the dominant QRS < 0.80 or "
                     "width > 1.4x)" if code == "PVC" else "premature beat (RR < 87% of the local RR) with a QRS like the dominant one")
-            shown = ", ".join(f"{t:g} s" for t in at[:10]) + (" ..." if len(at) > 10 else "")
+            dur = float(m.get("duration_s") or 0.0)
+            shown = ", ".join(clock(t, dur) for t in at[:10]) + (f" and {len(at) - 10} more" if len(at) > 10 else "")
             f.append(Finding(code, f"{word}: {len(at)} of {n} beats, at {shown}.", crit, criteria()["sources"]["AAMI_EC57"],
                              {"count": len(at), "beats": n, "times_s": at[:50]}, [], 0.7))
     return f

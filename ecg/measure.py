@@ -114,6 +114,16 @@ class Measurements:
     ``tolerance_ms`` (the uncertainty that maps to 0.5), ``signal_quality`` (0..1, the factor's
     input) and ``windows`` (how many measured windows the median is over).
 
+    ``long_term``: for a record measured in more than one :data:`WINDOW_S` window (longer than
+    about 90 s), the summary a Holter reader expects (:func:`_long_term`): ``heart_rate_bpm``
+    (``mean`` of all beats, ``min`` / ``max`` of the mean rates of the windows at least half a
+    window long, with ``min_at_s`` / ``max_at_s``, the window start), ``longest_rr_ms`` (``value``, ``at_s``: the beat ending it),
+    ``premature_per_hour`` (``supraventricular``, ``ventricular``), ``qtc_bazett_ms`` (``min``,
+    ``median``, ``max`` over the delineated windows, each with its own window's RR), and
+    ``per_window``: ``start_s``, ``end_s``, ``n_beats``, ``heart_rate_bpm``, the premature beat
+    counts, and for delineated windows ``pr_ms``, ``qrs_ms``, ``qt_ms``, ``qtc_bazett_ms``. Empty for
+    shorter records.
+
     Attributes not in ``to_dict()``:
         median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
             point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
@@ -134,6 +144,7 @@ class Measurements:
     confidence: dict = field(default_factory=dict)
     uncertainty_ms: dict = field(default_factory=dict)
     confidence_evidence: dict = field(default_factory=dict)
+    long_term: dict = field(default_factory=dict)
     null_reasons: dict = field(default_factory=dict)
     per_lead: dict = field(default_factory=dict)
     voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
@@ -154,7 +165,7 @@ class Measurements:
             "qt_ms": self.qt_ms, "qtc_ms": self.qtc_ms, "axis_deg": self.axis_deg,
             "fs_hz": self.fs_hz, "leads": self.leads, "duration_s": self.duration_s,
             "confidence": self.confidence, "uncertainty_ms": self.uncertainty_ms,
-            "confidence_evidence": self.confidence_evidence,
+            "confidence_evidence": self.confidence_evidence, "long_term": self.long_term,
             "null_reasons": self.null_reasons,
             "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
             "rhythm": self.rhythm, "fiducials": self.fiducials,
@@ -516,7 +527,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     else:
         nr["rr_ms"] = nr["heart_rate_bpm"] = "only one beat was found; a rate needs two"
     # rhythm descriptors
-    m.rhythm = _rhythm_summary(rr, all_cls, windows)
+    m.rhythm = _rhythm_summary(rr, all_cls, windows, r_ms)
 
     # intervals: median over delineated windows
     dws = [w for w in windows if w.dl is not None and w.dl.qrs_on is not None]
@@ -578,11 +589,57 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
             other.setdefault(c, d)
     _fiducials(m, rep, leads, other)
     _finish_qtc(m, nr, conf)
+    if len(windows) > 1:
+        m.long_term = _long_term(windows, all_beats, all_cls, float(ecg.duration_s), m.heart_rate_bpm)
     _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
     if interpret:
         _add_findings(m, ecg)
     return m
+
+
+def _long_term(windows: list[_Window], beats: np.ndarray, classes: list, duration_s: float,
+               mean_hr: float | None) -> dict:
+    """The long-record summary of :attr:`Measurements.long_term` from the windows and all beats
+    (``beats``: record samples at 500 Hz, deduplicated; ``classes`` one per beat)."""
+    t = beats / WORK_FS
+    starts = [w.start / WORK_FS for w in windows]
+    ends = starts[1:] + [duration_s]
+    per = []
+    for w, a, b in zip(windows, starts, ends):
+        sel = (t >= a) & (t < b)
+        rr_w = np.diff(t[sel]) * 1000.0
+        cls_w = [c for c, k in zip(classes, sel) if k]
+        e = {"start_s": round(a, 1), "end_s": round(b, 1), "n_beats": int(sel.sum()),
+             "heart_rate_bpm": round(60000.0 / float(np.mean(rr_w)), 1) if rr_w.size else None,
+             "n_premature_supraventricular": cls_w.count("premature_supraventricular"),
+             "n_premature_ventricular": cls_w.count("premature_ventricular")}
+        if w.dl is not None and w.dl.qrs_on is not None:
+            iv, _ = _intervals(w)
+            e.update({k: iv[k] for k in ("pr_ms", "qrs_ms", "qt_ms")})
+            e["qtc_bazett_ms"] = (round(iv["qt_ms"] / math.sqrt(float(np.mean(rr_w)) / 1000.0), 1)
+                                  if iv["qt_ms"] is not None and rr_w.size else None)
+        per.append(e)
+    # the rate extremes from full-length windows (a last window of a few seconds is listed, not ranked)
+    hrs = [(e["heart_rate_bpm"], e["start_s"]) for e in per
+           if e["heart_rate_bpm"] is not None and e["end_s"] - e["start_s"] >= 0.5 * WINDOW_S]
+    out: dict = {"window_s": WINDOW_S, "n_windows": len(per),
+                 "n_delineated": sum(1 for e in per if "qrs_ms" in e), "per_window": per}
+    if hrs:
+        lo, hi = min(hrs), max(hrs)
+        out["heart_rate_bpm"] = {"mean": None if mean_hr is None else round(mean_hr, 1), "min": lo[0],
+                                 "min_at_s": lo[1], "max": hi[0], "max_at_s": hi[1]}
+    if beats.size >= 2:
+        rr = np.diff(t) * 1000.0
+        k = int(np.argmax(rr))
+        out["longest_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
+    hours = duration_s / 3600.0
+    out["premature_per_hour"] = {"supraventricular": round(classes.count("premature_supraventricular") / hours, 1),
+                                 "ventricular": round(classes.count("premature_ventricular") / hours, 1)}
+    qtc = [e["qtc_bazett_ms"] for e in per if e.get("qtc_bazett_ms") is not None]
+    if qtc:
+        out["qtc_bazett_ms"] = {"min": min(qtc), "median": float(np.median(qtc)), "max": max(qtc)}
+    return out
 
 
 def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
@@ -702,18 +759,36 @@ def _intervals(w: _Window, parts: dict | None = None) -> tuple[dict, dict]:
     return iv, un
 
 
-def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window]) -> dict:
-    """RR variability and atrial-activity descriptors used by the rhythm criteria."""
+#: Length (s) of the stretches over which a long record's sinus RR range is taken: the standard
+#: 10 s ECG the sinus-arrhythmia criterion is read on (over 24 h the RR range of sinus beats spans
+#: sleep and exercise and says nothing about sinus arrhythmia).
+RR_RANGE_STRETCH_S = 10.0
+
+
+def _nn_range(rr: np.ndarray, classes: list, r_ms: np.ndarray | None) -> float | None:
+    """Range (ms) of the RR intervals between two normal beats; in a record longer than two
+    :data:`RR_RANGE_STRETCH_S` stretches, the median of that range over successive stretches."""
+    nn = np.array([i for i in range(len(rr)) if classes[i] == "normal" and classes[i + 1] == "normal"], int)
+    if not nn.size:
+        nn = np.arange(len(rr))
+    if r_ms is None or r_ms.size < 2 or r_ms[-1] - r_ms[0] <= 2000.0 * RR_RANGE_STRETCH_S:
+        return float(np.ptp(rr[nn])) if nn.size else None
+    stretch = ((r_ms[nn + 1] - r_ms[0]) // (1000.0 * RR_RANGE_STRETCH_S)).astype(int)
+    ranges = [float(np.ptp(rr[nn[stretch == k]])) for k in np.unique(stretch) if (stretch == k).sum() >= 3]
+    return float(np.median(ranges)) if ranges else float(np.ptp(rr[nn]))
+
+
+def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window], r_ms: np.ndarray | None = None) -> dict:
+    """RR variability and atrial-activity descriptors used by the rhythm criteria (``r_ms``: the
+    beat times, ms; ``rr_range_ms`` of a long record is taken over 10 s stretches, :func:`_nn_range`)."""
     out: dict = {"n_beats": len(classes)}
     for c in ("normal", "premature_supraventricular", "premature_ventricular", "paced", "unclassified"):
         out[f"n_{c}"] = int(sum(1 for x in classes if x == c))
     if rr.size >= 2:
-        normal_pairs = [i for i in range(1, len(classes)) if classes[i] == "normal" and classes[i - 1] == "normal"]
-        rrn = rr[[i - 1 for i in normal_pairs]] if normal_pairs else rr
         d = np.abs(np.diff(rr))
         out["rr_cv"] = float(np.std(rr) / np.mean(rr))
         out["rmssd_norm"] = float(np.sqrt(np.mean(np.diff(rr) ** 2)) / np.mean(rr))
-        out["rr_range_ms"] = float(np.max(rrn) - np.min(rrn)) if rrn.size else None
+        out["rr_range_ms"] = _nn_range(rr, classes, r_ms)
         # fraction of successive RR differences larger than 8% of the mean RR (irregularity)
         out["irregular_fraction"] = float(np.mean(d > 0.08 * np.mean(rr)))
         # the same between RR intervals that both join two normal beats: a premature beat makes

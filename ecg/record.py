@@ -83,3 +83,25 @@ class ECG:
     @property
     def record_id(self) -> str:
         return str(self.meta.get("record_id", "ECG"))
+
+
+def clock(t_s: float, duration_s: float) -> str:
+    """A time in a record as a reader expects it: ``"3.3 s"`` in a record of up to 60 s,
+    ``"3:05.5"`` (min:s) up to an hour, ``"1:03:05"`` (h:min:s) beyond."""
+    if duration_s <= 60.0:
+        return f"{t_s:.1f} s"
+    if duration_s < 3600.0:
+        m, s = divmod(t_s, 60.0)
+        return f"{int(m)}:{s:04.1f}"
+    h, rest = divmod(int(round(t_s)), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def span(duration_s: float) -> str:
+    """A record's length in words: ``"45 s"``, ``"30 min"``, ``"24.0 h"``."""
+    if duration_s < 120.0:
+        return f"{duration_s:.0f} s"
+    if duration_s < 7200.0:
+        return f"{duration_s / 60.0:.0f} min"
+    return f"{duration_s / 3600.0:.1f} h"

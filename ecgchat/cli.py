@@ -52,6 +52,16 @@ def cmd_measure(args) -> int:
         print(f"  {f.label:<22} {f.value:8.1f} {f.unit}")
     for reason_key, reason in (d.get("null_reasons") or {}).items():
         print(f"  {reason_key:<22} not measured: {reason}")
+    lt = d.get("long_term") or {}
+    if lt.get("heart_rate_bpm"):
+        from ecg.record import clock
+
+        dur, hr, rr = ecg.duration_s, lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}
+        print(f"  {lt['n_windows']} windows of {lt['window_s']:g} s: rate {hr['min']:.0f}-{hr['max']:.0f} bpm "
+              f"(from {clock(hr['min_at_s'], dur)} / {clock(hr['max_at_s'], dur)})"
+              + (f", longest RR {rr['value']:.0f} ms at {clock(rr['at_s'], dur)}" if rr else "")
+              + f", premature beats per hour: SV {lt['premature_per_hour']['supraventricular']:g}, "
+                f"V {lt['premature_per_hour']['ventricular']:g}")
     for fd in d.get("findings") or []:
         print(f"  * {fd['statement']}  ({fd['criterion']})")
     return 0

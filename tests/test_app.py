@@ -100,3 +100,19 @@ def test_phone_photo_upload_digitizes_and_chat_answers_from_it(app):
             assert f"{tag}{round(m[key])} ms]" in text, key
         else:
             assert f"{tag}" not in text and (f"could not measure the {name}" in text), key
+
+
+def test_long_record_window_table():
+    """The app's table of a long record's windows (MIT-BIH 100, 30 min): one row per window, its
+    start as min:s, its rate and premature-beat counts as measured."""
+    from conftest import MITBIH
+    from ecg import load
+    from ecg.measure import measure
+    from ui.views import window_table
+
+    lt = measure(load(MITBIH / "100")).long_term
+    t = window_table(lt)
+    assert len(t) == lt["n_windows"] and t["start"].iloc[1] == "1:00.0"
+    assert list(t["HR bpm"]) == [e["heart_rate_bpm"] for e in lt["per_window"]]
+    assert t["PAC"].sum() + t["PVC"].sum() == sum(e["n_premature_supraventricular"] + e["n_premature_ventricular"]
+                                                  for e in lt["per_window"]) > 0

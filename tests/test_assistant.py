@@ -274,7 +274,7 @@ def test_extra_beats_answer_gives_the_ectopic_beats_own_qrs():
             break
     assert pv, "no LUDB record with a premature ventricular median beat"
     text = Assistant(llm=None).answer("Are there any extra beats?", m).text
-    assert "premature ventricular at" in text
+    assert "premature ventricular (at " in text
     assert f"their own QRS of {fmt(pv['qrs_off'] - pv['qrs_on'])} ms [PVC QRS {fmt(pv['qrs_off'] - pv['qrs_on'])} ms]" in text
 
 
@@ -419,3 +419,25 @@ def test_how_sure_questions_get_the_confidence_and_the_evidence_behind_it():
     assert af["pr_ms"] is None and "pr_ms" not in af["confidence_evidence"]
     says = a.answer("How accurate is the PR?", af).text
     assert "PR interval was not measured (atrial fibrillation" in says and "has confidence" not in says
+
+
+def test_long_record_answers_give_clock_times_and_the_window_rates():
+    """On the 30 min MIT-BIH 100 the extra-beat answer counts the premature beats by class with
+    their clock times (min:s), and the rate answer gives the range of the window rates and the
+    longest RR from the long-term summary, with its tag."""
+    from conftest import MITBIH
+
+    from ecg.record import clock
+
+    m = measure(load(MITBIH / "100")).to_dict()
+    a = Assistant(llm=None)
+    text = a.answer("Are there extra beats, and where?", m).text
+    n_pac = m["beats"]["classes"].count("premature_supraventricular")
+    first = next(t for t, c in zip(m["beats"]["r_peaks_ms"], m["beats"]["classes"]) if c == "premature_supraventricular")
+    assert f"{n_pac} premature supraventricular (at {clock(first / 1000, m['duration_s'])}" in text
+    assert f"and {n_pac - 5} more" in text and " s," not in text.split("[finding: beats]")[0]
+    rate = a.answer("What is the heart rate?", m).text
+    hr = m["long_term"]["heart_rate_bpm"]
+    assert f"ranged from {fmt(hr['min'])} bpm" in rate and f"to {fmt(hr['max'])} bpm" in rate
+    assert f"longest RR interval is {fmt(m['long_term']['longest_rr_ms']['value'])} ms" in rate
+    assert "[finding: long-term]" in rate

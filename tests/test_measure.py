@@ -454,3 +454,41 @@ def test_confidence_evidence_adds_up_to_the_uncertainty():
             assert c == pytest.approx(m.confidence[k], abs=0.01), (rid, k)
             seen += 1
     assert seen >= 30
+
+
+def test_long_record_is_summarized_by_window():
+    """MIT-BIH 100 (30 min) measured whole: the per-window summary accounts for every beat, its
+    rate extremes are those of its full-length windows, its longest RR and premature-beat rates
+    are those of the beat list, and the reference's ventricular and supraventricular beats are
+    counted; the sinus RR range is that of 10 s stretches, not of the whole half hour. A 10 s
+    record has no long-term summary."""
+    import wfdb
+
+    rec = load(MIT100)
+    m = measure(rec)
+    lt, b = m.long_term, m.beats
+    per = lt["per_window"]
+    assert lt["n_windows"] == len(per) >= 30 and lt["n_delineated"] == len(per)
+    assert sum(e["n_beats"] for e in per) == len(b["r_peaks_ms"])
+    full = [e for e in per if e["end_s"] - e["start_s"] >= 30]
+    assert lt["heart_rate_bpm"]["min"] == min(e["heart_rate_bpm"] for e in full)
+    assert lt["heart_rate_bpm"]["max"] == max(e["heart_rate_bpm"] for e in full)
+    assert lt["longest_rr_ms"]["value"] == pytest.approx(max(b["rr_ms"]), abs=0.1)
+    hours = rec.duration_s / 3600
+    for key, cls in (("ventricular", "premature_ventricular"), ("supraventricular", "premature_supraventricular")):
+        assert lt["premature_per_hour"][key] == pytest.approx(b["classes"].count(cls) / hours, abs=0.05)
+        assert sum(e[f"n_{cls}"] for e in per) == b["classes"].count(cls)
+    ann = wfdb.rdann(str(MIT100), "atr")
+    assert b["classes"].count("premature_ventricular") == sum(s == "V" for s in ann.symbol)
+    assert b["classes"].count("premature_supraventricular") >= 0.8 * sum(s in "AaJS" for s in ann.symbol)
+    qtc = [e["qtc_bazett_ms"] for e in per]
+    assert lt["qtc_bazett_ms"]["min"] == min(qtc) and lt["qtc_bazett_ms"]["max"] == max(qtc)
+    # sinus RR range: median over 10 s stretches of the normal-to-normal RR range
+    t, rr, c = np.array(b["r_peaks_ms"]), np.array(b["rr_ms"]), b["classes"]
+    nn = [i for i in range(len(rr)) if c[i] == "normal" and c[i + 1] == "normal"]
+    stretch = {}
+    for i in nn:
+        stretch.setdefault(int((t[i + 1] - t[0]) // 10000), []).append(rr[i])
+    assert m.rhythm["rr_range_ms"] == pytest.approx(float(np.median([np.ptp(v) for v in stretch.values() if len(v) >= 3])))
+    assert m.rhythm["rr_range_ms"] < np.ptp(rr[nn]) / 2
+    assert measure(load(PTBXL_1)).long_term == {}

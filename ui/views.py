@@ -57,6 +57,19 @@ def measurement_table(d: dict, from_image: bool = False, lead_quality: dict | No
     return pd.DataFrame(rows)
 
 
+def window_table(lt: dict) -> pd.DataFrame:
+    """One row per window of a long record (``Measurements.long_term["per_window"]``): start (min:s or
+    h:min:s), beats, mean rate, premature beats, and the intervals where the window was delineated."""
+    from ecg.record import clock
+
+    end = max((e["end_s"] for e in lt["per_window"]), default=0.0)
+    cols = (("n_beats", "beats"), ("heart_rate_bpm", "HR bpm"), ("n_premature_supraventricular", "PAC"),
+            ("n_premature_ventricular", "PVC"), ("pr_ms", "PR ms"), ("qrs_ms", "QRS ms"), ("qt_ms", "QT ms"),
+            ("qtc_bazett_ms", "QTc Bazett ms"))
+    return pd.DataFrame([{"start": clock(e["start_s"], end), **{name: e.get(k) for k, name in cols}}
+                         for e in lt["per_window"]])
+
+
 def _parts_text(ev: dict | None) -> str:
     """An interval's uncertainty components, largest first ("odd vs even beats 10, T ends across leads 4,
     sampling 2"); "" without evidence."""
@@ -118,6 +131,10 @@ def show_measurements(analysis) -> None:
                    "they are not used.")
     with st.expander("Per-lead measurements (median beat)"):
         st.dataframe(lead_table(d), hide_index=True, width="stretch")
+    lt = d.get("long_term") or {}
+    if lt.get("per_window"):
+        with st.expander(f"Long recording: {lt['n_windows']} windows of {lt['window_s']:g} s"):
+            st.dataframe(window_table(lt), hide_index=True, width="stretch")
     findings = d.get("findings") or []
     if findings:
         st.subheader("Findings")
