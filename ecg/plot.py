@@ -33,12 +33,16 @@ def _paper_axes(ax, width_mm: float, height_mm: float) -> None:
 
 
 def plot_paper(ecg: ECG, seconds: float = 10.0, row_mm: float = 25.0, calipers: dict | None = None,
-               caliper_lead: str | None = None, title: str | None = None):
+               caliper_lead: str | None = None, title: str | None = None, start_s: float = 0.0,
+               beat_labels: list | None = None):
     """Plot every lead as its own strip on ECG paper.
 
     Args:
         ecg: the record (any fs; NaN samples are left blank).
-        seconds: time shown per strip, from the start of the record.
+        seconds: time shown per strip, from ``start_s``.
+        start_s: where the strips start (s from the record start; clipped so that ``seconds`` fit).
+        beat_labels: optional ``[(time_ms, label), ...]`` (ms from the record start), written above
+            the top strip at those beats, e.g. ``"V"`` / ``"S"`` for premature beats.
         row_mm: height of each strip in mm (25 mm holds +/-1.25 mV).
         calipers: optional ``{"P": (onset_ms, offset_ms), "PR": (...), "QRS": (...), "QT": (...)}``,
             times in ms from the record start, drawn as shaded spans with labels on ``caliper_lead``
@@ -56,6 +60,9 @@ def plot_paper(ecg: ECG, seconds: float = 10.0, row_mm: float = 25.0, calipers: 
 
     n = ecg.n_leads
     seconds = min(seconds, ecg.duration_s)
+    start_s = float(min(max(0.0, start_s), ecg.duration_s - seconds))
+    i0 = int(round(start_s * ecg.fs))
+    t0_ms = i0 / ecg.fs * 1000.0
     width_mm = seconds * SPEED_MM_S + 10
     height_mm = n * row_mm
     scale = 0.07  # inches per mm on screen
@@ -66,7 +73,7 @@ def plot_paper(ecg: ECG, seconds: float = 10.0, row_mm: float = 25.0, calipers: 
     colors = {"P": "#1f77b4", "PR": "#2ca02c", "QRS": "#9467bd", "QT": "#ff7f0e"}
     for i, name in enumerate(ecg.leads):
         base = height_mm - (i + 0.5) * row_mm
-        y = ecg.signal[i, :ns].astype(float)
+        y = ecg.signal[i, i0:i0 + ns].astype(float)
         finite = np.isfinite(y)
         if finite.any():
             y = y - np.nanmedian(y)
@@ -76,7 +83,10 @@ def plot_paper(ecg: ECG, seconds: float = 10.0, row_mm: float = 25.0, calipers: 
         ax.text(9, base + 6, name, fontsize=8, fontweight="bold")
         if calipers and (caliper_lead is None or caliper_lead == name):
             for k, (on, off) in calipers.items():
-                if on is None or off is None or off / 1000 > seconds:
+                if on is None or off is None:
+                    continue
+                on, off = on - t0_ms, off - t0_ms
+                if on < 0 or off / 1000 > seconds:
                     continue
                 x0, x1 = 10 + on / 1000 * SPEED_MM_S, 10 + off / 1000 * SPEED_MM_S
                 ax.axvspan(x0, x1, ymin=(base - row_mm / 2) / height_mm, ymax=(base + row_mm / 2) / height_mm,
@@ -86,6 +96,10 @@ def plot_paper(ecg: ECG, seconds: float = 10.0, row_mm: float = 25.0, calipers: 
                             arrowprops=dict(arrowstyle="|-|", color=colors.get(k, "grey"), lw=1))
                 ax.text((x0 + x1) / 2, yb + 0.6, f"{k} {off - on:.0f} ms", fontsize=6, ha="center",
                         color=colors.get(k, "grey"))
+    for t_ms, label in beat_labels or []:
+        x = 10 + (t_ms - t0_ms) / 1000 * SPEED_MM_S
+        if 10 <= x <= width_mm:
+            ax.text(x, height_mm - 2.5, label, fontsize=8, fontweight="bold", ha="center", color="#b00020")
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout(pad=0.2)

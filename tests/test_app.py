@@ -116,3 +116,28 @@ def test_long_record_window_table():
     assert list(t["HR bpm"]) == [e["heart_rate_bpm"] for e in lt["per_window"]]
     assert t["PAC"].sum() + t["PVC"].sum() == sum(e["n_premature_supraventricular"] + e["n_premature_ventricular"]
                                                   for e in lt["per_window"]) > 0
+
+
+def test_long_record_view_jumps_to_a_premature_beat():
+    """The ECG view of a long record (MIT-BIH 100) offers its premature beats to jump to; choosing
+    the ventricular one shows the 10 s around it."""
+    def page():
+        import streamlit as st
+
+        from assistant.service import analyze
+        from conftest import MITBIH
+        from ecg import load
+        from ui.views import show_ecg
+
+        if "a" not in st.session_state:
+            st.session_state["a"] = analyze(load(MITBIH / "100"))
+        show_ecg(st.session_state["a"])
+
+    at = AppTest.from_function(page, default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="ecg_jump")
+    v = [o for o in box.options if o.startswith("V at ")]
+    assert len(v) == 1 and sum(o.startswith("S at ") for o in box.options) >= 20
+    box.set_value(v[0]).run()
+    assert not at.exception, at.exception

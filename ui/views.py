@@ -101,6 +101,13 @@ def lead_table(d: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def premature_labels(d: dict) -> list[tuple[float, str]]:
+    """``[(time_ms, "S" or "V"), ...]`` for the premature beats of a measurement dict."""
+    short = {"premature_supraventricular": "S", "premature_ventricular": "V"}
+    b = d.get("beats") or {}
+    return [(t, short[c]) for t, c in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if c in short]
+
+
 def calipers(d: dict) -> dict:
     """Caliper spans (ms from record start) for P, PR, QRS and QT from the global fiducials."""
     g = (d.get("fiducials") or {}).get("global") or {}
@@ -116,7 +123,19 @@ def show_ecg(analysis) -> None:
     leads = analysis.ecg.leads
     default = leads.index("II") if "II" in leads else 0
     lead = st.selectbox("Calipers on lead", leads, index=default, key="caliper_lead")
-    fig = plot_paper(analysis.ecg, calipers=calipers(d), caliper_lead=lead,
+    start, labels = 0.0, premature_labels(d)
+    dur = analysis.ecg.duration_s
+    if dur > 10.0:
+        from ecg.record import clock
+
+        jumps = {"(choose with the slider)": None} | {
+            f"{lab} at {clock(t / 1000, dur)}": t / 1000 for t, lab in labels[:500]}
+        jump = st.selectbox("Jump to a premature beat (S = supraventricular, V = ventricular)", list(jumps),
+                            key="ecg_jump")
+        start = st.slider("Start of the 10 s shown (s)", 0.0, float(dur - 10.0), 0.0, 1.0, key="ecg_start")
+        if jumps[jump] is not None:
+            start = max(0.0, jumps[jump] - 5.0)
+    fig = plot_paper(analysis.ecg, calipers=calipers(d), caliper_lead=lead, start_s=start, beat_labels=labels,
                      title=f"{analysis.ecg.record_id}: 25 mm/s, 10 mm/mV")
     st.pyplot(fig, clear_figure=True)
 
