@@ -233,7 +233,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         # with enough signal to hold a beat helps to find the beats, each during its own span
         w = (part | (((~nan).sum(axis=1) >= MIN_DETECT_S * WORK_FS) & (ptp >= 0.05))).astype(float)
     if not w.any():
-        return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS))
+        return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS, None, fs_in))
     rec = (w[:, None] > 0) & ~nan  # where each lead used for the beats was recorded
     r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
     spikes = _beats.pacing_spikes(raw, fs_in)
@@ -326,7 +326,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
                     if dl_c.qrs_on is not None and dl_c.qrs_off is not None and _dl.ms(dl_c.qrs_off - dl_c.qrs_on) <= QRS_MAX_MS:
                         win.dl_other[c] = dl_c
         win.atrial = _atrial_activity(xf, w, aligned, med, win.dl if delineate else None)
-    win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS)
+    win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS, win.beats, fs_in)
     win.beats = win.beats + start500
     return win
 

@@ -1,4 +1,4 @@
-"""Per-lead signal quality: flat or missing lead, baseline wander, noise, and a 0..1 score.
+"""Per-lead signal quality: flat or missing lead, baseline wander, noise, high-frequency noise and a 0..1 score.
 
 The indices follow the signal quality indices of Clifford et al., "Signal quality indices and
 data fusion for determining clinical acceptability of electrocardiograms", Physiol Meas
@@ -19,6 +19,48 @@ MIN_RECORDED_S = 2.0
 #: SNR (dB) at which the score is 0.5, and the width (dB) of the logistic map.
 SNR_MID_DB = 12.0
 SNR_WIDTH_DB = 3.0
+#: Band (Hz) of the high-frequency noise index (muscle tremor, mains and its harmonics): above the
+#: 40 Hz the measurements are made at, so it does not enter the score; it says what the reader sees
+#: on the unfiltered trace. Its upper edge is lowered to 45 % of the input rate; below
+#: :data:`HF_MIN_FS` Hz there is no such band and the index is None.
+HF_BAND_HZ = (40.0, 150.0)
+HF_MIN_FS = 200.0
+#: Samples around each beat (ms before, after its alignment point) left out of the index: the
+#: QRS itself has content above 40 Hz.
+HF_QRS_MS = (80.0, 120.0)
+#: A lead's index (99th percentile of the band's absolute value, mV) from which its reason names the
+#: noise: half a millimetre at 10 mm/mV, visible on paper (our operational choice).
+HF_VISIBLE_MV = 0.05
+
+
+def hf_noise(raw: np.ndarray, nan_mask: np.ndarray, beats: np.ndarray | None, fs: float, fs_in: float) -> list:
+    """High-frequency noise per lead: the 99th percentile of ``|raw|`` band-passed to
+    :data:`HF_BAND_HZ`, outside the QRS complexes (mV); None per lead where the input rate is below
+    :data:`HF_MIN_FS` or too little signal is left.
+
+    Args:
+        raw: ``(n_leads, n)`` at ``fs`` Hz before band-pass (NaN filled), mV.
+        nan_mask: ``(n_leads, n)`` True where the input had no sample.
+        beats: QRS alignment points (samples at ``fs``) or None.
+        fs: Hz of ``raw``; fs_in: the rate the record came at (limits the band).
+    """
+    from scipy import signal as sig
+
+    n_l, n = raw.shape
+    hi = min(HF_BAND_HZ[1], 0.45 * fs_in, 0.45 * fs)
+    if fs_in < HF_MIN_FS or hi <= HF_BAND_HZ[0] + 10 or n < int(fs):
+        return [None] * n_l
+    sos = sig.butter(4, (HF_BAND_HZ[0], hi), btype="bandpass", fs=fs, output="sos")
+    y = sig.sosfiltfilt(sos, np.asarray(raw, np.float64), axis=1)
+    keep = ~nan_mask.copy() if nan_mask.size else np.ones((n_l, n), bool)
+    a, b = int(HF_QRS_MS[0] * fs / 1000), int(HF_QRS_MS[1] * fs / 1000)
+    for p in (beats if beats is not None else []):
+        keep[:, max(0, int(p) - a): int(p) + b] = False
+    out = []
+    for i in range(n_l):
+        v = np.abs(y[i, keep[i]])
+        out.append(round(float(np.percentile(v, 99)), 4) if v.size >= fs else None)
+    return out
 
 
 def lead_quality(
@@ -28,6 +70,8 @@ def lead_quality(
     stack: np.ndarray | None,
     median: np.ndarray | None,
     fs: float,
+    beats: np.ndarray | None = None,
+    fs_in: float | None = None,
 ) -> list[dict]:
     """Quality of every lead.
 
@@ -37,14 +81,18 @@ def lead_quality(
         nan_mask: ``(n_leads, n)`` True where the input had no sample.
         stack: ``(n_beats, n_leads, 600)`` dominant beats or None; median: ``(n_leads, 600)``.
         fs: Hz of ``raw`` and ``filtered``.
+        beats: QRS alignment points (samples at ``fs``), left out of the high-frequency index.
+        fs_in: the record's own rate (``fs`` if None), which bounds that index's band.
 
     Returns:
         one dict per lead: ``score`` 0..1, ``noise`` (mV RMS, beat-to-beat), ``baseline_wander``
-        (mV RMS of the < 0.5 Hz component), ``flat`` (bool), ``snr_db``, ``reason`` (text).
+        (mV RMS of the < 0.5 Hz component), ``hf_noise_mv`` (:func:`hf_noise`), ``flat`` (bool),
+        ``snr_db``, ``reason`` (text).
     """
     n_l = raw.shape[0]
     out = []
     wander = raw - filtered
+    hf_mv = hf_noise(raw, nan_mask, beats, fs, fs_in or fs)
     for i in range(n_l):
         missing = float(nan_mask[i].mean()) if nan_mask.size else 0.0
         f = filtered[i][~nan_mask[i]] if missing < 1 else np.zeros(1)
@@ -86,10 +134,14 @@ def lead_quality(
                 reason = "noise (beats differ from the median beat)"
         if not flat and bw > 0.5 and score >= 0.5:
             reason = "ok (baseline wander removed by filtering)"
+        if not flat and hf_mv[i] is not None and hf_mv[i] >= HF_VISIBLE_MV and score >= 0.5:
+            reason = (f"ok for measuring; high-frequency noise (muscle tremor or mains, {hf_mv[i]:.2f} mV) "
+                      "visible on the unfiltered trace")
         out.append({
             "score": round(float(score), 3),
             "noise": None if noise is None else round(noise, 4),
             "baseline_wander": round(bw, 4),
+            "hf_noise_mv": None if flat else hf_mv[i],
             "flat": bool(flat),
             "snr_db": None if snr_db is None else round(float(snr_db), 1),
             "reason": reason,
