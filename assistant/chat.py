@@ -91,7 +91,7 @@ def valid_tags(ctx: Context) -> set[str]:
     """Every citation tag the context offers."""
     tags = {f.tag for f in ctx.facts} | {s.tag for s in ctx.snippets} | {ctx.case_tag(c) for c in ctx.cases}
     tags |= {f.tag for f in ctx.printed_facts}
-    tags |= {f"[finding: {d['code']}]" for d in ctx.findings} | {"[finding: beats]"}
+    tags |= {f"[finding: {d['code']}]" for d in ctx.findings} | {"[finding: beats]", "[finding: signal quality]"}
     if ctx.measurements.get("long_term"):
         tags.add("[finding: long-term]")
     tags |= {s.tag for s in load_knowledge()}  # grounded replies may cite any knowledge entry

@@ -377,6 +377,34 @@ def similar_cases(ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def technical(ctx: Context) -> str:
+    """Electrode placement and signal quality: the reversal statement, or why none was made; the
+    leads of poor quality, and those whose unfiltered trace shows high-frequency noise."""
+    rev = [d for d in ctx.findings if d.get("code") == "LIMB_REVERSAL"]
+    if rev:
+        s = _finding_text(rev[0])
+    else:
+        axes = [f for f in (ctx.fact("axis_p"), ctx.fact("axis_qrs"), ctx.fact("axis_t")) if f]
+        if len(axes) == 3:
+            shown = ", ".join(f"{f.label.split()[0]} {round(f.value):+d}° {f.tag}" for f in axes)
+            s = (f"No limb-electrode reversal pattern: the frontal axes ({shown}) are not those of a left arm / right "
+                 "arm or right arm / left leg swap. A left arm / left leg swap cannot be recognized from the axes.")
+        else:
+            s = "Limb-electrode reversal was not assessed: it needs the P, QRS and T axes from the six limb leads."
+    poor = [d for d in ctx.findings if d.get("code") == "POOR_QUALITY"]
+    q = ctx.measurements.get("signal_quality") or {}
+    noisy = [f"{ld} ({v['hf_noise_mv']:.2f} mV)" for ld, v in q.items()
+             if v and not v.get("flat") and "high-frequency noise" in (v.get("reason") or "")]
+    if poor:
+        s += " " + _finding_text(poor[0])
+    else:
+        s += " No lead is of poor quality for measuring [finding: signal quality]."
+    if noisy:
+        s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
+              "the measurements are made on the filtered signal [finding: signal quality].")
+    return s
+
+
 def teach(ctx: Context) -> str:
     s = get_snippet("reading-order")
     return f"{s.text} {s.tag} On this ECG, start with the rate: " + heart_rate(ctx)
@@ -384,7 +412,8 @@ def teach(ctx: Context) -> str:
 
 def general(ctx: Context) -> str:
     return ("I can answer questions about this ECG's rate, rhythm, extra beats, PR, QRS, QT/QTc, axis, "
-            "voltage, ST segments, and show similar cases. " + intervals(ctx))
+            "voltage, ST segments, electrode placement and signal quality, how sure each value is, and show "
+            "similar cases. " + intervals(ctx))
 
 
 #: The values a question about confidence asks about, from the other intents it names (all four
@@ -443,7 +472,7 @@ REPLIES = {
     "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
-    "confidence": certainty,
+    "confidence": certainty, "technical": technical,
 }
 
 #: The measured values an answer to an intent must state.

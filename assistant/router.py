@@ -25,6 +25,8 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("st", (r"\bst\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b")),
     ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn")),
+    ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b", r"\bnois",
+                   r"\bartefact", r"\bartifact", r"\bsignal quality\b", r"\binterference\b", r"\bleads? (placed|connected)\b")),
     ("confidence", (r"\bhow (sure|certain|confident|reliable|accurate|precise|exact)\b", r"\bconfiden",
                     r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b")),
     ("summary", (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bnormal\b", r"\bwhat do you see\b",
@@ -36,7 +38,7 @@ KNOWLEDGE_FOR_INTENT = {
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes",), "teach": ("reading-order",), "intervals": (),
-    "summary": (), "similar_cases": (), "general": (), "confidence": (),
+    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (),
 }
 
 

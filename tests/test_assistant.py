@@ -441,3 +441,31 @@ def test_long_record_answers_give_clock_times_and_the_window_rates():
     assert f"ranged from {fmt(hr['min'])} bpm" in rate and f"to {fmt(hr['max'])} bpm" in rate
     assert f"longest RR interval is {fmt(m['long_term']['longest_rr_ms']['value'])} ms" in rate
     assert "[finding: long-term]" in rate
+
+
+def test_electrode_and_noise_questions_get_the_reversal_check_and_the_lead_quality():
+    """"Were the electrodes placed correctly?": on PTB-XL 1 as recorded the answer gives the three
+    axes that rule out an arm or arm/leg swap (and says a left arm/left leg swap cannot be seen);
+    with its right arm and left leg electrodes swapped it gives the reversal finding with its
+    criterion. On a record whose lead shows high-frequency noise (first of PTB-XL 1-60) the
+    answer names that lead with its measured noise."""
+    from ecg.leads import swap_limb_electrodes
+
+    a = Assistant(llm=None)
+    rec = load(PTBXL / "00000" / "00001_hr")
+    m = measure(rec).to_dict()
+    text = a.answer("Were the electrodes placed correctly?", m).text
+    assert "No limb-electrode reversal pattern" in text and "left arm / left leg swap cannot" in text
+    assert f"[QRS axis {round(m['axis_deg']['qrs'])}°]" in text
+    sw = measure(swap_limb_electrodes(rec, "RA/LL")).to_dict()
+    text = a.answer("Were the electrodes placed correctly?", sw).text
+    assert "[finding: LIMB_REVERSAL]" in text and "right arm / left leg" in text and "criterion:" in text
+    for path in sorted(PTBXL.rglob("*_hr.hea"))[:60]:
+        m = measure(load(path.with_suffix(""))).to_dict()
+        noisy = [ld for ld, v in m["signal_quality"].items() if "high-frequency noise" in (v["reason"] or "")]
+        if noisy:
+            break
+    assert noisy, "no lead with visible high-frequency noise among PTB-XL 1-60"
+    text = a.answer("Is there any noise or artifact?", m).text
+    for ld in noisy:
+        assert f"{ld} ({m['signal_quality'][ld]['hf_noise_mv']:.2f} mV)" in text
