@@ -298,9 +298,10 @@ def extra_beats(ctx: Context) -> str:
     names = {"premature_ventricular": "premature ventricular", "premature_supraventricular": "premature supraventricular"}
     extra = [(t, c) for t, c in zip(times, classes) if c in names]
     odd = [t for t, c in zip(times, classes) if c == "unclassified"]
+    dur = float(ctx.measurements.get("duration_s") or 0.0)
     odd_s = "" if not odd else (
         f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at "
-        + ", ".join(clock(t / 1000, float(ctx.measurements.get("duration_s") or 0.0)) for t in odd[:8])
+        + ", ".join(clock(t / 1000, dur) for t in odd[:8])
         + (" look" if len(odd) > 1 else " looks") + " very different but "
         + ("come" if len(odd) > 1 else "comes") + " on time without a pause, so I leave "
         + ("them" if len(odd) > 1 else "it") + " unclassified (noise, a fusion beat "
@@ -313,7 +314,6 @@ def extra_beats(ctx: Context) -> str:
             return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
         return (f"No premature beats: {len(classes) - len(odd)} of the {len(classes)} detected beats look like the "
                 f"underlying rhythm [finding: beats].{odd_s}")
-    dur = float(ctx.measurements.get("duration_s") or 0.0)
     groups = []
     for c, name in names.items():
         at = [t for t, k in extra if k == c]

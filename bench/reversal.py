@@ -23,11 +23,6 @@ from ._common import LUDB, PTBXL, ludb_ids, ludb_limb_leads_restored, run_with_l
 KINDS = ("LA/RA", "LA/LL", "RA/LL")
 
 
-def _polarity_rule(m) -> bool:
-    i, avr = m.per_lead.get("I") or {}, m.per_lead.get("aVR") or {}
-    return i.get("qrs_polarity") == "negative" and (i.get("p_amp_mv") or 0) < -0.03 and avr.get("qrs_polarity") == "positive"
-
-
 def _called(m) -> str | None:
     f = next((f for f in m.findings if f.code == "LIMB_REVERSAL"), None)
     return None if f is None else f.values.get("reversal", "?")
@@ -48,6 +43,7 @@ def _records(limit):
 
 
 def run(limit=None) -> dict:
+    from ecg.interpret import arm_reversal_pattern
     from ecg.leads import swap_limb_electrodes
     from ecg.measure import measure
 
@@ -61,7 +57,7 @@ def run(limit=None) -> dict:
             c = _called(m)
             t = g[kind]
             t["n"] += 1
-            t["polarity_rule"] += int(_polarity_rule(m))
+            t["polarity_rule"] += int(arm_reversal_pattern(m.per_lead))
             if kind == "as recorded":
                 t["other"] += int(c is not None)
                 if c is not None:

@@ -826,6 +826,14 @@ def _reflect(angle: float, c: float) -> float:
     return float((c - angle + 180.0) % 360.0 - 180.0)
 
 
+def arm_reversal_pattern(per_lead: dict) -> bool:
+    """The lead I / aVR pattern of a left/right arm swap (Batchvarov et al. 2007): P (below
+    -0.03 mV) and QRS negative in lead I with an upright QRS in aVR. ``per_lead``: the
+    ``per_lead`` dict of the measurements."""
+    i, avr = per_lead.get("I") or {}, per_lead.get("aVR") or {}
+    return i.get("qrs_polarity") == "negative" and (i.get("p_amp_mv") or 0) < -0.03 and avr.get("qrs_polarity") == "positive"
+
+
 def _reversal(m: dict) -> Finding | None:
     """Suspected limb-electrode reversal (``LIMB_REVERSAL``): LA/RA from the P, QRS and T axes or
     the lead I / aVR pattern, RA/LL from the axes (``criteria.json`` ``reversal``)."""
@@ -835,7 +843,6 @@ def _reversal(m: dict) -> Finding | None:
               "QRS": (_c("axis", "normal_min_deg"), _c("axis", "normal_max_deg")),
               "T": (_c("reversal", "t_axis_min_deg"), _c("reversal", "t_axis_max_deg"))}
     inside = lambda a, w: ranges[w][0] <= a <= ranges[w][1]  # noqa: E731
-    limb = ["I", "II", "III", "aVR", "aVL", "aVF"]
     if p is not None and q is not None and t is not None:
         for kind, c in _c("reversal", "reflection_deg").items():
             axes = {"P": p, "QRS": q, "T": t}
@@ -855,10 +862,10 @@ def _reversal(m: dict) -> Finding | None:
                     f"range after the {kind} swap is undone (angle a -> {c} - a)",
                     _src("reversal", "reflection_deg"),
                     {"reversal": kind, "p_axis_deg": p, "qrs_axis_deg": q, "t_axis_deg": t,
-                     **{f"{w.lower()}_axis_swapped_back_deg": round(a) for w, a in back.items()}}, limb, 0.7)
+                     **{f"{w.lower()}_axis_swapped_back_deg": round(a) for w, a in back.items()}}, list(LIMB_LEADS), 0.7)
     pl = m.get("per_lead") or {}
     i, avr = pl.get("I") or {}, pl.get("aVR") or {}
-    if i.get("qrs_polarity") == "negative" and (i.get("p_amp_mv") or 0) < -0.03 and avr.get("qrs_polarity") == "positive":
+    if arm_reversal_pattern(pl):
         # (a right arm / left leg swap can give this pattern too: lead I then reads -III and aVR reads aVF;
         # requiring an upright P in II to tell them apart lost more LA/RA swaps than it named right)
         return Finding("LIMB_REVERSAL",

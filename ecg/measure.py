@@ -543,16 +543,18 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     vals = {k: [] for k in ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")}
     uncs = {k: [] for k in vals}
     parts = {k: [] for k in vals}
+    window_iv = {}  # id(window) -> its intervals, for the representative window and the long-term summary
     for w in dws:
         pw: dict = {}
         iv, un = _intervals(w, pw)
+        window_iv[id(w)] = iv
         for k in vals:
             if iv[k] is not None:
                 vals[k].append(iv[k])
                 uncs[k].append(un[k])
                 parts[k].append(pw.get(k, {}))
     # representative window: the one whose QRS duration is the median
-    qrs_list = [(_intervals(w)[0]["qrs_ms"] or 0.0) for w in dws]
+    qrs_list = [(window_iv[id(w)]["qrs_ms"] or 0.0) for w in dws]
     rep = dws[int(np.argsort(qrs_list)[len(qrs_list) // 2])]
     dl = rep.dl
     snr_q = mean_q
@@ -590,7 +592,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     _fiducials(m, rep, leads, other)
     _finish_qtc(m, nr, conf)
     if len(windows) > 1:
-        m.long_term = _long_term(windows, all_beats, all_cls, float(ecg.duration_s), m.heart_rate_bpm)
+        m.long_term = _long_term(windows, window_iv, all_beats, all_cls, float(ecg.duration_s), m.heart_rate_bpm)
     _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
     if interpret:
@@ -598,24 +600,25 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     return m
 
 
-def _long_term(windows: list[_Window], beats: np.ndarray, classes: list, duration_s: float,
+def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, classes: list, duration_s: float,
                mean_hr: float | None) -> dict:
-    """The long-record summary of :attr:`Measurements.long_term` from the windows and all beats
-    (``beats``: record samples at 500 Hz, deduplicated; ``classes`` one per beat)."""
+    """The long-record summary of :attr:`Measurements.long_term` from the windows, the intervals
+    of the delineated ones (``window_iv``: ``id(window)`` -> :func:`_intervals`) and all beats
+    (``beats``: record samples at 500 Hz, sorted and deduplicated; ``classes`` one per beat)."""
     t = beats / WORK_FS
     starts = [w.start / WORK_FS for w in windows]
     ends = starts[1:] + [duration_s]
     per = []
     for w, a, b in zip(windows, starts, ends):
-        sel = (t >= a) & (t < b)
-        rr_w = np.diff(t[sel]) * 1000.0
-        cls_w = [c for c, k in zip(classes, sel) if k]
-        e = {"start_s": round(a, 1), "end_s": round(b, 1), "n_beats": int(sel.sum()),
+        lo, hi = np.searchsorted(t, (a, b))
+        rr_w = np.diff(t[lo:hi]) * 1000.0
+        cls_w = classes[lo:hi]
+        e = {"start_s": round(a, 1), "end_s": round(b, 1), "n_beats": int(hi - lo),
              "heart_rate_bpm": round(60000.0 / float(np.mean(rr_w)), 1) if rr_w.size else None,
              "n_premature_supraventricular": cls_w.count("premature_supraventricular"),
              "n_premature_ventricular": cls_w.count("premature_ventricular")}
-        if w.dl is not None and w.dl.qrs_on is not None:
-            iv, _ = _intervals(w)
+        iv = window_iv.get(id(w))
+        if iv is not None:
             e.update({k: iv[k] for k in ("pr_ms", "qrs_ms", "qt_ms")})
             e["qtc_bazett_ms"] = (round(iv["qt_ms"] / math.sqrt(float(np.mean(rr_w)) / 1000.0), 1)
                                   if iv["qt_ms"] is not None and rr_w.size else None)

@@ -52,7 +52,7 @@ def hf_noise(raw: np.ndarray, nan_mask: np.ndarray, beats: np.ndarray | None, fs
         return [None] * n_l
     sos = sig.butter(4, (HF_BAND_HZ[0], hi), btype="bandpass", fs=fs, output="sos")
     y = sig.sosfiltfilt(sos, np.asarray(raw, np.float64), axis=1)
-    keep = ~nan_mask.copy() if nan_mask.size else np.ones((n_l, n), bool)
+    keep = ~nan_mask if nan_mask.size else np.ones((n_l, n), bool)
     a, b = int(HF_QRS_MS[0] * fs / 1000), int(HF_QRS_MS[1] * fs / 1000)
     for p in (beats if beats is not None else []):
         keep[:, max(0, int(p) - a): int(p) + b] = False
