@@ -199,8 +199,11 @@ def test_ludb_sinus_arrhythmia_is_stated_for_marked_variation_only(ludb_read):
 
 
 def test_ludb_paced_rhythm_gets_no_bundle_branch_block(ludb_read):
+    """Every LUDB record with ventricular pacing is read as paced (90, bipolar pacing with 4 of its
+    10 stimuli visible at 500 Hz, was read as IVCD with Q waves before its unstimulated beats were
+    matched to the stimulated ones), and none gets a bundle branch block or conduction delay."""
     paced = [codes for _, _, labels, codes in ludb_read if any("pacing" in ln.lower() for ln in labels)]
-    assert len(paced) >= 8 and sum("PACE" in c for c in paced) >= len(paced) - 2
+    assert len(paced) >= 8 and all("PACE" in c for c in paced), paced
     for c in paced:
         if "PACE" in c:
             assert not c & {"CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD"}
