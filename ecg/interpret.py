@@ -182,10 +182,22 @@ def _rhythm(m: dict) -> list[Finding]:
     n = rh.get("n_beats", 0)
     vals = {"heart_rate_bpm": None if hr is None else round(hr, 1)}
     if n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction"):
-        f.append(Finding("PACE", "Paced rhythm: most QRS complexes follow a pacemaker stimulus.",
-                         f"pacemaker spike before >= {_c('paced', 'paced_fraction'):.0%} of beats",
+        pr = m.get("pr_ms")
+        if pr is not None:
+            atria = (f" A P wave precedes each paced QRS at a constant interval ({pr:.0f} ms): the ventricles are "
+                     "paced in step with the atria (atrial-sensed or atrial-paced).")
+        elif rh.get("p_withdrawn") == "PACE" or (rh.get("p_present_fraction") or 0.0) < 0.5:
+            atria = (" No P wave stands at a constant interval before the paced QRS complexes: the atrial rhythm "
+                     "beneath (sinus P waves dissociated from the paced beats, or atrial fibrillation or flutter) "
+                     "is not determined from this record.")
+        else:
+            atria = ""
+        f.append(Finding("PACE", f"Paced rhythm: most QRS complexes follow a pacemaker stimulus.{atria}",
+                         f"pacemaker spike before >= {_c('paced', 'paced_fraction'):.0%} of beats (a beat without a "
+                         "visible spike counts when its QRS matches the stimulated beats')",
                          _src("paced", "paced_fraction"),
-                         {"paced_beats": rh.get("n_paced"), "beats": n, **vals}, [], 0.8))
+                         {"paced_beats": rh.get("n_paced"), "beats": n, **vals,
+                          **({"pr_ms": pr} if pr is not None else {})}, [], 0.8))
         return f + _ectopy(m, False)
     irr = rh.get("irregular_fraction")
     rmssd = rh.get("rmssd_norm")

@@ -646,20 +646,33 @@ def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, class
 
 
 def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
-    """Withdraw the P wave where the rhythm criteria find atrial fibrillation or flutter.
+    """Withdraw the P wave where the rhythm criteria find atrial fibrillation or flutter, or where a
+    paced rhythm has no P wave repeating before its paced QRS complexes.
 
     Whatever the delineator found before the QRS of an AF or flutter median beat is an average of
     f or F waves, not a P wave (AHA/ACC/HRS Part II: AF has no P waves), so P duration, PR, the P
     axis and the P fiducials become null with that reason, as clinical programs report them.
     """
-    from .interpret import atrial_arrhythmia
+    from .interpret import _c, atrial_arrhythmia
 
     code = atrial_arrhythmia({"rhythm": m.rhythm, "heart_rate_bpm": m.heart_rate_bpm, "confidence": conf,
                               "pr_ms": m.pr_ms, "axis_deg": m.axis_deg, "beats": m.beats})
+    rh = m.rhythm or {}
+    n, pcons = rh.get("n_beats") or 0, rh.get("p_consistency")
+    if (code is None and m.pr_ms is not None and n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction")
+            and pcons is not None and pcons < _c("af", "p_consistency_max")):
+        # a paced rhythm has a regular RR whatever the atria do, so the AF criteria never see it;
+        # a P window that does not repeat from beat to beat before paced QRS complexes holds
+        # f waves or dissociated P waves, not a P wave conducted or sensed at a constant interval
+        code = "PACE"
     if code is None:
         return
-    why = ("atrial fibrillation: no P waves (see findings)" if code == "AFIB" else
-           "atrial flutter: flutter waves, not P waves (see findings)")
+    if code == "PACE":
+        why = (f"paced rhythm: no P wave at a constant interval before the paced QRS (P-window beat "
+               f"correlation {pcons:.2f} < {_c('af', 'p_consistency_max')}; see findings)")
+    else:
+        why = ("atrial fibrillation: no P waves (see findings)" if code == "AFIB" else
+               "atrial flutter: flutter waves, not P waves (see findings)")
     m.p_duration_ms = m.pr_ms = None
     m.axis_deg["p"] = None
     m.rhythm["p_withdrawn"] = code  # the criteria judged the atrial activity before the P was withdrawn

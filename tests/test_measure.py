@@ -327,6 +327,40 @@ def test_paced_beats_detected_on_their_stimulus_are_paced():
     assert m.qt_ms is not None and abs(m.qt_ms - ref) <= 30.0, (m.qt_ms, ref)
 
 
+def test_paced_beats_without_a_visible_stimulus_are_paced_by_their_qrs():
+    """LUDB 90 (bipolar ventricular pacing): the stimulus shows in the 500 Hz samples before only
+    some beats, but every QRS is the same captured complex. The beats without a visible stimulus are
+    paced when their QRS matches the stimulated beats' (ecg.beats.PACED_MORPH_CORR), so the rhythm
+    is paced; conducted beats in a paced record (LUDB 95: paced, then conducted from 5.5 s) are not."""
+    from ecg import beats as B
+
+    rec = load(LUDB / "90")
+    spikes = B.pacing_spikes(rec.signal, rec.fs)
+    m = measure(rec)
+    n = m.rhythm["n_beats"]
+    assert 3 <= spikes.size < 0.6 * n, (spikes.size, n)       # the stimuli alone would not make it paced
+    assert m.rhythm["n_paced"] == n and "PACE" in {f.code for f in m.findings}
+    assert not {"IVCD", "QWAVE"} & {f.code for f in m.findings}
+    mixed = measure(load(LUDB / "95"), interpret=False).beats["classes"]
+    assert 0 < mixed.count("paced") < len(mixed) - 3, mixed
+
+
+def test_paced_rhythm_states_whether_p_waves_lead_the_paced_beats():
+    """LUDB 104 (P-synchronous ventricular pacing): a P wave precedes each paced QRS at a constant
+    interval, which the PACE statement gives. LUDB 93 (atrial fibrillation beneath biventricular
+    pacing): the regular paced RR hides the AF from the rhythm criteria, and the P window before the
+    paced QRS does not repeat, so no P wave or PR is reported and the statement says the atrial
+    rhythm beneath is not determined."""
+    sync = measure(load(LUDB / "104"))
+    pace = next(f for f in sync.findings if f.code == "PACE")
+    assert sync.pr_ms is not None and f"({sync.pr_ms:.0f} ms)" in pace.statement
+    af = measure(load(LUDB / "93"))
+    assert af.pr_ms is None and af.p_duration_ms is None
+    assert af.null_reasons["pr_ms"].startswith("paced rhythm: no P wave at a constant interval")
+    pace = next(f for f in af.findings if f.code == "PACE")
+    assert "not determined" in pace.statement and "pr_ms" not in pace.values
+
+
 def test_p_onset_is_not_carried_back_by_another_deflection():
     """PTB-XL 442 (report: sinus rhythm, low limb-lead voltage, possible old inferior infarction;
     no AV block coded): the P magnitude stayed up back to the window start, the P onset was put
