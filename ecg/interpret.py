@@ -182,10 +182,13 @@ def _rhythm(m: dict) -> list[Finding]:
     n = rh.get("n_beats", 0)
     vals = {"heart_rate_bpm": None if hr is None else round(hr, 1)}
     if n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction"):
-        pr = m.get("pr_ms")
-        if pr is not None:
+        pr, pcons = m.get("pr_ms"), rh.get("p_consistency")
+        if pr is not None and (pcons is None or pcons >= _c("pr", "min_p_consistency")):
             atria = (f" A P wave precedes each paced QRS at a constant interval ({pr:.0f} ms): the ventricles are "
                      "paced in step with the atria (atrial-sensed or atrial-paced).")
+        elif pr is not None:
+            atria = (f" A P wave is found {pr:.0f} ms before the paced QRS, but it does not repeat clearly from beat "
+                     f"to beat (P consistency {pcons:.2f}): whether the ventricles follow the atria is uncertain.")
         elif rh.get("p_withdrawn") == "PACE" or (rh.get("p_present_fraction") or 0.0) < 0.5:
             atria = (" No P wave stands at a constant interval before the paced QRS complexes: the atrial rhythm "
                      "beneath (sinus P waves dissociated from the paced beats, or atrial fibrillation or flutter) "
