@@ -230,11 +230,16 @@ def _paced_by_morphology(flags: np.ndarray, sm: np.ndarray, use: np.ndarray, ski
     ref = flags & ~skip
     if ref.sum() < PACED_MORPH_MIN:
         return flags
-    tpl = np.median(sm[ref], axis=0)
-    tm = tpl[None] * use[:, :, None]
-    num = np.sum(sm.reshape(len(flags), -1) * tm.reshape(len(flags), -1), axis=1)
-    den = np.linalg.norm(sm.reshape(len(flags), -1), axis=1) * np.linalg.norm(tm.reshape(len(flags), -1), axis=1) + 1e-12
-    return flags | ((num / den >= PACED_MORPH_CORR) & ~skip)
+    corr = _joint_corr(sm, np.median(sm[ref], axis=0)[None] * use[:, :, None])
+    return flags | ((corr >= PACED_MORPH_CORR) & ~skip)
+
+
+def _joint_corr(sm: np.ndarray, tm: np.ndarray) -> np.ndarray:
+    """Correlation of each beat's QRS windows ``sm`` with the template windows ``tm`` (both
+    ``(n_beats, n_leads, n_samples)``, masked to the leads compared), over those leads jointly."""
+    n_b = sm.shape[0]
+    sf, tf = sm.reshape(n_b, -1), tm.reshape(n_b, -1)
+    return np.sum(sf * tf, axis=1) / (np.linalg.norm(sf, axis=1) * (np.linalg.norm(tf, axis=1) + 1e-12) + 1e-12)
 
 
 def classify_beats(
@@ -293,10 +298,9 @@ def classify_beats(
     none = ~use.any(axis=1)
     sm = snips * use[:, :, None]
     tm = template[None] * use[:, :, None]
-    # correlation over the compared leads jointly
+    corr = _joint_corr(sm, tm)
     tn_b = np.linalg.norm(tm.reshape(n_b, -1), axis=1) + 1e-12
     sf = sm.reshape(n_b, -1)
-    corr = np.sum(sf * tm.reshape(n_b, -1), axis=1) / (np.linalg.norm(sf, axis=1) * tn_b + 1e-12)
 
     # energy width: samples holding the central 80% of the QRS energy
     def _width(s):

@@ -174,6 +174,15 @@ def atrial_arrhythmia(m: dict) -> str | None:
     return next((c for c in ("AFIB", "AFLT") if c in codes), None)
 
 
+def paced_rhythm(rhythm: dict | None) -> bool:
+    """True where most beats are paced: ``rhythm["n_paced"] / rhythm["n_beats"]`` at least the
+    ``paced.paced_fraction`` of ``criteria.json`` (0.5; AHA/ACC/HRS Part II). ``rhythm`` is the
+    ``rhythm`` dict of :class:`ecg.measure.Measurements`; None or no beats gives False."""
+    rh = rhythm or {}
+    n = rh.get("n_beats") or 0
+    return bool(n) and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction")
+
+
 def _rhythm(m: dict) -> list[Finding]:
     f: list[Finding] = []
     rh = m.get("rhythm") or {}
@@ -181,7 +190,7 @@ def _rhythm(m: dict) -> list[Finding]:
     conf = m.get("confidence", {})
     n = rh.get("n_beats", 0)
     vals = {"heart_rate_bpm": None if hr is None else round(hr, 1)}
-    if n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction"):
+    if paced_rhythm(rh):
         pr, pcons = m.get("pr_ms"), rh.get("p_consistency")
         if pr is not None and (pcons is None or pcons >= _c("pr", "min_p_consistency")):
             atria = (f" A P wave precedes each paced QRS at a constant interval ({pr:.0f} ms): the ventricles are "

@@ -653,13 +653,12 @@ def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
     f or F waves, not a P wave (AHA/ACC/HRS Part II: AF has no P waves), so P duration, PR, the P
     axis and the P fiducials become null with that reason, as clinical programs report them.
     """
-    from .interpret import _c, atrial_arrhythmia
+    from .interpret import _c, atrial_arrhythmia, paced_rhythm
 
     code = atrial_arrhythmia({"rhythm": m.rhythm, "heart_rate_bpm": m.heart_rate_bpm, "confidence": conf,
                               "pr_ms": m.pr_ms, "axis_deg": m.axis_deg, "beats": m.beats})
-    rh = m.rhythm or {}
-    n, pcons = rh.get("n_beats") or 0, rh.get("p_consistency")
-    if (code is None and m.pr_ms is not None and n and rh.get("n_paced", 0) / n >= _c("paced", "paced_fraction")
+    pcons = (m.rhythm or {}).get("p_consistency")
+    if (code is None and m.pr_ms is not None and paced_rhythm(m.rhythm)
             and pcons is not None and pcons < _c("af", "p_consistency_max")):
         # a paced rhythm has a regular RR whatever the atria do, so the AF criteria never see it;
         # a P window that does not repeat from beat to beat before paced QRS complexes holds
