@@ -55,6 +55,12 @@ MIN_DETECT_S = 0.5
 #: A pacemaker stimulus paces a beat when it comes at most this long (s) before the beat's
 #: detection point (a stimulus-to-QRS-peak delay of a wide paced QRS reaches 150-200 ms).
 PACE_BEFORE_S = 0.2
+#: Where every lead holds one sample value for at least this long (s) at the start or end of a
+#: record, the recorder was not recording: all 353 PTB-XL records end with 80-120 ms held at one
+#: value, most of them after a step that cuts the last QRS short. A beat whose QRS window reaches
+#: into those samples is not classified by its shape (it stays normal; a cut QRS looks like no
+#: other). Real signal does not hold every lead to the same value for 20 ms. Our limit.
+HELD_END_MIN_S = 0.02
 #: At most this many windows are delineated in a long record (evenly spaced).
 MAX_DELINEATED_WINDOWS = 120
 
@@ -215,6 +221,25 @@ class _Window:
                                                   # (ventricular ectopics; paced beats among conducted ones)
 
 
+def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
+    """``(n500,)`` booleans at the work rate, True over the samples at either end of ``raw``
+    (``(n_leads, n)`` at ``fs_in``) where every lead holds one value for at least
+    :data:`HELD_END_MIN_S` (NaN counts as holding)."""
+    held = np.zeros(n500, bool)
+    if raw.shape[1] < 2:
+        return held
+    moves = np.flatnonzero(np.nan_to_num(np.abs(np.diff(raw, axis=1)), nan=0.0).max(axis=0) > 0)
+    if moves.size == 0:
+        return held
+    head, tail = int(moves[0]) + 1, int(raw.shape[1] - 1 - moves[-1])   # samples equal to their neighbour
+    k = WORK_FS / fs_in
+    if head >= HELD_END_MIN_S * fs_in:
+        held[:int(np.ceil(head * k))] = True
+    if tail >= HELD_END_MIN_S * fs_in:
+        held[max(0, n500 - int(np.ceil(tail * k))):] = True
+    return held
+
+
 def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
     x500 = resample(raw, fs_in, WORK_FS)
     x500, nan = fill_nan(x500)
@@ -267,7 +292,8 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         r = r[~bad]
         if paced is not None:
             paced = paced[~bad]
-    classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec)
+    held = _held_ends(raw, fs_in, xw.shape[1])
+    classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec & ~held[None, :] if held.any() else rec)
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}

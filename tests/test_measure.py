@@ -222,6 +222,33 @@ def test_noise_bursts_are_not_beats(ecg_id):
     assert "premature_ventricular" not in m.beats["classes"]
 
 
+def test_beats_at_the_record_ends_are_classified_by_their_shape():
+    """PTB-XL 413 (coded PVC, ``extra_beats`` empty) opens with a premature ventricular complex 90
+    ms into the record: a wide QRS of the opposite polarity in II and V1, then a pause. It is
+    classed premature ventricular, the rest of its beats normal. And on the normal PTB-XL ECGs
+    without extra beats (NORM, ``extra_beats`` empty) no beat near either end of the record is
+    called premature or unclassified: the filtering leaves no transient there to mimic one."""
+    import ast
+
+    import pandas as pd
+
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv").set_index("ecg_id")
+    m = measure(load(DATA / "ptbxl" / df.loc[413].filename_hr), interpret=False)
+    cls, r = m.beats["classes"], m.beats["r_peaks_ms"]
+    assert r[0] < 200 and cls[0] == "premature_ventricular", (r[:2], cls)
+    assert set(cls[1:]) == {"normal"}, cls
+    norm = df[df.extra_beats.isna() & df.scp_codes.apply(lambda s: set(ast.literal_eval(s)) <= {"NORM", "SR"})]
+    near_end = 0
+    for _, row in norm.iterrows():
+        m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+        end = m.duration_s * 1000
+        for t, c in zip(m.beats["r_peaks_ms"], m.beats["classes"]):
+            if t < 300 or t > end - 300:
+                near_end += 1
+                assert c == "normal", (row.name, t, c)
+    assert len(norm) >= 100 and near_end >= 100
+
+
 def test_ventricular_ectopics_get_their_own_wider_qrs():
     """LUDB records with ventricular extrasystoles: beats classed premature ventricular carry the
     QRS of their own median beat, wider than the dominant QRS in most records."""
