@@ -22,8 +22,9 @@ from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
 
-QTC_LONG_MS = {"M": 450.0, "F": 460.0}
-QTC_SHORT_MS = 390.0
+#: the QTc limits of the findings (criteria.json, AHA/ACC/HRS Part IV), so the chat and the findings agree
+QTC_LONG_MS = {"M": float(criteria()["qtc"]["long_male_ms"]["value"]), "F": float(criteria()["qtc"]["long_female_ms"]["value"])}
+QTC_SHORT_MS = float(criteria()["qtc"]["short_ms"]["value"])
 
 
 def _stmt(d: dict) -> str:
@@ -145,13 +146,14 @@ def qt(ctx: Context) -> str:
         s += f"By the {form.capitalize()} correction, which the findings use, it is {fmt(judged.value)} ms {judged.tag}. "
     long_tag = get_snippet("long-qtc").tag
     qtc = round(judged.value)
-    stated = {d.get("code"): d for d in ctx.findings if d.get("code") in ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC")}
-    if "LONG_QTC" in stated:
-        s += f"{_stmt(stated['LONG_QTC'])} [finding: LONG_QTC] {long_tag}."
-    elif "BORDERLINE_QTC" in stated:
-        s += f"{_stmt(stated['BORDERLINE_QTC'])} [finding: BORDERLINE_QTC] {long_tag}."
-    elif "SHORT_QTC" in stated or qtc <= QTC_SHORT_MS:
-        s += f"That is short (at or below {fmt(QTC_SHORT_MS)} ms) {get_snippet('short-qtc').tag}."
+    codes = ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC", "BORDERLINE_SHORT_QTC")
+    stated = {d.get("code"): d for d in ctx.findings if d.get("code") in codes}
+    said = next((c for c in codes if c in stated), None)
+    if said is not None:
+        tag = long_tag if "LONG" in said or said == "BORDERLINE_QTC" else get_snippet("short-qtc").tag
+        s += f"{_stmt(stated[said])} [finding: {said}] {tag}."
+    elif qtc <= QTC_SHORT_MS:
+        s += f"That is at or below the {fmt(QTC_SHORT_MS)} ms limit of a short QTc {get_snippet('short-qtc').tag}."
     elif ctx.sex in QTC_LONG_MS:
         who = "men" if ctx.sex == "M" else "women"
         s += f"That is not prolonged: the limit for {who} is {fmt(QTC_LONG_MS[ctx.sex])} ms {long_tag}."

@@ -105,6 +105,23 @@ def test_sex_specific_qtc_limit_is_used():
     assert ("BORDERLINE_QTC" in female) == (q >= lf and "LONG_QTC" not in female)
 
 
+@pytest.mark.parametrize("rec", [LUDB / "15", LUDB / "135", PTBXL / "00001_hr"])
+def test_short_qtc_is_stated_only_beyond_the_measurement_tolerance(rec):
+    """The long side's rule mirrored: a QTc at or below the short limit (AHA Part IV, 390 ms) is
+    stated as short only when it lies below it by more than the QT tolerance (QTc <= 360 ms) with
+    a confident QT, otherwise as borderline; above the limit neither is stated. LUDB 15 and 135
+    measure a QTc of 361-370 ms (PTB-XL 00001 is a normal QTc)."""
+    m = measure(load(rec), interpret=False)
+    c = criteria()["qtc"]
+    q = m.qtc_ms[c["formula"]["value"]]
+    short, mg, cmin = c["short_ms"]["value"], c["definite_margin_ms"]["value"], c["min_confidence"]["value"]
+    codes = {f.code for f in interpret(m)}
+    assert ("SHORT_QTC" in codes) == (q <= short - mg and m.confidence["qt_ms"] >= cmin)
+    assert ("BORDERLINE_SHORT_QTC" in codes) == (q <= short and "SHORT_QTC" not in codes)
+    if rec.parent == LUDB:
+        assert q <= short, q  # the records chosen for their short QTc still measure one
+
+
 def test_flat_lead_reported_as_poor_quality():
     import numpy as np
 
