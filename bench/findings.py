@@ -58,6 +58,9 @@ AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
 AXIS_RANGE = {"MID": (-30, 90), "AXL": (-30, 0), "LAD": (-90, 0), "ALAD": (-90, -30),
               "AXR": (90, 120), "RAD": (90, 180), "ARAD": (120, 180)}
 RHYTHM = ("SR", "AFIB", "SBRAD", "STACH")
+#: Statements that leave a normal ECG normal: the sinus rhythms and the technical statements
+#: (about the recording, not the heart). Statements named BORDERLINE_* are counted apart.
+NORMAL_READ = {"SR", "SARRH", "SBRAD", "STACH", "POOR_QUALITY", "REDUCED_LEADS", "PACING_NOT_ASSESSED"}
 CONDUCTION = ("1AVB", "CLBBB", "CRBBB")
 
 
@@ -71,7 +74,7 @@ def run(limit=None, fs=None) -> dict:
     df = pd.read_csv(PTBXL / "ptbxl_database.csv")
     if limit:
         df = df.iloc[:limit]
-    truth, pred, axis_rows = [], [], []
+    truth, pred, axis_rows, normal_reads = [], [], [], []
     t_total = 0.0
     for _, row in df.iterrows():
         path = PTBXL / row["filename_hr"]
@@ -94,6 +97,8 @@ def run(limit=None, fs=None) -> dict:
             scp.add("_ES_UNTYPED")
         truth.append((scp, ax))
         pred.append(codes)
+        if "NORM" in scp and scp <= {"NORM"} | RHYTHM_CODES:  # (extra_beats has added PAC/PVC to scp)
+            normal_reads.append(codes)
         qa = m.axis_deg["qrs"]
         if ax in AXIS_RANGE and qa is not None:
             lo, hi = AXIS_RANGE[ax]
@@ -125,7 +130,21 @@ def run(limit=None, fs=None) -> dict:
     return {"records": len(df), "fs_hz": fs or 500.0, "per": per, "macro_f1_5pos": macro, "macro_codes": big,
             "axis_within_15deg": float(np.mean([r[3] for r in axis_rows])) if axis_rows else None,
             "axis_n": len(axis_rows), "axis_misses": [r for r in axis_rows if not r[3]],
-            "ms_per_record": 1000 * t_total / max(1, len(df))}
+            "ms_per_record": 1000 * t_total / max(1, len(df)), "normal_ecgs": _normal_reads(normal_reads)}
+
+
+def _normal_reads(reads: list[set]) -> dict:
+    """How the ECGs PTB-XL reads as normal (NORM and rhythm statements only, no extrasystoles)
+    are read by us: the share with no statement beyond :data:`NORMAL_READ`, the share with
+    borderline statements at most, and the statements found on them, most frequent first."""
+    from collections import Counter
+
+    n = len(reads)
+    plain = sum(1 for c in reads if c <= NORMAL_READ)
+    border = sum(1 for c in reads if all(x in NORMAL_READ or x.startswith("BORDERLINE_") for x in c))
+    seen = Counter(x for c in reads for x in c if x not in NORMAL_READ)
+    return {"n": n, "read_normal": plain / n if n else None, "normal_or_borderline": border / n if n else None,
+            "statements": seen.most_common()}
 
 
 def report(res: dict) -> str:
@@ -145,6 +164,11 @@ def report(res: dict) -> str:
                  "labelled records (target >= 0.95)")
         if res["axis_misses"]:
             L.append("  misses (ecg_id, class, axis): " + "; ".join(f"{a} {b} {c:.0f}" for a, b, c, _ in res["axis_misses"][:12]))
+    nr = res.get("normal_ecgs") or {}
+    if nr.get("n"):
+        L.append(f"PTB-XL normal ECGs (NORM and rhythm statements only, {nr['n']}): read with no statement beyond sinus "
+                 f"rhythm {nr['read_normal']:.3f}, with borderline statements at most {nr['normal_or_borderline']:.3f}; "
+                 "statements on them: " + ", ".join(f"{c} {k}" for c, k in nr["statements"][:12]))
     return "\n".join(L)
 
 
