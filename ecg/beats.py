@@ -282,7 +282,9 @@ def classify_beats(
     # beats whose QRS window runs past either end of the record cannot be compared. A beat close
     # to an end is compared like any other: the band-pass is zero-phase with padding
     # (ecg.filters.bandpass), and a margin of 100 ms that once kept filter transients out left the
-    # first beat of PTB-XL 413, a premature ventricular complex 90 ms into the record, as normal
+    # first beat of PTB-XL 413, a premature ventricular complex 90 ms into the record, as normal.
+    # Samples a recorder held at one value (ecg.measure.HELD_END_MIN_S) come in as not recorded
+    # (``recorded`` False in every lead): a beat cut by them is compared over no lead and stays normal
     edge = (beats - a < 0) | (beats + b > n)
     if rec_b.all():
         template = np.median(snips, axis=0)
