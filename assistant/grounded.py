@@ -323,7 +323,7 @@ def extra_beats(ctx: Context) -> str:
             more = f" and {len(at) - 5} more" if len(at) > 5 else ""
             groups.append(f"{len(at)} {name} (at {', '.join(clock(t / 1000, dur) for t in at[:5])}{more})")
     where = "; ".join(groups)
-    s = f"Of {len(classes)} detected beats, {len(extra)} are premature: {where} [finding: beats].{odd_s} "
+    s = f"Of {len(classes)} detected beats, {len(extra)} {'is' if len(extra) == 1 else 'are'} premature: {where} [finding: beats].{odd_s} "
     pvq, qrs = ctx.fact("pvc_qrs"), ctx.fact("qrs")
     if pvq is not None:
         s += (f"The premature ventricular beats have their own QRS of {fmt(pvq.value)} ms {pvq.tag}, measured on their "

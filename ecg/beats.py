@@ -29,6 +29,20 @@ REFRACTORY_S = 0.25
 PREMATURE_RATIO = 0.87
 #: Below this correlation with the dominant QRS template a beat has an abnormal QRS.
 ABNORMAL_CORR = 0.80
+#: ... or below this correlation together with a QRS energy width above ODD_WIDTH_RATIO or an
+#: amplitude above ODD_AMPL_RATIO times the template's (width and amplitude alone are noisy on a
+#: narrow QRS). Our heuristics, set on MIT-BIH 100 and the PTB-XL/LUDB ectopic beats.
+ODD_SHAPE_CORR = 0.88
+ODD_WIDTH_RATIO = 1.8
+ODD_AMPL_RATIO = 2.2
+#: A QRS correlating below this with the template is very different: on time it is a ventricular
+#: beat only when a pause follows it (next RR > PAUSE_RATIO x the local RR), else unclassified.
+VERY_DIFFERENT_CORR = 0.5
+PAUSE_RATIO = 1.1
+#: A premature beat with a normal QRS is supraventricular when it is clearly early (RR below
+#: this fraction of the local RR) and the RR after it is longer than its own by PAUSE_RATIO (the
+#: rhythm resets; sinus arrhythmia speeds up and slows down gradually).
+SVE_RATIO = 0.80
 #: A beat without a stimulus of its own is paced when its QRS correlates at least this well with
 #: the median QRS of the beats that follow a stimulus (at least :data:`PACED_MORPH_MIN` of them):
 #: a bipolar stimulus of under 1 ms often falls between two samples at 500 Hz (LUDB 90, bipolar
@@ -265,12 +279,14 @@ def classify_beats(
         (classes, corr, width_ratio): class names per beat; correlation of each beat's QRS
         with the dominant template (-1..1); each beat's QRS energy width relative to the template.
 
-    Rules: abnormal QRS (correlation < ``ABNORMAL_CORR``, or correlation < 0.88 together with an
-    energy width > 1.8x or an amplitude > 2.2x the template's)
-    and (premature, or correlation < 0.5 with a pause after it: RR after > 1.1 x local RR)
-    -> premature_ventricular; correlation < 0.5, on time and without a pause -> unclassified
-    (AAMI EC57 class Q); normal QRS, RR < 0.80 x local RR and a longer RR after it ->
-    premature_supraventricular; paced flag -> paced; otherwise normal.
+    Rules (the constants above; :func:`class_criterion` says them in words): abnormal QRS
+    (correlation < ``ABNORMAL_CORR``, or < ``ODD_SHAPE_CORR`` together with an energy width >
+    ``ODD_WIDTH_RATIO`` or an amplitude > ``ODD_AMPL_RATIO`` times the template's) and (premature,
+    or correlation < ``VERY_DIFFERENT_CORR`` with a pause after it: RR after > ``PAUSE_RATIO`` x
+    local RR) -> premature_ventricular; correlation < ``VERY_DIFFERENT_CORR``, on time and without a
+    pause -> unclassified (AAMI EC57 class Q); normal QRS, RR < ``SVE_RATIO`` x local RR and an RR
+    after it > ``PAUSE_RATIO`` x its own -> premature_supraventricular; paced flag -> paced;
+    otherwise normal.
     """
     n_b = beats.size
     classes = ["normal"] * n_b
@@ -324,22 +340,38 @@ def classify_beats(
         # a supraventricular premature beat must also stand out from its neighbours: the next RR
         # is longer than this one (the rhythm resets), which sinus arrhythmia does not mimic
         nxt = rr_all[j] if j < rr_all.size else None
-        clearly_early = premature and rr_prev[j] < 0.80 * ref and (nxt is None or nxt > 1.1 * rr_prev[j])
+        clearly_early = premature and rr_prev[j] < SVE_RATIO * ref and (nxt is None or nxt > PAUSE_RATIO * rr_prev[j])
         # width and amplitude alone are noisy on narrow QRS; they count with a reduced correlation
-        odd_shape = corr[j] < 0.88 and (width_ratio[j] > 1.8 or ampl_ratio[j] > 2.2)
+        odd_shape = corr[j] < ODD_SHAPE_CORR and (width_ratio[j] > ODD_WIDTH_RATIO or ampl_ratio[j] > ODD_AMPL_RATIO)
         abnormal = corr[j] < ABNORMAL_CORR or odd_shape
+        very_different = corr[j] < VERY_DIFFERENT_CORR
         if paced_flags is not None and paced_flags[j]:
             classes[j] = "paced"
-        elif abnormal and (premature or (corr[j] < 0.5 and nxt is not None and nxt > 1.1 * ref)):
+        elif abnormal and (premature or (very_different and nxt is not None and nxt > PAUSE_RATIO * ref)):
             # a very different QRS that comes on time is called ventricular only when a pause
             # follows it (a late-coupled extrasystole); otherwise it is left unclassified
             # (AAMI EC57 class Q: noise, fusion or intermittent aberration look the same)
             classes[j] = "premature_ventricular"
-        elif abnormal and corr[j] < 0.5:
+        elif abnormal and very_different:
             classes[j] = "unclassified"
         elif clearly_early:
             classes[j] = "premature_supraventricular"
     return classes, corr, width_ratio
+
+
+def class_criterion(name: str) -> str:
+    """The rule :func:`classify_beats` applies for the class ``name`` ("premature_ventricular" or
+    "premature_supraventricular"), in words, from the constants it uses."""
+    pct = lambda v: f"{round(100 * v)}%"
+    if name == "premature_ventricular":
+        return (f"an abnormal QRS (correlation with the dominant QRS < {ABNORMAL_CORR:.2f}, or < {ODD_SHAPE_CORR:.2f} with "
+                f"{ODD_WIDTH_RATIO:g}x its width or {ODD_AMPL_RATIO:g}x its amplitude) that is premature (RR < "
+                f"{pct(PREMATURE_RATIO)} of the local RR), or a very different QRS (correlation < {VERY_DIFFERENT_CORR:g}) "
+                f"followed by a pause (next RR > {PAUSE_RATIO:g}x the local RR)")
+    if name == "premature_supraventricular":
+        return (f"a QRS like the dominant one, clearly early (RR < {pct(SVE_RATIO)} of the local RR) and followed by a "
+                f"longer RR (> {PAUSE_RATIO:g}x its own)")
+    raise ValueError(f"no criterion for beat class {name!r}; use 'premature_ventricular' or 'premature_supraventricular'")
 
 
 #: Hz: pacemaker stimuli are sought from this sampling rate (:func:`pacing_spikes`); below it a

@@ -307,6 +307,8 @@ def _rhythm(m: dict) -> list[Finding]:
 
 
 def _ectopy(m: dict, af: bool) -> list[Finding]:
+    from .beats import class_criterion
+
     f = []
     b = m.get("beats") or {}
     cls, times = b.get("classes", []), b.get("r_peaks_ms", [])
@@ -315,8 +317,7 @@ def _ectopy(m: dict, af: bool) -> list[Finding]:
         at = [round(t / 1000.0, 2) for t, c in zip(times, cls) if c == name]
         if at and not (code == "PAC" and af):
             n = len(cls)
-            crit = ("premature beat (RR < 87% of the local RR) with an abnormal QRS (correlation with the dominant QRS < 0.80 or "
-                    "width > 1.4x)" if code == "PVC" else "premature beat (RR < 87% of the local RR) with a QRS like the dominant one")
+            crit = class_criterion(name)
             dur = float(m.get("duration_s") or 0.0)
             shown = ", ".join(clock(t, dur) for t in at[:10]) + (f" and {len(at) - 10} more" if len(at) > 10 else "")
             f.append(Finding(code, f"{word}: {len(at)} of {n} beats, at {shown}.", crit, criteria()["sources"]["AAMI_EC57"],

@@ -122,6 +122,26 @@ def test_short_qtc_is_stated_only_beyond_the_measurement_tolerance(rec):
         assert q <= short, q  # the records chosen for their short QTc still measure one
 
 
+def test_extrasystole_findings_cite_the_classifier_thresholds():
+    """The PVC finding on PTB-XL 413 (coded PVC; its premature ventricular beat opens the record,
+    with no RR before it, classed by the pause after it) cites the thresholds the beat classifier
+    applies, the pause rule included, with the beat's time."""
+    from ecg import beats as B
+
+    path = DATA / "ptbxl" / "records500" / "00000" / "00413_hr"
+    m = measure(load(path))
+    pvc = [f for f in m.findings if f.code == "PVC"]
+    assert len(pvc) == 1
+    crit = pvc[0].criterion
+    for v in (B.ABNORMAL_CORR, B.ODD_SHAPE_CORR):
+        assert f"{v:.2f}" in crit
+    for v in (B.VERY_DIFFERENT_CORR, B.PAUSE_RATIO, B.ODD_WIDTH_RATIO, B.ODD_AMPL_RATIO):
+        assert f"{v:g}" in crit
+    assert f"{round(100 * B.PREMATURE_RATIO)}%" in crit and "pause" in crit
+    t = [r / 1000 for r, c in zip(m.beats["r_peaks_ms"], m.beats["classes"]) if c == "premature_ventricular"]
+    assert pvc[0].values["times_s"] == [round(x, 2) for x in t]
+
+
 def test_flat_lead_reported_as_poor_quality():
     import numpy as np
 
