@@ -396,14 +396,15 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
         rbbb = (False,) + rbbb[1:]
     if qrs >= full and rbbb[0]:
         f.append(Finding("CRBBB", f"Complete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
-                         f"QRS >= {full} ms; rsr'/rsR'/rSR' or broad R in V1-V2; S wider than R or > 40 ms in I and V6",
+                         f"QRS >= {full} ms; rsr'/rsR'/rSR' or broad R in V1-V2; S wider than R or > "
+                         f"{_c('qrs', 'rbbb_terminal_s_ms')} ms in I and V6",
                          _src("qrs", "complete_bbb_ms"), {**vals, **rbbb[2]}, ["V1", "V2", "I", "V6"], _margin_conf(qrs, full, 8, cq)))
     elif qrs >= full and lbbb[0] and _broad_r(lbbb):
         bw = _c("qrs", "lbbb_broad_r_half_width_ms")
         f.append(Finding("CLBBB", f"Complete left bundle branch block: QRS {qrs:.0f} ms with {lbbb[1]}, "
                          f"broad R in I/aVL ({lbbb[2]['r_half_width_i_avl_ms']:.0f} ms at half its height).",
                          f"QRS >= {full} ms; broad R in I, aVL (>= {bw} ms at half its height), V5-V6 without q; "
-                         "R peak time > 60 ms in V5-V6; QS or rS in V1",
+                         f"R peak time > {_c('qrs', 'lbbb_r_peak_time_ms')} ms in V5-V6; QS or rS in V1",
                          _src("qrs", "complete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "aVL", "V1", "V5", "V6"], _margin_conf(qrs, full, 8, cq)))
     elif inc <= qrs < full and rbbb[0]:
         f.append(Finding("IRBBB", f"Incomplete right bundle branch block: QRS {qrs:.0f} ms with {rbbb[1]}.",
@@ -441,7 +442,7 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
         qr_iii = (_pl(m, "III", "qrs_morphology") or "").lower().startswith("qr")
         if lp < axis <= 180 and rs_i and qr_iii:
             f.append(Finding("LPFB", f"Left posterior fascicular block: QRS axis {axis:.0f} deg with rS in I and qR in III.",
-                             "frontal QRS axis +90 to +180 deg, rS in I and aVL, qR in III and aVF, QRS < 120 ms "
+                             f"frontal QRS axis above +{lp} to +180 deg, rS in I, qR in III, QRS < {full} ms or with RBBB "
                              "(exclude right ventricular hypertrophy clinically)",
                              _src("qrs", "lpfb_axis_deg"), {"axis_qrs_deg": axis, "qrs_ms": qrs}, ["I", "aVL", "III", "aVF"], 0.5))
     return f
