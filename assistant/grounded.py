@@ -232,16 +232,17 @@ def pr(ctx: Context) -> str:
     stated = [d for d in ctx.findings if d.get("code") in PR_CODES]
     # why no statement was made is said only where the rhythm criteria ran (a rhythm statement exists)
     judged = any(d.get("code") in RHYTHM_CODES for d in ctx.findings)
+    lo, hi = criteria()["pr"]["short_ms"]["value"], criteria()["pr"]["first_degree_ms"]["value"]
     if stated:
-        s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal PR is 120 to 200 ms {tag}."
-    elif v > 200:
-        s += (", longer than 200 ms" + ("; no first-degree AV block is stated: that statement needs sinus rhythm, "
-                                         "which the rhythm criteria did not find" if judged else "") + f" {tag}.")
-    elif v < 120:
-        s += (", shorter than 120 ms" + ("; no short-PR statement is made: it needs sinus rhythm and a clear P wave "
-                                          "that repeats beat to beat" if judged else "") + f" {tag}.")
+        s += ". " + " ".join(_finding_text(d) for d in stated) + f" The normal PR is {lo} to {hi} ms {tag}."
+    elif v > hi:
+        s += (f", longer than {hi} ms" + ("; no first-degree AV block is stated: that statement needs sinus rhythm, "
+                                          "which the rhythm criteria did not find" if judged else "") + f" {tag}.")
+    elif v < lo:
+        s += (f", shorter than {lo} ms" + ("; no short-PR statement is made: it needs sinus rhythm and a clear P wave "
+                                           "that repeats beat to beat" if judged else "") + f" {tag}.")
     else:
-        s += f", within the normal 120 to 200 ms {tag}."
+        s += f", within the normal {lo} to {hi} ms {tag}."
     return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
 
 
