@@ -150,7 +150,7 @@ def qt(ctx: Context) -> str:
     stated = {d.get("code"): d for d in ctx.findings if d.get("code") in codes}
     said = next((c for c in codes if c in stated), None)
     if said is not None:
-        tag = long_tag if "LONG" in said or said == "BORDERLINE_QTC" else get_snippet("short-qtc").tag
+        tag = get_snippet("short-qtc").tag if "SHORT" in said else long_tag
         s += f"{_stmt(stated[said])} [finding: {said}] {tag}."
     elif qtc <= QTC_SHORT_MS:
         s += f"That is at or below the {fmt(QTC_SHORT_MS)} ms limit of a short QTc {get_snippet('short-qtc').tag}."

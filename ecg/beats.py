@@ -31,7 +31,7 @@ PREMATURE_RATIO = 0.87
 ABNORMAL_CORR = 0.80
 #: ... or below this correlation together with a QRS energy width above ODD_WIDTH_RATIO or an
 #: amplitude above ODD_AMPL_RATIO times the template's (width and amplitude alone are noisy on a
-#: narrow QRS). Our heuristics, set on MIT-BIH 100 and the PTB-XL/LUDB ectopic beats.
+#: narrow QRS). Our heuristics (in the classifier since its first version), not a guideline's.
 ODD_SHAPE_CORR = 0.88
 ODD_WIDTH_RATIO = 1.8
 ODD_AMPL_RATIO = 2.2

@@ -618,14 +618,15 @@ def _qt(m: dict, sex) -> list[Finding]:
     vals["heart_rate_bpm"] = None if m.get("heart_rate_bpm") is None else round(m["heart_rate_bpm"], 1)
     mg, cmin = _c("qtc", "definite_margin_ms"), _c("qtc", "min_confidence")
     vals["qt_confidence"] = c
+    # why a QTc beyond a limit is only borderline (long or short side alike)
+    why = (f"within {mg} ms of the limit, the QT measurement tolerance" if c >= cmin
+           else f"the QT has low confidence ({c:.2f}): T end uncertain")
     if (q >= lim + mg or q >= _c("qtc", "high_risk_ms")) and c >= cmin:
         f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).",
                          f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), or >= "
                          f"{_c('qtc', 'high_risk_ms')} ms; QT confidence >= {cmin}",
                          _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [], _margin_conf(q, lim, 10, c)))
     elif q >= lim:
-        why = (f"within {mg} ms of the limit, the QT measurement tolerance" if c >= cmin
-               else f"the QT has low confidence ({c:.2f}): T end uncertain")
         f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why}).",
                          f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with QT confidence >= {cmin}",
                          _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c)))
@@ -641,8 +642,6 @@ def _qt(m: dict, sex) -> list[Finding]:
                              _src("qtc", "short_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [],
                              _margin_conf(q, short, 10, c)))
         else:
-            why = (f"within {mg} ms of the limit, the QT measurement tolerance" if c >= cmin
-                   else f"the QT has low confidence ({c:.2f}): T end uncertain")
             f.append(Finding("BORDERLINE_SHORT_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): at or below the "
                              f"{short} ms limit of a short QTc ({why}).",
                              f"QTc ({form}) <= {short} ms but not by more than {mg} ms with QT confidence >= {cmin}",

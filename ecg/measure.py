@@ -293,7 +293,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         if paced is not None:
             paced = paced[~bad]
     held = _held_ends(raw, fs_in, xw.shape[1])
-    classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec & ~held[None, :] if held.any() else rec)
+    classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec & ~held[None, :])
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}
