@@ -59,12 +59,13 @@ UNCERTAINTY_PARTS = {
     "qrs_onset_threshold_spread": "the QRS onset moves with its detection threshold, which adds",
     "p_onset_threshold_spread": "the P onset moves with its detection threshold, which adds",
     "t_end_dispersion": "the leads disagree on where the T wave ends, which adds",
+    "flat_t_leads": "some leads have a T wave too flat to show its end, which adds",
     "sampling": "the sampling step adds",
 }
 #: The same components in a few words, for the app's measurement table.
 UNCERTAINTY_SHORT = {"split_half": "odd vs even beats", "qrs_onset_threshold_spread": "QRS onset vs threshold",
                      "p_onset_threshold_spread": "P onset vs threshold", "t_end_dispersion": "T ends across leads",
-                     "sampling": "sampling"}
+                     "flat_t_leads": "flat T leads", "sampling": "sampling"}
 UNCERTAINTY_NAMES = {"p_duration_ms": "P duration", "pr_ms": "PR interval", "qrs_ms": "QRS duration",
                      "qt_ms": "QT interval"}
 

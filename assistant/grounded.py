@@ -14,6 +14,7 @@ Limits used (also in ``data/knowledge.json`` with their sources):
 from __future__ import annotations
 
 from ecg.interpret import criteria
+from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
 from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt
@@ -34,9 +35,17 @@ def _stmt(d: dict) -> str:
 
 def _unsure(ctx: Context, key: str, mkey: str) -> str:
     conf = (ctx.measurements.get("confidence") or {}).get(mkey)
-    if conf is not None and conf < 0.5:
-        return f" I am not confident in this value (confidence {conf:.2f}): check it by hand."
-    return ""
+    if conf is None or conf >= 0.5:
+        return ""
+    s = f" I am not confident in this value (confidence {conf:.2f}): check it by hand."
+    ev = (ctx.measurements.get("confidence_evidence") or {}).get(mkey) or {}
+    later = [n for n in LATER_ONLY_PARTS if (ev.get("uncertainty_parts_ms") or {}).get(n)]
+    c_long = confidence_without(ev) if later else None
+    if c_long is not None and c_long >= 0.5:
+        s += (" Much of that doubt comes from leads whose T wave is too flat to show its end; such a lead can only "
+              f"hide a later end, not an earlier one, so the QT is not shorter on their account (without them its "
+              f"confidence is {c_long:.2f}).")
+    return s
 
 
 #: How far a printed machine measurement may differ from ours and still "agree": the IEC 60601-2-25

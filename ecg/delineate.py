@@ -390,6 +390,9 @@ def delineate_median(med: np.ndarray, rr_samples: float | None = None, noise: np
             # how far the global end lies beyond the middle of the counted leads' ends: leads that
             # disagree on where T ends make the global end (their latest) uncertain
             out.evidence["t_end_dispersion_ms"] = ms(max(0.0, te - float(np.median([v[1] for v in strong]))))
+            # leads whose T wave does not count for the global end (too small, or its end not
+            # found): the latest end may lie in one of them, unseen
+            out.evidence["t_leads_not_counted"] = len(tl) - len(strong)
             out.t_off = int(min(N_MEDIAN - 1, te + T_OFF_SHIFT))
             mag = uniform_filter1d(np.sqrt(np.sum(mb * mb, axis=0)), 9)
             out.t_peak = int(t_lo + np.argmax(mag[t_lo:max(t_lo + 1, te)]))

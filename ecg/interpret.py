@@ -610,7 +610,12 @@ def _qt(m: dict, sex) -> list[Finding]:
     q = (m.get("qtc_ms") or {}).get(form)
     if q is None:
         return f
+    from .measure import confidence_without
+
     c = (m.get("confidence") or {}).get("qt_ms", 0.7)
+    # flat T waves in some leads can only hide a later T end: they weaken a short QT, not a long one
+    c_long = confidence_without((m.get("confidence_evidence") or {}).get("qt_ms"))
+    c_long = c if c_long is None else max(c, round(c_long, 3))
     lim = _c("qtc", "long_female_ms") if sex == "F" else _c("qtc", "long_male_ms")
     who = "women" if sex == "F" else "men" if sex == "M" else "sex unknown: the lower (male) limit"
     vals = {f"qtc_{k}_ms": (None if v is None else round(v)) for k, v in (m.get("qtc_ms") or {}).items()}
@@ -618,18 +623,25 @@ def _qt(m: dict, sex) -> list[Finding]:
     vals["heart_rate_bpm"] = None if m.get("heart_rate_bpm") is None else round(m["heart_rate_bpm"], 1)
     mg, cmin = _c("qtc", "definite_margin_ms"), _c("qtc", "min_confidence")
     vals["qt_confidence"] = c
-    # why a QTc beyond a limit is only borderline (long or short side alike)
-    why = (f"within {mg} ms of the limit, the QT measurement tolerance" if c >= cmin
-           else f"the QT has low confidence ({c:.2f}): T end uncertain")
-    if (q >= lim + mg or q >= _c("qtc", "high_risk_ms")) and c >= cmin:
+    if c_long != c:
+        vals["qt_confidence_without_flat_t_leads"] = c_long
+
+    def why(conf):  # why a QTc beyond a limit is only borderline (long or short side alike)
+        return (f"within {mg} ms of the limit, the QT measurement tolerance" if conf >= cmin
+                else f"the QT has low confidence ({conf:.2f}): T end uncertain")
+
+    long_conf = f"QT confidence >= {cmin}" + (" (leads with a T wave too flat to count left out: they can only hide a "
+                                             "later T end)" if c_long != c else "")
+    if (q >= lim + mg or q >= _c("qtc", "high_risk_ms")) and c_long >= cmin:
         f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).",
                          f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), or >= "
-                         f"{_c('qtc', 'high_risk_ms')} ms; QT confidence >= {cmin}",
-                         _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [], _margin_conf(q, lim, 10, c)))
+                         f"{_c('qtc', 'high_risk_ms')} ms; {long_conf}",
+                         _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [],
+                         _margin_conf(q, lim, 10, c_long)))
     elif q >= lim:
-        f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why}).",
-                         f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with QT confidence >= {cmin}",
-                         _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c)))
+        f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why(c_long)}).",
+                         f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with {long_conf}",
+                         _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c_long)))
     elif q <= (short := _c("qtc", "short_ms")):
         # the long side's rule mirrored: a short QTc rests on the QT alone, so it is stated only
         # when it lies below the limit by more than the QT measurement tolerance (QTc <= 360 ms,
@@ -643,7 +655,7 @@ def _qt(m: dict, sex) -> list[Finding]:
                              _margin_conf(q, short, 10, c)))
         else:
             f.append(Finding("BORDERLINE_SHORT_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): at or below the "
-                             f"{short} ms limit of a short QTc ({why}).",
+                             f"{short} ms limit of a short QTc ({why(c)}).",
                              f"QTc ({form}) <= {short} ms but not by more than {mg} ms with QT confidence >= {cmin}",
                              _src("qtc", "short_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c)))
     return f

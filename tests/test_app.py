@@ -40,7 +40,7 @@ def test_demo_record_loads_with_measurement_table(app):
     top = max(parts, key=parts.get)
     shown = table.loc[table["measurement"] == "QT interval", "uncertainty from (ms)"].iloc[0]
     assert shown.startswith({"split_half": "odd vs even beats", "t_end_dispersion": "T ends across leads",
-                             "sampling": "sampling"}[top] + f" {round(parts[top])}")
+                             "flat_t_leads": "flat T leads", "sampling": "sampling"}[top] + f" {round(parts[top])}")
     # the per-lead table: one row per lead with the median-beat amplitudes and their confidence
     leads = app.dataframe[1].value
     assert list(leads["lead"]) == d["leads"]

@@ -421,6 +421,29 @@ def test_how_sure_questions_get_the_confidence_and_the_evidence_behind_it():
     assert "PR interval was not measured (atrial fibrillation" in says and "has confidence" not in says
 
 
+def test_a_long_qt_doubted_for_its_flat_t_leads_says_they_cannot_shorten_it():
+    """LUDB 13: the QT confidence is low mostly because seven leads have a T wave too flat to show
+    its end. The QT answer states the prolonged QTc finding, says the value is uncertain, and adds
+    that those leads can only hide a later end, with the confidence without them; the reply passes
+    the numbers check against its own prompt."""
+    from conftest import LUDB
+
+    from ecg.measure import confidence_without
+
+    m = measure(load(LUDB / "13")).to_dict()
+    a = Assistant(llm=None)
+    q = "Is the QT long?"
+    text = a.answer(q, m).text
+    assert "[finding: LONG_QTC]" in text and f"confidence {m['confidence']['qt_ms']:.2f}" in text, text
+    c_long = confidence_without(m["confidence_evidence"]["qt_ms"])
+    assert "too flat to show its end" in text and f"without them its confidence is {c_long:.2f}" in text, text
+    ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok
+    # a confident QT (PTB-XL 1) gets no such sentence
+    one = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    assert "too flat to show its end" not in a.answer(q, one).text
+
+
 def test_long_record_answers_give_clock_times_and_the_window_rates():
     """On the 30 min MIT-BIH 100 the extra-beat answer counts the premature beats by class with
     their clock times (min:s), and the rate answer gives the range of the window rates and the

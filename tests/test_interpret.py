@@ -8,7 +8,7 @@ import pytest
 
 from ecg import ECG, load
 from ecg.interpret import Finding, criteria, interpret
-from ecg.measure import measure
+from ecg.measure import confidence_without, measure
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PTBXL = DATA / "ptbxl" / "records500" / "00000"
@@ -96,13 +96,33 @@ def test_sex_specific_qtc_limit_is_used():
     lm, lf = criteria()["qtc"]["long_male_ms"]["value"], criteria()["qtc"]["long_female_ms"]["value"]
     c = criteria()["qtc"]
     mg, cmin = c["definite_margin_ms"]["value"], c["min_confidence"]["value"]
-    solid = m.confidence["qt_ms"] >= cmin
+    # the long side counts the QT confidence without leads whose flat T can only hide a later end
+    solid = max(m.confidence["qt_ms"], confidence_without(m.confidence_evidence["qt_ms"])) >= cmin
     high = c["high_risk_ms"]["value"]
     assert ("LONG_QTC" in male) == ((q >= lm + mg or q >= high) and solid)
     assert ("LONG_QTC" in female) == ((q >= lf + mg or q >= high) and solid)
     # a QTc over the limit that is not stated as prolonged is stated as borderline
     assert ("BORDERLINE_QTC" in male) == (q >= lm and "LONG_QTC" not in male)
     assert ("BORDERLINE_QTC" in female) == (q >= lf and "LONG_QTC" not in female)
+
+
+def test_flat_t_leads_do_not_weaken_a_long_qt():
+    """LUDB 13 (low-voltage ECG): seven leads have a T wave too flat to count for the global T end,
+    which brings its QT confidence below 0.5. Those leads can only hide a later T end, so the QTc of
+    about 500 ms (the cardiologists' QT, second-latest T end across leads, is within 15 ms of ours)
+    is still stated as prolonged, citing the confidence without them."""
+    from bench._common import global_intervals, ludb_waves
+
+    m = measure(load(LUDB / "13"), interpret=False)
+    ev = m.confidence_evidence["qt_ms"]
+    assert ev["uncertainty_parts_ms"]["flat_t_leads"] > 0 and m.confidence["qt_ms"] < 0.5, ev
+    assert abs(m.qt_ms - global_intervals(ludb_waves(13), robust=True)["qt_ms"]) <= 15
+    c = criteria()["qtc"]
+    assert m.qtc_ms[c["formula"]["value"]] >= c["long_male_ms"]["value"] + c["definite_margin_ms"]["value"]
+    long_qt = [f for f in interpret(m) if f.code == "LONG_QTC"]
+    assert long_qt, [f.code for f in interpret(m)]
+    assert long_qt[0].values["qt_confidence_without_flat_t_leads"] >= c["min_confidence"]["value"]
+    assert "too flat" in long_qt[0].criterion
 
 
 @pytest.mark.parametrize("rec", [LUDB / "15", LUDB / "135", PTBXL / "00001_hr"])

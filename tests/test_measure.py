@@ -493,9 +493,25 @@ def test_pacing_is_found_in_a_record_upsampled_to_1000_hz():
     assert "PACE" in {f.code for f in up.findings} and abs(up.qrs_ms - own.qrs_ms) <= 10, (up.qrs_ms, own.qrs_ms)
 
 
+def test_low_qt_confidence_means_a_larger_qt_error_on_ludb():
+    """Every third LUDB record (47, both tuning halves): the QTs rated below 0.5 lie further from
+    the cardiologists' QT than the rest, against the strict (latest T end of any lead), the robust
+    and the median-beat reference alike. Leads whose T wave is too flat to count for the global T
+    end add to the QT uncertainty (``flat_t_leads``): before they did, the low-confidence QTs were
+    the closer ones against the strict reference (18.2 vs 23.4 ms)."""
+    from bench.delineation import run
+
+    res = run(step=3, with_nk=False)["subsets"]["all"]["confidence"]["qt_ms"]
+    for ref, c in res.items():
+        assert c["low_n"] >= 10 and c["high_n"] >= 10, (ref, c)
+        assert c["low_mae"] > c["high_mae"], (ref, c)
+    m = measure(load(LUDB / "34"))  # flat T waves in the limb leads
+    assert m.confidence_evidence["qt_ms"]["uncertainty_parts_ms"]["flat_t_leads"] > 0
+
+
 def test_confidence_evidence_adds_up_to_the_uncertainty():
     """Each interval's confidence names what it comes from: the uncertainty components (split-half
-    difference, sampling step, threshold spread or T-end dispersion) whose root-sum-square is the
+    difference, sampling step, threshold spread, T-end dispersion or flat T leads) whose root-sum-square is the
     reported uncertainty, the tolerance that maps to 0.5, and the signal quality; the confidence
     follows from them by the documented formula (LUDB records 1-10)."""
     import math
