@@ -687,13 +687,15 @@ def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
     f or F waves, not a P wave (AHA/ACC/HRS Part II: AF has no P waves), so P duration, PR, the P
     axis and the P fiducials become null with that reason, as clinical programs report them.
     """
-    from .interpret import _c, atrial_arrhythmia, paced_rhythm
+    from .interpret import atrial_arrhythmia, criteria, paced_rhythm
+
+    pcons_max = criteria()["af"]["p_consistency_max"]["value"]
 
     code = atrial_arrhythmia({"rhythm": m.rhythm, "heart_rate_bpm": m.heart_rate_bpm, "confidence": conf,
                               "pr_ms": m.pr_ms, "axis_deg": m.axis_deg, "beats": m.beats})
     pcons = (m.rhythm or {}).get("p_consistency")
     if (code is None and m.pr_ms is not None and paced_rhythm(m.rhythm)
-            and pcons is not None and pcons < _c("af", "p_consistency_max")):
+            and pcons is not None and pcons < pcons_max):
         # a paced rhythm has a regular RR whatever the atria do, so the AF criteria never see it;
         # a P window that does not repeat from beat to beat before paced QRS complexes holds
         # f waves or dissociated P waves, not a P wave conducted or sensed at a constant interval
@@ -702,7 +704,7 @@ def _no_p_waves_in_af(m: Measurements, nr: dict, conf: dict) -> None:
         return
     if code == "PACE":
         why = (f"paced rhythm: no P wave at a constant interval before the paced QRS (P-window beat "
-               f"correlation {pcons:.2f} < {_c('af', 'p_consistency_max')}; see findings)")
+               f"correlation {pcons:.2f} < {pcons_max}; see findings)")
     else:
         why = ("atrial fibrillation: no P waves (see findings)" if code == "AFIB" else
                "atrial flutter: flutter waves, not P waves (see findings)")
