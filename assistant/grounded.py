@@ -348,10 +348,14 @@ def lvh(ctx: Context) -> str:
 
 
 def st(ctx: Context) -> str:
-    return _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_",
-                                "PACING_NOT_ASSESSED"),
-                          "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
+    s = _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_",
+                             "PACING_NOT_ASSESSED"),
+                       "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
         + " " + get_snippet("st-changes").tag
+    # the ST elevation was weighed by Smith's formula (normal variant vs subtle anterior occlusion)
+    if any("smith_3var" in (d.get("values") or {}) for d in ctx.findings if d.get("code") == "STE"):
+        s += " " + get_snippet("normal-variant-ste").tag
+    return s
 
 
 def intervals(ctx: Context) -> str:

@@ -37,7 +37,7 @@ KNOWLEDGE_FOR_INTENT = {
     "heart_rate": ("heart-rate",), "rhythm": ("sinus-rhythm", "atrial-fibrillation"),
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
-    "lvh": ("lvh",), "st": ("st-changes",), "teach": ("reading-order",), "intervals": (),
+    "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
     "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (),
 }
 

@@ -74,7 +74,7 @@ def run(limit=None, fs=None) -> dict:
     df = pd.read_csv(PTBXL / "ptbxl_database.csv")
     if limit:
         df = df.iloc[:limit]
-    truth, pred, axis_rows, normal_reads = [], [], [], []
+    truth, pred, axis_rows, normal_reads, ste_rows = [], [], [], [], []
     t_total = 0.0
     for _, row in df.iterrows():
         path = PTBXL / row["filename_hr"]
@@ -97,8 +97,12 @@ def run(limit=None, fs=None) -> dict:
             scp.add("_ES_UNTYPED")
         truth.append((scp, ax))
         pred.append(codes)
-        if "NORM" in scp and scp <= {"NORM"} | RHYTHM_CODES:  # (extra_beats has added PAC/PVC to scp)
+        normal = "NORM" in scp and scp <= {"NORM"} | RHYTHM_CODES  # (extra_beats has added PAC/PVC to scp)
+        if normal:
             normal_reads.append(codes)
+        for x in f:  # how Smith's formula weighed each ST elevation
+            if x.code == "STE" and set(x.leads) & {"V2", "V3", "V4"}:
+                ste_rows.append((int(row["ecg_id"]), normal, x.values.get("smith_3var"), x.values.get("smith_3var_not_applied")))
         qa = m.axis_deg["qrs"]
         if ax in AXIS_RANGE and qa is not None:
             lo, hi = AXIS_RANGE[ax]
@@ -130,7 +134,8 @@ def run(limit=None, fs=None) -> dict:
     return {"records": len(df), "fs_hz": fs or 500.0, "per": per, "macro_f1_5pos": macro, "macro_codes": big,
             "axis_within_15deg": float(np.mean([r[3] for r in axis_rows])) if axis_rows else None,
             "axis_n": len(axis_rows), "axis_misses": [r for r in axis_rows if not r[3]],
-            "ms_per_record": 1000 * t_total / max(1, len(df)), "normal_ecgs": _normal_reads(normal_reads)}
+            "ms_per_record": 1000 * t_total / max(1, len(df)), "normal_ecgs": _normal_reads(normal_reads),
+            "anterior_ste": ste_rows}
 
 
 def _normal_reads(reads: list[set]) -> dict:
@@ -169,6 +174,18 @@ def report(res: dict) -> str:
         L.append(f"PTB-XL normal ECGs (NORM and rhythm statements only, {nr['n']}): read with no statement beyond sinus "
                  f"rhythm {nr['read_normal']:.3f}, with borderline statements at most {nr['normal_or_borderline']:.3f}; "
                  "statements on them: " + ", ".join(f"{c} {k}" for c, k in nr["statements"][:12]))
+    ste = res.get("anterior_ste") or []
+    if ste:
+        from ecg.interpret import criteria
+
+        cut = criteria()["st"]["smith_3var_cutoff"]["value"]
+        done = [r for r in ste if r[2] is not None]
+        L.append(f"ST elevation including V2-V4: {len(ste)} statements ({sum(r[1] for r in ste)} on normal ECGs); Smith's "
+                 f"formula applied on {len(done)}, below {cut} (normal variant) on {sum(r[2] < cut for r in done)} "
+                 f"(normal ECGs {sum(r[2] < cut for r in done if r[1])} of {sum(r[1] for r in done)}): "
+                 + "; ".join(f"{i}{' (normal)' if n else ''} {v:.1f}" for i, n, v, _ in done)
+                 + (("; not applied: " + "; ".join(f"{i}{' (normal)' if n else ''} {w}" for i, n, v, w in ste if v is None))
+                    if len(done) < len(ste) else ""))
     return "\n".join(L)
 
 

@@ -133,6 +133,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _qt(m, sex)
     out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
+    _anterior_ste_formula(m, out)
     out += _technical(m, {f.code for f in out})
     return _withhold_on_reversal(out)
 
@@ -740,6 +741,62 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                          {f"st_j_mv_{ld}": secondary[ld] for ld in held} |
                          {f"qrs_pp_mv_{ld}": (pl.get(ld) or {}).get("qrs_pp_mv") for ld in held}, held, 0.6))
     return f
+
+
+#: Findings under which the 3-variable formula was not derived (Smith 2012 exclusions we state).
+SMITH_EXCLUDED = {"CLBBB", "CRBBB", "IVCD", "PACE", "LVH", "VCLVH"}
+
+
+def _anterior_ste_formula(m: dict, out: list[Finding]) -> None:
+    """Amend an ST-elevation finding that includes V2, V3 or V4 with Smith's 3-variable formula
+    (criteria ``st.smith_3var_*``, Smith 2012): 1.196 x STE 60 ms after the J point in V3 (mm) +
+    0.059 x QTc Bazett (ms) - 0.326 x R in V4 (mm), < 23.4 favouring normal-variant ST elevation
+    (early repolarization) over a subtle LAD occlusion. Applied only where none of the formula's
+    exclusions that we measure holds (``smith_3var_cutoff``'s note); the statement, its values and
+    the criterion say what it gave. The ST-elevation finding itself stays."""
+    ste = next((f for f in out if f.code == "STE" and "despite" not in f.statement), None)
+    if ste is None or not set(ste.leads) & {"V2", "V3", "V4"}:
+        return
+    codes = {f.code for f in out}
+    pl = m.get("per_lead") or {}
+    v3, v4 = pl.get("V3") or {}, pl.get("V4") or {}
+    qtcb = (m.get("qtc_ms") or {}).get("bazett")
+    why_not = []
+    if codes & SMITH_EXCLUDED:
+        why_not.append(", ".join(sorted(codes & SMITH_EXCLUDED)))
+    if any((pl.get(ld) or {}).get("t_amp_mv") is not None and pl[ld]["t_amp_mv"] <= -_c("st", "tinv_mv")
+           for ld in ("V2", "V3", "V4", "V5", "V6")):
+        why_not.append("T inversion in V2-V6")
+    if any((d or {}).get("st_j_mv") is not None and d["st_j_mv"] > _c("st", "smith_max_ste_mv") for d in pl.values()):
+        why_not.append(f"ST elevation > {_c('st', 'smith_max_ste_mv')} mV")
+    if any(abs((pl.get(ld) or {}).get("s_amp_mv") or 0.0) < _c("st", "smith_min_s_mv") for ld in ("V2", "V3")):
+        why_not.append("no S wave in V2 or V3 (terminal QRS distortion)")
+    std = next((f for f in out if f.code == "STD"), None)
+    if std is not None and set(std.leads) & {"II", "III", "aVF", "V2", "V3", "V4", "V5", "V6"}:
+        why_not.append("ST depression in " + ", ".join(ld for ld in std.leads if ld not in ("I", "aVL", "V1", "aVR")))
+    qw = next((f for f in out if f.code in ("QWAVE", "BORDERLINE_QWAVE")), None)
+    if qw is not None and set(qw.leads) & {"V2", "V3", "V4"}:
+        why_not.append("Q waves in V2-V4")
+    if v3.get("st_j60_mv") is None or v4.get("r_amp_mv") is None or qtcb is None:
+        why_not.append("STE60 in V3, R in V4 or the QTc not measured")
+    if why_not:
+        ste.values["smith_3var_not_applied"] = "; ".join(why_not)
+        return
+    k_ste, k_qtc, k_r = _c("st", "smith_3var_coef")
+    cut = _c("st", "smith_3var_cutoff")
+    score = k_ste * 10.0 * v3["st_j60_mv"] + k_qtc * qtcb + k_r * 10.0 * v4["r_amp_mv"]
+    ste.values.update({"smith_3var": round(score, 1), "st_j60_mv_V3": v3["st_j60_mv"], "r_amp_mv_V4": v4["r_amp_mv"],
+                       "qtc_bazett_ms": round(qtcb)})
+    if score < cut:
+        ste.statement = (ste.statement.rstrip(".") + f"; Smith's 3-variable formula gives {score:.1f} (< {cut}), which favours "
+                         "normal-variant ST elevation (early repolarization) over a subtle anterior occlusion. It does not "
+                         "exclude one: compare with symptoms and prior or serial ECGs.")
+    else:
+        ste.statement = (ste.statement.rstrip(".") + f"; Smith's 3-variable formula gives {score:.1f} (>= {cut}), which favours "
+                         "a subtle anterior (LAD) occlusion over normal-variant ST elevation: urgent clinical correlation.")
+    ste.criterion += (f"; then 1.196 x STE60(V3, mm) + 0.059 x QTc Bazett (ms) - 0.326 x R(V4, mm) < {cut} favours "
+                      "normal-variant ST elevation (ST convexity and LV aneurysm not assessed)")
+    ste.source += "; " + _src("st", "smith_3var_cutoff")
 
 
 def _st_t_secondary(pl: dict, good: set, paced: bool) -> list[Finding]:

@@ -444,6 +444,23 @@ def test_a_long_qt_doubted_for_its_flat_t_leads_says_they_cannot_shorten_it():
     assert "too flat to show its end" not in a.answer(q, one).text
 
 
+def test_st_answer_gives_the_normal_variant_formula_and_its_source():
+    """PTB-XL 410 (a normal ECG with J-point elevation in V4-V6): "Is there ST elevation?" quotes
+    the ST-elevation finding with Smith's formula and cites the normal-variant knowledge snippet
+    beside the ST one; the reply passes the numbers check. PTB-XL 1 (no ST elevation) gets
+    neither."""
+    a = Assistant(llm=None)
+    q = "Is there ST elevation?"
+    m = measure(load(PTBXL / "00000" / "00410_hr")).to_dict()
+    text = a.answer(q, m).text
+    assert "[finding: STE]" in text and "Smith's 3-variable formula gives" in text, text
+    assert "[knowledge: Normal-variant ST elevation]" in text and "[knowledge: ST segment changes]" in text
+    ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok
+    plain = a.answer(q, measure(load(PTBXL / "00000" / "00001_hr")).to_dict()).text
+    assert "Smith" not in plain and "Normal-variant" not in plain
+
+
 def test_long_record_answers_give_clock_times_and_the_window_rates():
     """On the 30 min MIT-BIH 100 the extra-beat answer counts the premature beats by class with
     their clock times (min:s), and the rate answer gives the range of the window rates and the

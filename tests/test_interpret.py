@@ -125,6 +125,27 @@ def test_flat_t_leads_do_not_weaken_a_long_qt():
     assert "too flat" in long_qt[0].criterion
 
 
+def test_anterior_st_elevation_is_weighed_by_smiths_formula():
+    """PTB-XL 410 (a 43-year-old man, coded a normal ECG) has J-point elevation of 0.10-0.11 mV in
+    V4-V6, the ST elevation the UDMI criteria name. None of the exclusions of Smith's 3-variable
+    formula holds, so the statement gives its value (1.196 x STE60 V3 mm + 0.059 x QTc Bazett -
+    0.326 x R V4 mm, Ann Emerg Med 2012), computed from the record's own measurements, and it
+    favours the normal variant (< 23.4). PTB-XL 181 (old anteroseptal infarction with an aneurysm)
+    has Q waves in V2-V4, an exclusion: there the formula is not applied, and the reason is given."""
+    m = measure(load(PTBXL / "00410_hr"), interpret=False)
+    ste = [f for f in interpret(m, sex="M", age=43) if f.code == "STE"]
+    assert ste and {"V4", "V5"} <= set(ste[0].leads), ste
+    pl = m.per_lead
+    score = 1.196 * 10 * pl["V3"]["st_j60_mv"] + 0.059 * m.qtc_ms["bazett"] - 0.326 * 10 * pl["V4"]["r_amp_mv"]
+    assert ste[0].values["smith_3var"] == pytest.approx(score, abs=0.06)
+    assert score < 23.4 and "favours normal-variant ST elevation" in ste[0].statement
+    assert "Smith" in ste[0].source
+    old_mi = measure(load(PTBXL / "00181_hr"), interpret=False)
+    ste = [f for f in interpret(old_mi, sex="M", age=73) if f.code == "STE"]
+    assert ste and "Q waves in V2-V4" in ste[0].values["smith_3var_not_applied"], ste
+    assert "smith_3var" not in ste[0].values and "Smith" not in ste[0].statement
+
+
 @pytest.mark.parametrize("rec", [LUDB / "15", LUDB / "135", PTBXL / "00001_hr"])
 def test_short_qtc_is_stated_only_beyond_the_measurement_tolerance(rec):
     """The long side's rule mirrored: a QTc at or below the short limit (AHA Part IV, 390 ms) is
