@@ -769,8 +769,9 @@ def _anterior_ste_formula(m: dict, out: list[Finding]) -> None:
         why_not.append("T inversion in V2-V6")
     if any((d or {}).get("st_j_mv") is not None and d["st_j_mv"] > _c("st", "smith_max_ste_mv") for d in pl.values()):
         why_not.append(f"ST elevation > {_c('st', 'smith_max_ste_mv')} mV")
-    if any(abs((pl.get(ld) or {}).get("s_amp_mv") or 0.0) < _c("st", "smith_min_s_mv") for ld in ("V2", "V3")):
-        why_not.append("no S wave in V2 or V3 (terminal QRS distortion)")
+    if any(abs((pl.get(ld) or {}).get("s_amp_mv") or 0.0) < _c("st", "smith_min_s_mv")
+           and (pl.get(ld) or {}).get("j_wave_mv") is None for ld in ("V2", "V3")):
+        why_not.append("neither an S wave nor a J wave in V2 or V3 (terminal QRS distortion)")
     std = next((f for f in out if f.code == "STD"), None)
     if std is not None and set(std.leads) & {"II", "III", "aVF", "V2", "V3", "V4", "V5", "V6"}:
         why_not.append("ST depression in " + ", ".join(ld for ld in std.leads if ld not in ("I", "aVL", "V1", "aVR")))

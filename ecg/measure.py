@@ -898,7 +898,7 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
             out[name] = {k: None for k in ("q_amp_mv", "r_amp_mv", "s_amp_mv", "t_amp_mv", "st_j_mv", "st_j60_mv",
                                            "qrs_polarity", "t_polarity", "q_dur_ms", "r_peak_time_ms",
                                            "qrs_morphology", "qrs_pp_mv", "p_amp_mv", "r_dur_ms", "s_dur_ms",
-                                           "r_prime_dur_ms", "r_prime_amp_mv", "r_half_width_ms",
+                                           "r_prime_dur_ms", "r_prime_amp_mv", "r_half_width_ms", "j_wave_mv",
                                            "amplitude_se_mv", "amplitude_confidence")}
             continue
         y = row.astype(np.float64) - dl.baseline[i]
@@ -949,9 +949,47 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
             "qrs_morphology": _morph(defl), "qrs_pp_mv": round(pp, 3),
             "p_amp_mv": None if p_amp is None else round(p_amp, 3),
             **_wave_durations(defl, q),
+            "j_wave_mv": _j_wave(y, qon, qoff, r_amp),
             **_amplitude_confidence(w, i),
         }
     m.per_lead = out
+
+
+#: A J wave (a notch at the end of the QRS) is a rise of at least this much (mV) from a local
+#: minimum on the R wave's downslope to a local maximum near the QRS end: half the 1 mm (0.1 mV) step
+#: of the criteria that use it (our limit; the early-repolarization consensus, Macfarlane et al.,
+#: J Am Coll Cardiol 2015;66:470-477, defines the notch by its shape, not its height).
+J_NOTCH_MIN_MV = 0.05
+#: The notch's peak lies within this many ms before the QRS offset or after it (the offset may fall
+#: on either side of a terminal notch).
+J_NOTCH_WINDOW_MS = 30.0
+
+
+def _j_wave(y: np.ndarray, qon: int, qoff: int, r_amp: float) -> float | None:
+    """Amplitude (mV, from the isoelectric level) of the peak of a J wave in one lead's
+    baseline-corrected median beat ``y`` (500 Hz; ``qon``/``qoff`` the global QRS onset/offset in
+    samples, ``r_amp`` the lead's R amplitude): after the tallest R, a local minimum followed by a
+    local maximum higher by at least :data:`J_NOTCH_MIN_MV`, that maximum within
+    :data:`J_NOTCH_WINDOW_MS` of the QRS offset. The positive J deflection on the terminal QRS
+    downslope of the early-repolarization consensus (Macfarlane 2015); Smith's formula counts "no S
+    and no J wave in V2 or V3" as terminal QRS distortion. A slur (a change of slope without a
+    local maximum) is not detected. None where the lead has no R wave or no such notch."""
+    if r_amp < J_NOTCH_MIN_MV:
+        return None
+    half = int(round(J_NOTCH_WINDOW_MS * _dl.FS / 1000.0))
+    hi = min(y.size - 2, qoff + half)
+    rp = qon + int(np.argmax(y[qon:qoff + 1]))
+    if hi - rp < 4:
+        return None
+    z = np.convolve(y[rp:hi + 2], np.ones(3) / 3.0, mode="same")  # 6 ms: sample-level ripple does not count
+    low = None
+    for k in range(1, z.size - 1):
+        if z[k] <= z[k - 1] and z[k] < z[k + 1]:
+            low = z[k] if low is None else min(low, z[k])
+        elif low is not None and z[k] >= z[k - 1] and z[k] > z[k + 1] and rp + k >= qoff - half \
+                and z[k] - low >= J_NOTCH_MIN_MV:
+            return round(float(y[rp + k]), 3)
+    return None
 
 
 #: Amplitude uncertainty (mV) that maps to confidence 0.5: half the 0.1 mV (1 mm) step in which the

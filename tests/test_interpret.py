@@ -133,6 +133,8 @@ def test_anterior_st_elevation_is_weighed_by_smiths_formula():
     favours the normal variant (< 23.4). PTB-XL 181 (old anteroseptal infarction with an aneurysm)
     has Q waves in V2-V4, an exclusion: there the formula is not applied, and the reason is given."""
     m = measure(load(PTBXL / "00410_hr"), interpret=False)
+    # its J waves: the notch at the end of the QRS in V4-V6 (the "r'" of their morphology)
+    assert all(m.per_lead[ld]["j_wave_mv"] >= 0.1 for ld in ("V4", "V5", "V6")), m.per_lead
     ste = [f for f in interpret(m, sex="M", age=43) if f.code == "STE"]
     assert ste and {"V4", "V5"} <= set(ste[0].leads), ste
     pl = m.per_lead
@@ -140,6 +142,13 @@ def test_anterior_st_elevation_is_weighed_by_smiths_formula():
     assert ste[0].values["smith_3var"] == pytest.approx(score, abs=0.06)
     assert score < 23.4 and "favours normal-variant ST elevation" in ste[0].statement
     assert "Smith" in ste[0].source
+    # PTB-XL 212 (normal ECG, man of 60): V3 has no S wave below the baseline but a J wave (a notch
+    # at the end of the QRS), so its QRS end is not "distorted" and the formula applies
+    m212 = measure(load(PTBXL / "00212_hr"), interpret=False)
+    v3 = m212.per_lead["V3"]
+    assert abs(v3["s_amp_mv"]) < 0.05 and v3["j_wave_mv"] is not None and v3["j_wave_mv"] >= 0.05, v3
+    ste = [f for f in interpret(m212, sex="M", age=60) if f.code == "STE"]
+    assert ste and "smith_3var" in ste[0].values, ste
     old_mi = measure(load(PTBXL / "00181_hr"), interpret=False)
     ste = [f for f in interpret(old_mi, sex="M", age=73) if f.code == "STE"]
     assert ste and "Q waves in V2-V4" in ste[0].values["smith_3var_not_applied"], ste
