@@ -818,11 +818,19 @@ def _st_t_secondary(pl: dict, good: set, paced: bool) -> list[Finding]:
                              f"Sgarbossa criterion: {'ST elevation >= ' + str(lim) + ' mV in a lead with a positive QRS' if code == 'STE' else 'ST depression >= ' + str(lim) + ' mV in V1, V2 or V3'}",
                              _src("st", "sgarbossa_mv"), {f"st_j_mv_{ld}": v for ld, v in hits.items()}, list(hits), 0.6))
     if not f:
+        # the values behind "not met": the highest J point among the leads with a positive QRS and
+        # the lowest in V1-V3 (mV), each short of the limit
+        pos = [d["st_j_mv"] for ld, d in pl.items() if ld in good and d and d.get("st_j_mv") is not None
+               and d.get("qrs_polarity") == "positive"]
+        v13 = [d["st_j_mv"] for ld, d in pl.items() if ld in good and ld in ("V1", "V2", "V3") and d
+               and d.get("st_j_mv") is not None]
         f.append(Finding("SECONDARY_STT", f"ST-T changes secondary to {cause} (displaced opposite to the QRS); "
                          "no concordant ST change (Sgarbossa criteria not met).",
                          "with LBBB or ventricular pacing the ST-T segment is expected to be discordant; "
                          f"only concordant ST elevation >= {lim} mV or ST depression >= {lim} mV in V1-V3 is reported",
-                         _src("st", "sgarbossa_mv"), {}, [], 0.6))
+                         _src("st", "sgarbossa_mv"),
+                         {"max_st_j_mv_positive_qrs": max(pos) if pos else None, "min_st_j_mv_V1_V3": min(v13) if v13 else None},
+                         [], 0.6))
     return f
 
 
