@@ -190,7 +190,7 @@ def explain_qt(ctx: Context) -> str:
 
 
 #: The findings that judge the frontal QRS axis (ecg.interpret), and the fascicular blocks stated from it.
-AXIS_CODES = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB", "LIMB_REVERSAL")
+AXIS_CODES = ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB", "LIMB_REVERSAL", "LIMB_LEADS_INCONSISTENT")
 
 
 def axis(ctx: Context) -> str:
@@ -343,13 +343,14 @@ def extra_beats(ctx: Context) -> str:
 
 def lvh(ctx: Context) -> str:
     v = ctx.measurements.get("voltages") or {}
-    s = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT"), "The voltage criteria for left ventricular hypertrophy are not met.")
+    s = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT", "LEADS_NORMALIZED"),
+                       "The voltage criteria for left ventricular hypertrophy are not met.")
     return s + " " + get_snippet("lvh").text + " " + get_snippet("lvh").tag if not v else s
 
 
 def st(ctx: Context) -> str:
     s = _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_",
-                             "PACING_NOT_ASSESSED"),
+                             "PACING_NOT_ASSESSED", "LEADS_NORMALIZED"),
                        "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
         + " " + get_snippet("st-changes").tag
     # the ST elevation was weighed by Smith's formula (normal variant vs subtle anterior occlusion)
@@ -407,6 +408,10 @@ def technical(ctx: Context) -> str:
                  "arm or right arm / left leg swap. A left arm / left leg swap cannot be recognized from the axes.")
         else:
             s = "Limb-electrode reversal was not assessed: it needs the P, QRS and T axes from the six limb leads."
+    # leads that do not relate as the leads of one recording (Einthoven's law, normalized amplitudes)
+    for d in ctx.findings:
+        if d.get("code") in ("LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"):
+            s += " " + _finding_text(d)
     poor = [d for d in ctx.findings if d.get("code") == "POOR_QUALITY"]
     q = ctx.measurements.get("signal_quality") or {}
     noisy = [f"{ld} ({v['hf_noise_mv']:.2f} mV)" for ld, v in q.items()

@@ -135,7 +135,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _q_waves(m, {f.code for f in out})
     _anterior_ste_formula(m, out)
     out += _technical(m, {f.code for f in out})
-    return _withhold_on_reversal(out)
+    return _withhold_on_inconsistent_leads(_withhold_on_reversal(out))
 
 
 #: Findings that rest on the frontal axis: a limb-electrode reversal makes them artefacts.
@@ -159,6 +159,57 @@ def _withhold_on_reversal(out: list[Finding]) -> list[Finding]:
     rev.statement += f" Withheld until then: {names}."
     rev.values["withheld"] = [f.code for f in withheld]
     return [f for f in out if f not in withheld]
+
+
+#: Findings that compare millivolt amplitudes with fixed limits: leads normalized one by one
+#: (LEADS_NORMALIZED) make them artefacts.
+AMPLITUDE_FINDINGS = ("LVOLT", "LVH", "VCLVH", "STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE")
+
+
+def _withhold_on_inconsistent_leads(out: list[Finding]) -> list[Finding]:
+    """With LIMB_LEADS_INCONSISTENT, the statements resting on the frontal axis
+    (:data:`AXIS_FINDINGS`, and a suspected limb-electrode reversal, read from the axes) are not
+    made; with LEADS_NORMALIZED, those resting on millivolt limits (:data:`AMPLITUDE_FINDINGS`).
+    Each technical statement names what it withheld."""
+    for code, held in (("LIMB_LEADS_INCONSISTENT", AXIS_FINDINGS + ("LIMB_REVERSAL",)),
+                       ("LEADS_NORMALIZED", AMPLITUDE_FINDINGS)):
+        tech = next((f for f in out if f.code == code), None)
+        if tech is None:
+            continue
+        withheld = [f for f in out if f.code in held]
+        if withheld:
+            tech.statement += f" Withheld: {', '.join(f.code for f in withheld)}."
+            tech.values["withheld"] = [f.code for f in withheld]
+            out = [f for f in out if f not in withheld]
+    return out
+
+
+def _lead_consistency(m: dict) -> list[Finding]:
+    """LIMB_LEADS_INCONSISTENT when Einthoven's law fails (``lead_consistency.einthoven_max_residual``),
+    LEADS_NORMALIZED when every lead spans the same range (``normalized_range_spread``), from
+    ``Measurements.lead_consistency`` (:func:`ecg.measure.lead_consistency`)."""
+    lc = m.get("lead_consistency") or {}
+    f = []
+    res, fit, spread = lc.get("einthoven_residual"), lc.get("einthoven_fit") or {}, lc.get("lead_range_spread")
+    lim = _c("lead_consistency", "einthoven_max_residual")
+    if res is not None and res > lim:
+        f.append(Finding("LIMB_LEADS_INCONSISTENT",
+                         f"The limb leads do not obey Einthoven's law (II = I + III): lead II differs from I + III by "
+                         f"{res:.0%} of its own size and fits {fit.get('I', float('nan')):.2f} x I + "
+                         f"{fit.get('III', float('nan')):.2f} x III. They were scaled or filtered one by one, mislabelled, "
+                         "or not recorded together: the frontal axis is not reliable.",
+                         f"RMS of II - (I + III) > {lim:.0%} of the RMS of II", _src("lead_consistency", "einthoven_max_residual"),
+                         {"einthoven_residual": res, "einthoven_fit_I": fit.get("I"), "einthoven_fit_III": fit.get("III")},
+                         ["I", "II", "III"], 0.9))
+    tol = _c("lead_consistency", "normalized_range_spread")
+    if spread is not None and spread <= tol:
+        f.append(Finding("LEADS_NORMALIZED",
+                         "Every lead spans the same peak-to-peak range: the amplitudes were normalized lead by lead, so "
+                         "the millivolt values are not those of the recording and no statement resting on a millivolt "
+                         "limit is made. Intervals, rate and rhythm are not affected.",
+                         f"peak-to-peak range of every lead within {tol:.0%} of their median (at least 3 leads)",
+                         _src("lead_consistency", "normalized_range_spread"), {"lead_range_spread": spread}, [], 0.9))
+    return f
 
 
 # ----------------------------------------------------------------------------------------- rhythm
@@ -999,7 +1050,7 @@ def _reversal(m: dict) -> Finding | None:
 
 
 def _technical(m: dict, stated: set) -> list[Finding]:
-    f = []
+    f = _lead_consistency(m)
     rev = _reversal(m)
     if rev is not None:
         f.append(rev)

@@ -140,6 +140,10 @@ class Measurements:
     counts, and for delineated windows ``pr_ms``, ``qrs_ms``, ``qt_ms``, ``qtc_bazett_ms``. Empty for
     shorter records.
 
+    ``lead_consistency``: whether the leads relate as leads of one recording do
+    (:func:`lead_consistency`): ``einthoven_residual``, ``einthoven_fit``, ``lead_range_spread``,
+    ``not_assessed``.
+
     Attributes not in ``to_dict()``:
         median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
             point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
@@ -168,6 +172,7 @@ class Measurements:
     rhythm: dict = field(default_factory=dict)
     fiducials: dict = field(default_factory=dict)
     signal_quality: dict = field(default_factory=dict)
+    lead_consistency: dict = field(default_factory=dict)
     findings: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     median_beats: np.ndarray | None = field(default=None, repr=False)
@@ -185,7 +190,7 @@ class Measurements:
             "null_reasons": self.null_reasons,
             "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
             "rhythm": self.rhythm, "fiducials": self.fiducials,
-            "signal_quality": self.signal_quality,
+            "signal_quality": self.signal_quality, "lead_consistency": self.lead_consistency,
             "findings": [f.to_dict() if hasattr(f, "to_dict") else f for f in self.findings],
         }
         return _json_safe(d)
@@ -513,6 +518,58 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
     return _summarize(ecg, windows, interpret)
 
 
+#: Fewest leads for ``lead_range_spread`` (with one or two, equal ranges say nothing).
+EQUAL_RANGE_MIN_LEADS = 3
+#: Seconds of the record the Einthoven fit is taken over (enough beats; a 24 h record stays fast).
+EINTHOVEN_MAX_S = 60.0
+
+
+def lead_consistency(ecg: ECG) -> dict:
+    """Whether the leads of ``ecg`` relate as the leads of one recording do.
+
+    Returns:
+        dict: ``einthoven_residual`` (RMS of II - (I + III) over the RMS of II, band-passed 0.5-40
+        Hz, over the first :data:`EINTHOVEN_MAX_S` s where all three are recorded; None without I,
+        II and III), ``einthoven_fit`` (``{"I": a, "III": c}``, the least-squares II = a I + c III:
+        both 1 in a consistent recording; rescaled leads show as other factors),
+        ``lead_range_spread`` (the largest relative difference of a lead's peak-to-peak range over
+        the record from the median range of the leads, with at least :data:`EQUAL_RANGE_MIN_LEADS`
+        leads: near 0 when the amplitudes were normalized lead by lead) and ``not_assessed`` (why
+        the Einthoven check was not made, or None). The limits applied to them are in
+        ``criteria.json`` (``lead_consistency``; ``ecg.interpret``). A digitized image is not
+        assessed: its leads are traced one by one, and tracing errors are not a recording fault.
+    """
+    out = {"einthoven_residual": None, "einthoven_fit": None, "lead_range_spread": None, "not_assessed": None}
+    if (ecg.meta or {}).get("source") == "image":
+        out["not_assessed"] = "digitized image: its leads are traced one by one"
+        return out
+    x = np.asarray(ecg.signal, np.float64)
+    rng = np.array([np.ptp(r[np.isfinite(r)]) if np.isfinite(r).sum() > 1 else np.nan for r in x])
+    ok = np.isfinite(rng) & (rng > 0)
+    if ok.sum() >= EQUAL_RANGE_MIN_LEADS:
+        med = float(np.median(rng[ok]))
+        out["lead_range_spread"] = round(float(np.max(np.abs(rng[ok] - med))) / med, 4)
+    if not all(n in ecg.leads for n in ("I", "II", "III")):
+        out["not_assessed"] = "Einthoven's law needs leads I, II and III"
+        return out
+    n = min(x.shape[1], int(EINTHOVEN_MAX_S * ecg.fs))
+    lim = x[[ecg.leads.index(k) for k in ("I", "II", "III")], :n]
+    fin = np.all(np.isfinite(lim), axis=0)
+    if fin.sum() < int(2.0 * ecg.fs):
+        out["not_assessed"] = "leads I, II and III are recorded together for less than 2 s"
+        return out
+    y = bandpass(np.where(fin, lim, 0.0), ecg.fs, 0.5, 40.0)[:, fin]
+    i_, ii, iii = y
+    rms = float(np.sqrt(np.mean(ii ** 2)))
+    if rms <= 1e-6:
+        out["not_assessed"] = "lead II is flat"
+        return out
+    out["einthoven_residual"] = round(float(np.sqrt(np.mean((ii - i_ - iii) ** 2))) / rms, 4)
+    (a, c), *_ = np.linalg.lstsq(np.c_[i_, iii], ii, rcond=None)
+    out["einthoven_fit"] = {"I": round(float(a), 3), "III": round(float(c), 3)}
+    return out
+
+
 def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurements:
     leads = list(ecg.leads)
     n_l = len(leads)
@@ -538,6 +595,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         qi = qs[int(np.argsort(scores)[len(scores) // 2])]
         qual[name] = dict(qi)
     m.signal_quality = qual
+    m.lead_consistency = lead_consistency(ecg)
     if all_beats.size < 2:
         if all_beats.size == 0:
             raise ECGSignalError(

@@ -461,6 +461,22 @@ def test_st_answer_gives_the_normal_variant_formula_and_its_source():
     assert "Smith" not in plain and "Normal-variant" not in plain
 
 
+def test_axis_and_voltage_answers_say_when_the_leads_were_normalized():
+    """LUDB 1 as stored here has every lead scaled on its own: the axis answer quotes the
+    Einthoven finding (the axis is not reliable), the voltage answer the normalization (no
+    millivolt statement is made) instead of "criteria not met", and the technical answer both."""
+    from conftest import LUDB
+
+    m = measure(load(LUDB / "1")).to_dict()
+    a = Assistant(llm=None)
+    ax = a.answer("What is the axis?", m).text
+    assert "[finding: LIMB_LEADS_INCONSISTENT]" in ax and "not reliable" in ax, ax
+    volt = a.answer("Is there left ventricular hypertrophy?", m).text
+    assert "[finding: LEADS_NORMALIZED]" in volt and "criteria for left ventricular hypertrophy are not met" not in volt, volt
+    tech = a.answer("Are the electrodes placed correctly?", m).text
+    assert "[finding: LIMB_LEADS_INCONSISTENT]" in tech and "[finding: LEADS_NORMALIZED]" in tech, tech
+
+
 def test_long_record_answers_give_clock_times_and_the_window_rates():
     """On the 30 min MIT-BIH 100 the extra-beat answer counts the premature beats by class with
     their clock times (min:s), and the rate answer gives the range of the window rates and the

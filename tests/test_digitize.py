@@ -225,6 +225,11 @@ def test_measurements_of_digitized_page_match_the_printed_source(record, clean_p
     assert b["signal_quality"]["V1"]["recorded_s"] == pytest.approx(2.5, abs=0.1)
     assert not b["signal_quality"]["V1"]["flat"]
     assert abs(b["heart_rate_bpm"] - a["heart_rate_bpm"]) <= 2
+    # I, II and III share the page's first column: Einthoven's law holds on the source's printed
+    # span; a digitized page is not checked against it (its leads are traced one by one)
+    assert a["lead_consistency"]["einthoven_residual"] < 0.01, a["lead_consistency"]
+    assert b["lead_consistency"]["not_assessed"].startswith("digitized image")
+    assert "LIMB_LEADS_INCONSISTENT" not in {f["code"] for f in b["findings"]}
     assert b["axis_deg"]["qrs"] is not None
     assert abs((b["axis_deg"]["qrs"] - a["axis_deg"]["qrs"] + 180) % 360 - 180) <= 15
     for key, tol in (("pr_ms", 10), ("qrs_ms", 10), ("qt_ms", 20)):

@@ -649,3 +649,41 @@ def test_limb_electrode_swaps_are_named_and_their_artefacts_withheld():
     assert named["LA/RA"] >= 16 and named["RA/LL"] >= 14, named
     with pytest.raises(ValueError, match="LA/RA"):
         swap_limb_electrodes(rec, "RA/RL")
+
+
+def test_leads_normalized_one_by_one_are_recognized_and_their_millivolt_statements_withheld():
+    """PTB-XL 1 is a consistent recording: II = I + III to 0.3 % and its leads span different
+    ranges. The same record with every lead scaled on its own to 1 mV peak to peak (what the LUDB
+    copy here is, and what some exported files are) breaks Einthoven's law and has equal lead
+    ranges: LIMB_LEADS_INCONSISTENT and LEADS_NORMALIZED are stated, the statements that rest on the
+    axis or on millivolt limits are withheld and named, and the rate and intervals are unchanged.
+    LUDB 1 as stored here gets both statements; its limb leads restored (bench helper), Einthoven's
+    law holds again."""
+    import numpy as np
+
+    from bench._common import ludb_limb_leads_restored
+
+    rec = load(PTBXL / "00001_hr")
+    m = measure(rec)
+    lc = m.lead_consistency
+    assert lc["einthoven_residual"] < 0.01 and lc["einthoven_fit"]["I"] == pytest.approx(1.0, abs=0.02), lc
+    assert lc["lead_range_spread"] > 0.2
+    assert not {f.code for f in m.findings} & {"LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"}
+    x = rec.signal.astype(np.float64)
+    scaled = ECG((x / np.ptp(x, axis=1, keepdims=True)).astype(np.float32), rec.fs, list(rec.leads))
+    s = measure(scaled)
+    codes = {f.code: f for f in s.findings}
+    assert "LIMB_LEADS_INCONSISTENT" in codes and "LEADS_NORMALIZED" in codes, list(codes)
+    assert s.lead_consistency["einthoven_residual"] > 0.1
+    assert abs(s.lead_consistency["einthoven_fit"]["I"] - 1.0) > 0.1 or abs(s.lead_consistency["einthoven_fit"]["III"] - 1.0) > 0.1
+    assert s.heart_rate_bpm == pytest.approx(m.heart_rate_bpm, abs=0.5)
+    for k in ("pr_ms", "qrs_ms", "qt_ms"):
+        assert abs(getattr(s, k) - getattr(m, k)) <= 6, (k, getattr(s, k), getattr(m, k))
+    raw = measure(load(LUDB / "1"))
+    raw_codes = {f.code: f for f in raw.findings}
+    assert {"LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"} <= set(raw_codes)
+    # LUDB 1 measures below the low-voltage limit in every lead once normalized: withheld, and named
+    assert "LVOLT" not in raw_codes and "LVOLT" in raw_codes["LEADS_NORMALIZED"].values["withheld"]
+    restored = measure(ludb_limb_leads_restored(load(LUDB / "1")))
+    assert restored.lead_consistency["einthoven_residual"] < 0.01
+    assert "LIMB_LEADS_INCONSISTENT" not in {f.code for f in restored.findings}
