@@ -326,12 +326,13 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None, leads=None) ->
         # the axis on the record with its limb-lead scales restored (this LUDB copy scales each
         # lead to 1 mV peak to peak, which distorts limb-lead amplitude ratios)
         limb = set(LIMB_LEADS) <= set(rec.leads)
-        ax = (measure(ludb_limb_leads_restored(rec), interpret=False).axis_deg["qrs"]
+        ma = (measure(ludb_limb_leads_restored(rec), interpret=False)
               if classes.get(rid) in LUDB_AXIS and limb else None)
+        ax = ma.axis_deg["qrs"] if ma is not None else None
         ok = axis_ok(ax, classes.get(rid, ""))
         if ok is not None:
             axis_hits.append(ok)
-            axis_rows.append((rid, classes.get(rid), ax, ok))
+            axis_rows.append((rid, classes.get(rid), ax, ok, ma.confidence.get("axis_deg.qrs")))
         if with_nk:
             t0 = time.perf_counter()
             nk_by_lead = {lead: _nk_at_500(rec.signal[i], rec.fs) for i, lead in enumerate(rec.leads)}
@@ -520,6 +521,11 @@ def report(res: dict) -> str:
             for c, v in sorted(by_cls.items(), key=lambda kv: float(np.median(kv[1])))))
         if res["axis_misses"]:
             L.append("  misses (id, class, axis): " + "; ".join(f"{r[0]} {r[1]} {r[2]}" for r in res["axis_misses"][:15]))
+        rows = [r for r in res.get("axis_rows", []) if len(r) > 4 and r[4] is not None]
+        lo, hi = [r for r in rows if r[4] < 0.5], [r for r in rows if r[4] >= 0.5]
+        if lo and hi:
+            L.append(f"  axis confidence < 0.5 vs >= 0.5: within 15 deg of the class {np.mean([r[3] for r in lo]):.3f} "
+                     f"(n={len(lo)}) vs {np.mean([r[3] for r in hi]):.3f} (n={len(hi)})")
     return "\n".join(L)
 
 
