@@ -9,7 +9,8 @@ Definition of MI, and the papers named there).
 Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT, PAC, PVC,
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
-PACING_NOT_ASSESSED, REDUCED_LEADS, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_SHORT_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P).
+PACING_NOT_ASSESSED, REDUCED_LEADS, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_SHORT_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P,
+LIMB_LEADS_INCONSISTENT, LEADS_NORMALIZED).
 """
 from __future__ import annotations
 
@@ -805,7 +806,7 @@ def _anterior_ste_formula(m: dict, out: list[Finding]) -> None:
     (early repolarization) over a subtle LAD occlusion. Applied only where none of the formula's
     exclusions that we measure holds (``smith_3var_cutoff``'s note); the statement, its values and
     the criterion say what it gave. The ST-elevation finding itself stays."""
-    ste = next((f for f in out if f.code == "STE" and "despite" not in f.statement), None)
+    ste = next((f for f in out if f.code == "STE"), None)  # (with LBBB or pacing, Sgarbossa's: excluded below)
     if ste is None or not set(ste.leads) & {"V2", "V3", "V4"}:
         return
     codes = {f.code for f in out}
@@ -846,8 +847,8 @@ def _anterior_ste_formula(m: dict, out: list[Finding]) -> None:
     else:
         ste.statement = (ste.statement.rstrip(".") + f"; Smith's 3-variable formula gives {score:.1f} (>= {cut}), which favours "
                          "a subtle anterior (LAD) occlusion over normal-variant ST elevation: urgent clinical correlation.")
-    ste.criterion += (f"; then 1.196 x STE60(V3, mm) + 0.059 x QTc Bazett (ms) - 0.326 x R(V4, mm) < {cut} favours "
-                      "normal-variant ST elevation (ST convexity and LV aneurysm not assessed)")
+    ste.criterion += (f"; then {k_ste:g} x STE60(V3, mm) + {k_qtc:g} x QTc Bazett (ms) - {-k_r:g} x R(V4, mm) < {cut} "
+                      "favours normal-variant ST elevation (ST convexity and LV aneurysm not assessed)")
     ste.source += "; " + _src("st", "smith_3var_cutoff")
 
 
