@@ -468,15 +468,17 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
                          f"QRS {inc}-{full - 1} ms with R peak time > 60 ms in V5-V6 and no q in I, V5, V6",
                          _src("qrs", "incomplete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "V5", "V6"], 0.55))
     elif qrs > ivcd + _c("qrs", "ivcd_margin_ms"):
-        f.append(Finding("IVCD", f"Nonspecific intraventricular conduction delay: QRS {qrs:.0f} ms without a bundle branch block pattern.",
-                         f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"), vals, [],
+        f.append(Finding("IVCD", f"Nonspecific intraventricular conduction delay: QRS {qrs:.0f} ms {_without_bbb(rbbb)}.",
+                         f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"),
+                         {**vals, "rbbb_v1_v2_pattern": rbbb[2].get("rbbb_v1_v2_pattern")}, [],
                          _margin_conf(qrs, ivcd, 8, cq)))
     elif qrs > ivcd:
         mg = _c("qrs", "ivcd_margin_ms")
-        f.append(Finding("BORDERLINE_QRS", f"Borderline QRS duration {qrs:.0f} ms without a bundle branch block pattern "
+        f.append(Finding("BORDERLINE_QRS", f"Borderline QRS duration {qrs:.0f} ms {_without_bbb(rbbb)} "
                          "(possible nonspecific intraventricular conduction delay).",
                          f"QRS > {ivcd} ms but not by more than {mg} ms (the QRS measurement tolerance), no LBBB/RBBB criteria",
-                         _src("qrs", "ivcd_margin_ms"), vals, [], 0.4))
+                         _src("qrs", "ivcd_margin_ms"), {**vals, "rbbb_v1_v2_pattern": rbbb[2].get("rbbb_v1_v2_pattern")},
+                         [], 0.4))
     with_rbbb = qrs >= full and rbbb[0]
     if axis is not None and (qrs < full or with_rbbb):
         # (RBBB leaves the initial, fascicular part of the QRS and the frontal axis as they are:
@@ -527,8 +529,20 @@ def _rbbb_pattern(m) -> tuple[bool, str, dict]:
     s_ok = wide_s("I") and wide_s("V6")
     ok = rp and s_ok
     vals = {"V1_morphology": _pl(m, "V1", "qrs_morphology"), "V2_morphology": _pl(m, "V2", "qrs_morphology"),
-            "S_dur_I_ms": _pl(m, "I", "s_dur_ms"), "S_dur_V6_ms": _pl(m, "V6", "s_dur_ms")}
+            "S_dur_I_ms": _pl(m, "I", "s_dur_ms"), "S_dur_V6_ms": _pl(m, "V6", "s_dur_ms"),
+            "rbbb_v1_v2_pattern": which if rp else None, "rbbb_terminal_s": s_ok}
     return ok, which + (f", S wider than R or > {s_lim} ms in I and V6" if ok else ""), vals
+
+
+def _without_bbb(rbbb: tuple[bool, str, dict]) -> str:
+    """How a wide QRS without bundle branch block criteria reads: with the V1-V2 half of the RBBB
+    pattern but not the terminal S in I and V6 (Part III needs both, for incomplete RBBB too), or
+    without a bundle branch block pattern."""
+    half = rbbb[2].get("rbbb_v1_v2_pattern")
+    if half and not rbbb[2].get("rbbb_terminal_s"):
+        return (f"with {half} but not the S wave wider than R or > {_c('qrs', 'rbbb_terminal_s_ms')} ms in I and V6 "
+                "that right bundle branch block also needs")
+    return "without a bundle branch block pattern"
 
 
 def _broad_r(lbbb: tuple[bool, str, dict]) -> bool:

@@ -687,3 +687,21 @@ def test_leads_normalized_one_by_one_are_recognized_and_their_millivolt_statemen
     restored = measure(ludb_limb_leads_restored(load(LUDB / "1")))
     assert restored.lead_consistency["einthoven_residual"] < 0.01
     assert "LIMB_LEADS_INCONSISTENT" not in {f.code for f in restored.findings}
+
+
+def test_a_wide_qrs_with_half_the_rbbb_pattern_says_which_half_is_missing():
+    """LUDB 4 (labelled incomplete RBBB): QRS 110-119 ms with an rSr' in V1 whose R' is wider than
+    its R, but the S in I and V6 is neither wider than the R nor > 40 ms, which AHA Part III
+    requires for incomplete RBBB as well. The borderline-QRS statement names the V1 pattern and the
+    missing S criterion instead of "without a bundle branch block pattern"."""
+    m = measure(load(LUDB / "4"), interpret=False)
+    pl = m.per_lead
+    assert "r'" in pl["V1"]["qrs_morphology"].lower() and pl["V1"]["r_prime_dur_ms"] > pl["V1"]["r_dur_ms"]
+    s_lim = criteria()["qrs"]["rbbb_terminal_s_ms"]["value"]
+    s_i, r_i = pl["I"]["s_dur_ms"], pl["I"]["r_dur_ms"]
+    assert s_i is None or (s_i <= s_lim and s_i <= r_i), pl["I"]
+    f = {x.code: x for x in interpret(m)}
+    wide = f.get("BORDERLINE_QRS") or f.get("IVCD")
+    assert wide is not None and "IRBBB" not in f, list(f)
+    assert "in V1" in wide.statement and "right bundle branch block also needs" in wide.statement, wide.statement
+    assert wide.values["rbbb_v1_v2_pattern"], wide.values
