@@ -589,7 +589,17 @@ def _axis(m: dict) -> list[Finding]:
     lo, hi = _c("axis", "normal_min_deg"), _c("axis", "normal_max_deg")
     c = (m.get("confidence") or {}).get("axis_deg.qrs", 0.7)
     if -90 <= ax < lo:
-        f.append(Finding("LAD", f"Left axis deviation: frontal QRS axis {ax:.0f} deg.", f"QRS axis between {lo} and -90 deg",
+        text = f"Left axis deviation: frontal QRS axis {ax:.0f} deg."
+        lafb = _c("qrs", "lafb_axis_deg")
+        qrs = m.get("qrs_ms")
+        inferior_rs = (all((_pl(m, ld, "qrs_polarity") or "") == "negative" for ld in ("III", "aVF"))
+                       and (_pl(m, "II", "qrs_polarity") or "") != "positive")
+        if (ax > lafb and (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr") and inferior_rs
+                and qrs is not None and qrs < _c("qrs", "complete_bbb_ms")):
+            # what many readers call left anterior fascicular block, short of Part III's axis limit
+            text += (f" The QRS has the shape of left anterior fascicular block (qR in aVL, negative in III and aVF, "
+                     f"not positive in II), but the axis is not beyond {lafb} deg, which AHA Part III requires for it.")
+        f.append(Finding("LAD", text, f"QRS axis between {lo} and -90 deg",
                          _src("axis", "normal_min_deg"), {"axis_qrs_deg": ax}, [], _margin_conf(ax, lo, 8, c)))
     elif hi < ax <= 180:
         f.append(Finding("RAD", f"Right axis deviation: frontal QRS axis {ax:.0f} deg.", f"QRS axis between {hi} and 180 deg",

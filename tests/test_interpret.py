@@ -705,3 +705,19 @@ def test_a_wide_qrs_with_half_the_rbbb_pattern_says_which_half_is_missing():
     assert wide is not None and "IRBBB" not in f, list(f)
     assert "in V1" in wide.statement and "right bundle branch block also needs" in wide.statement, wide.statement
     assert wide.values["rbbb_v1_v2_pattern"], wide.values
+
+
+def test_left_axis_deviation_with_the_lafb_shape_says_the_axis_is_short_of_the_limit():
+    """PTB-XL 226 (coded LAFB): qR in aVL, negative QRS in III and aVF, axis about -35 deg. AHA
+    Part III states LAFB from -45 deg, so the statement is left axis deviation, and it says that the
+    QRS has the fascicular-block shape but not the axis. PTB-XL 350 (coded LAFB, axis beyond -45)
+    is stated as LAFB, and its axis statement does not carry that sentence."""
+    lafb = criteria()["qrs"]["lafb_axis_deg"]["value"]
+    m = measure(load(PTBXL / "00226_hr"), interpret=False)
+    assert lafb < m.axis_deg["qrs"] < criteria()["axis"]["normal_min_deg"]["value"], m.axis_deg
+    f = {x.code: x for x in interpret(m)}
+    assert "LAFB" not in f and "shape of left anterior fascicular block" in f["LAD"].statement, f["LAD"].statement
+    m2 = measure(load(PTBXL / "00350_hr"), interpret=False)
+    f2 = {x.code: x for x in interpret(m2)}
+    assert m2.axis_deg["qrs"] <= lafb and "LAFB" in f2, (m2.axis_deg, list(f2))
+    assert "shape of left anterior" not in f2.get("LAD", Finding("LAD", "", "", "")).statement
