@@ -134,6 +134,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _qt(m, sex)
     out += _st_t(m, sex, age, {f.code for f in out})
     out += _q_waves(m, {f.code for f in out})
+    _reciprocal_depression(m, out)
     _anterior_ste_formula(m, out)
     out += _technical(m, {f.code for f in out})
     return _withhold_on_inconsistent_leads(_withhold_on_reversal(out))
@@ -817,6 +818,36 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                          {f"st_j_mv_{ld}": secondary[ld] for ld in held} |
                          {f"qrs_pp_mv_{ld}": (pl.get(ld) or {}).get("qrs_pp_mv") for ld in held}, held, 0.6))
     return f
+
+
+#: The leads whose ST depression mirrors ST elevation elsewhere (AHA Part VI): inferior elevation
+#: is mirrored in I and aVL, anterior, septal and lateral elevation in II, III and aVF.
+RECIPROCAL = ((("II", "III", "aVF"), ("I", "aVL")),
+              (("I", "aVL", "V1", "V2", "V3", "V4", "V5", "V6"), ("II", "III", "aVF")))
+
+
+def _reciprocal_depression(m: dict, out: list[Finding]) -> None:
+    """Name reciprocal ST depression in the ST-elevation finding (criteria
+    ``st.reciprocal_std_mv``, :data:`RECIPROCAL`): J point at or below the limit in at least one
+    lead opposite the elevated ones. It supports acute injury; its absence is not stated."""
+    ste = next((f for f in out if f.code == "STE"), None)
+    if ste is None or any(f.code in ("CLBBB", "PACE") for f in out):  # (Sgarbossa's elevation: discordance is expected)
+        return
+    pl = m.get("per_lead") or {}
+    lim = _c("st", "reciprocal_std_mv")
+    opposite = []
+    for elevated, mirror in RECIPROCAL:
+        if set(ste.leads) & set(elevated):
+            opposite += [ld for ld in mirror if ld not in ste.leads and ld not in opposite]
+    dep = {ld: pl[ld]["st_j_mv"] for ld in opposite
+           if (pl.get(ld) or {}).get("st_j_mv") is not None and pl[ld]["st_j_mv"] <= -lim}
+    if not dep:
+        return
+    ste.statement = (ste.statement.rstrip(".") + f", with reciprocal ST depression in {', '.join(dep)}, which supports "
+                     "acute injury.")
+    ste.values.update({f"reciprocal_st_j_mv_{ld}": v for ld, v in dep.items()})
+    ste.criterion += f"; reciprocal: J point <= -{lim} mV in a lead opposite the elevated ones"
+    ste.source += "; " + _src("st", "reciprocal_std_mv")
 
 
 #: Findings under which the 3-variable formula was not derived (Smith 2012 exclusions we state).

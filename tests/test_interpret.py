@@ -721,3 +721,18 @@ def test_left_axis_deviation_with_the_lafb_shape_says_the_axis_is_short_of_the_l
     f2 = {x.code: x for x in interpret(m2)}
     assert m2.axis_deg["qrs"] <= lafb and "LAFB" in f2, (m2.axis_deg, list(f2))
     assert "shape of left anterior" not in f2.get("LAD", Finding("LAD", "", "", "")).statement
+
+
+def test_st_elevation_names_reciprocal_depression_where_there_is_some():
+    """PTB-XL 455 (a woman of 67): ST elevation in II, III and aVF with ST depression in I and
+    aVL, the mirror image AHA Part VI describes for inferior injury; the statement names it with
+    the J points. The ST elevation of the normal ECG PTB-XL 410 (V4-V6) has no reciprocal
+    depression in II, III or aVF, and its statement names none."""
+    lim = criteria()["st"]["reciprocal_std_mv"]["value"]
+    m = measure(load(PTBXL / "00455_hr"), interpret=False)
+    ste = [f for f in interpret(m, sex="F", age=67) if f.code == "STE"][0]
+    assert set(ste.leads) >= {"II", "III", "aVF"} and "reciprocal ST depression in I, aVL" in ste.statement, ste.statement
+    for ld in ("I", "aVL"):
+        assert ste.values[f"reciprocal_st_j_mv_{ld}"] == m.per_lead[ld]["st_j_mv"] <= -lim
+    normal = [f for f in interpret(measure(load(PTBXL / "00410_hr"), interpret=False), sex="M", age=43) if f.code == "STE"][0]
+    assert "reciprocal" not in normal.statement and not any(k.startswith("reciprocal") for k in normal.values)
