@@ -779,6 +779,10 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
     lvh = bool(stated and stated & {"LVH", "VCLVH"})
     ratio = _c("st", "lvh_ste_qrs_ratio")
     secondary = {}
+    # with complete RBBB, ST depression and T inversion in the right precordial leads lie opposite
+    # to the terminal R' as a matter of course (Part III): secondary there, not ischemia
+    rbbb_leads = set(_c("st", "rbbb_secondary_leads")) if stated and "CRBBB" in stated else set()
+    rbbb_sec: dict = {}
     for ld, d in pl.items():
         if ld not in good or not d or d.get("st_j_mv") is None or ld == "aVR":
             continue
@@ -790,12 +794,13 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                 secondary[ld] = j
             else:
                 ste[ld] = j
+        terminal_r = ld in rbbb_leads and _terminal_positive(d)
         if j <= -_c("st", "std_mv") and j60 is not None and j60 <= j + 0.02:
-            std[ld] = j
+            (rbbb_sec.setdefault(ld, {}) if terminal_r else std)[ld if not terminal_r else "st_j_mv"] = j
         t = d.get("t_amp_mv")
         r, s = d.get("r_amp_mv") or 0, abs(d.get("s_amp_mv") or 0)
-        if t is not None and t <= -_c("st", "tinv_mv") and r >= 0.3 and r > s:
-            tinv[ld] = t
+        if t is not None and t <= -_c("st", "tinv_mv") and (terminal_r or (r >= 0.3 and r > s)):
+            (rbbb_sec.setdefault(ld, {}) if terminal_r else tinv)[ld if not terminal_r else "t_amp_mv"] = t
     for code, hits, word, crit, key in (
         ("STE", ste, "ST elevation", f"J-point elevation >= {v23} mV in V2-V3 ({'women' if sex == 'F' else 'men'}) or >= {other} mV in other leads, in two contiguous leads", "ste_other_mv"),
         ("STD", std, "ST depression", f"horizontal or down-sloping ST depression >= {_c('st', 'std_mv')} mV at the J point in two contiguous leads", "std_mv"),
@@ -817,7 +822,24 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                          "QRS peak-to-nadir amplitude", _src("st", "lvh_ste_qrs_ratio"),
                          {f"st_j_mv_{ld}": secondary[ld] for ld in held} |
                          {f"qrs_pp_mv_{ld}": (pl.get(ld) or {}).get("qrs_pp_mv") for ld in held}, held, 0.6))
+    if rbbb_sec:
+        leads = [ld for ld in ("V1", "V2", "V3") if ld in rbbb_sec]
+        what = " and ".join(w for w, k in (("ST depression", "st_j_mv"), ("T-wave inversion", "t_amp_mv"))
+                            if any(k in rbbb_sec[ld] for ld in leads))
+        f.append(Finding("SECONDARY_STT", f"{what} in {', '.join(leads)} opposite to the terminal R' of right bundle branch "
+                         "block: a secondary repolarization change, not stated as ischemia.",
+                         f"with complete RBBB, ST depression >= {_c('st', 'std_mv')} mV or T inversion > {_c('st', 'tinv_mv')} mV "
+                         f"in {', '.join(_c('st', 'rbbb_secondary_leads'))} with a positive terminal QRS deflection is secondary",
+                         _src("st", "rbbb_secondary_leads"),
+                         {f"{k}_{ld}": v for ld in leads for k, v in rbbb_sec[ld].items()}, leads, 0.6))
     return f
+
+
+def _terminal_positive(d: dict) -> bool:
+    """The lead's QRS ends on a positive deflection (its morphology's last wave is an R or r: rsR',
+    qR, R), as the right precordial leads do in RBBB."""
+    mo = (d or {}).get("qrs_morphology") or ""
+    return bool(mo) and mo.rstrip("'")[-1:] in ("R", "r")
 
 
 #: The leads whose ST depression mirrors ST elevation elsewhere (AHA Part VI): inferior elevation

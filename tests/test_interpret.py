@@ -736,3 +736,18 @@ def test_st_elevation_names_reciprocal_depression_where_there_is_some():
         assert ste.values[f"reciprocal_st_j_mv_{ld}"] == m.per_lead[ld]["st_j_mv"] <= -lim
     normal = [f for f in interpret(measure(load(PTBXL / "00410_hr"), interpret=False), sex="M", age=43) if f.code == "STE"][0]
     assert "reciprocal" not in normal.statement and not any(k.startswith("reciprocal") for k in normal.values)
+
+
+def test_right_precordial_st_t_changes_of_rbbb_are_stated_as_secondary():
+    """PTB-XL 455 (complete RBBB with a qR in V1): the inverted T in V1 lies opposite to the
+    terminal R', the expected secondary change of RBBB (AHA Part III), and is stated so, not as
+    T-wave inversion; V2-V3 end on an s wave (qRs), so their ST depression and T inversion keep
+    counting as such. Without RBBB (PTB-XL 1) no such statement is made."""
+    m = measure(load(PTBXL / "00455_hr"), interpret=False)
+    fs = interpret(m, sex="F", age=67)
+    assert "CRBBB" in {f.code for f in fs}
+    sec = [f for f in fs if f.code == "SECONDARY_STT" and "right bundle branch block" in f.statement]
+    assert sec and sec[0].leads == ["V1"] and sec[0].values["t_amp_mv_V1"] == m.per_lead["V1"]["t_amp_mv"], sec
+    tinv = next(f for f in fs if f.code == "TINV")
+    assert "V1" not in tinv.leads and {"V2", "V3"} <= set(tinv.leads), tinv.leads
+    assert not any(f.code == "SECONDARY_STT" for f in interpret(measure(load(PTBXL / "00001_hr"), interpret=False)))
