@@ -796,11 +796,17 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                 ste[ld] = j
         terminal_r = ld in rbbb_leads and _terminal_positive(d)
         if j <= -_c("st", "std_mv") and j60 is not None and j60 <= j + 0.02:
-            (rbbb_sec.setdefault(ld, {}) if terminal_r else std)[ld if not terminal_r else "st_j_mv"] = j
+            if terminal_r:
+                rbbb_sec.setdefault(ld, {})["st_j_mv"] = j
+            else:
+                std[ld] = j
         t = d.get("t_amp_mv")
         r, s = d.get("r_amp_mv") or 0, abs(d.get("s_amp_mv") or 0)
-        if t is not None and t <= -_c("st", "tinv_mv") and (terminal_r or (r >= 0.3 and r > s)):
-            (rbbb_sec.setdefault(ld, {}) if terminal_r else tinv)[ld if not terminal_r else "t_amp_mv"] = t
+        if t is not None and t <= -_c("st", "tinv_mv"):
+            if terminal_r:
+                rbbb_sec.setdefault(ld, {})["t_amp_mv"] = t
+            elif r >= 0.3 and r > s:
+                tinv[ld] = t
     for code, hits, word, crit, key in (
         ("STE", ste, "ST elevation", f"J-point elevation >= {v23} mV in V2-V3 ({'women' if sex == 'F' else 'men'}) or >= {other} mV in other leads, in two contiguous leads", "ste_other_mv"),
         ("STD", std, "ST depression", f"horizontal or down-sloping ST depression >= {_c('st', 'std_mv')} mV at the J point in two contiguous leads", "std_mv"),
