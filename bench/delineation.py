@@ -521,7 +521,7 @@ def report(res: dict) -> str:
             for c, v in sorted(by_cls.items(), key=lambda kv: float(np.median(kv[1])))))
         if res["axis_misses"]:
             L.append("  misses (id, class, axis): " + "; ".join(f"{r[0]} {r[1]} {r[2]}" for r in res["axis_misses"][:15]))
-        rows = [r for r in res.get("axis_rows", []) if len(r) > 4 and r[4] is not None]
+        rows = [r for r in res.get("axis_rows", []) if r[4] is not None]
         lo, hi = [r for r in rows if r[4] < 0.5], [r for r in rows if r[4] >= 0.5]
         if lo and hi:
             L.append(f"  axis confidence < 0.5 vs >= 0.5: within 15 deg of the class {np.mean([r[3] for r in lo]):.3f} "

@@ -60,7 +60,8 @@ AXIS_RANGE = {"MID": (-30, 90), "AXL": (-30, 0), "LAD": (-90, 0), "ALAD": (-90, 
 RHYTHM = ("SR", "AFIB", "SBRAD", "STACH")
 #: Statements that leave a normal ECG normal: the sinus rhythms and the technical statements
 #: (about the recording, not the heart). Statements named BORDERLINE_* are counted apart.
-NORMAL_READ = {"SR", "SARRH", "SBRAD", "STACH", "POOR_QUALITY", "REDUCED_LEADS", "PACING_NOT_ASSESSED"}
+NORMAL_READ = {"SR", "SARRH", "SBRAD", "STACH", "POOR_QUALITY", "REDUCED_LEADS", "PACING_NOT_ASSESSED",
+               "LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"}
 CONDUCTION = ("1AVB", "CLBBB", "CRBBB")
 
 

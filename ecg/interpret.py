@@ -158,8 +158,14 @@ def _withhold_on_reversal(out: list[Finding]) -> list[Finding]:
         return out
     names = ", ".join(f.code + (f" ({', '.join(f.leads)})" if f.leads and f.code not in AXIS_FINDINGS else "")
                       for f in withheld)
-    rev.statement += f" Withheld until then: {names}."
-    rev.values["withheld"] = [f.code for f in withheld]
+    return _withhold(out, rev, withheld, f"Withheld until then: {names}.")
+
+
+def _withhold(out: list[Finding], tech: Finding, withheld: list[Finding], said: str) -> list[Finding]:
+    """``out`` without ``withheld``; the technical finding ``tech`` that withholds them ends its
+    statement with ``said`` and lists their codes in ``values["withheld"]``."""
+    tech.statement += " " + said
+    tech.values["withheld"] = [f.code for f in withheld]
     return [f for f in out if f not in withheld]
 
 
@@ -180,9 +186,7 @@ def _withhold_on_inconsistent_leads(out: list[Finding]) -> list[Finding]:
             continue
         withheld = [f for f in out if f.code in held]
         if withheld:
-            tech.statement += f" Withheld: {', '.join(f.code for f in withheld)}."
-            tech.values["withheld"] = [f.code for f in withheld]
-            out = [f for f in out if f not in withheld]
+            out = _withhold(out, tech, withheld, f"Withheld: {', '.join(f.code for f in withheld)}.")
     return out
 
 
@@ -444,6 +448,7 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
     lbbb = _lbbb_pattern(m)
     axis = (m.get("axis_deg") or {}).get("qrs")
     vals = {"qrs_ms": qrs}
+    wide_vals = {**vals, "rbbb_v1_v2_pattern": rbbb[2].get("rbbb_v1_v2_pattern")}  # (IVCD, borderline QRS)
     if rbbb[0] and lbbb[0]:
         # both patterns: the R peak time > 60 ms in V5-V6 is LBBB's; in RBBB it is normal there
         # (Part III, RBBB criterion 4)
@@ -470,22 +475,20 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
                          _src("qrs", "incomplete_bbb_ms"), {**vals, **lbbb[2]}, ["I", "V5", "V6"], 0.55))
     elif qrs > ivcd + _c("qrs", "ivcd_margin_ms"):
         f.append(Finding("IVCD", f"Nonspecific intraventricular conduction delay: QRS {qrs:.0f} ms {_without_bbb(rbbb)}.",
-                         f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"),
-                         {**vals, "rbbb_v1_v2_pattern": rbbb[2].get("rbbb_v1_v2_pattern")}, [],
+                         f"QRS > {ivcd} ms without the criteria of LBBB or RBBB", _src("qrs", "ivcd_ms"), wide_vals, [],
                          _margin_conf(qrs, ivcd, 8, cq)))
     elif qrs > ivcd:
         mg = _c("qrs", "ivcd_margin_ms")
         f.append(Finding("BORDERLINE_QRS", f"Borderline QRS duration {qrs:.0f} ms {_without_bbb(rbbb)} "
                          "(possible nonspecific intraventricular conduction delay).",
                          f"QRS > {ivcd} ms but not by more than {mg} ms (the QRS measurement tolerance), no LBBB/RBBB criteria",
-                         _src("qrs", "ivcd_margin_ms"), {**vals, "rbbb_v1_v2_pattern": rbbb[2].get("rbbb_v1_v2_pattern")},
-                         [], 0.4))
+                         _src("qrs", "ivcd_margin_ms"), wide_vals, [], 0.4))
     with_rbbb = qrs >= full and rbbb[0]
     if axis is not None and (qrs < full or with_rbbb):
         # (RBBB leaves the initial, fascicular part of the QRS and the frontal axis as they are:
         # an axis of -45..-90 deg with RBBB is LAFB as well, a bifascicular block, Part III)
         lafb = _c("qrs", "lafb_axis_deg")
-        qr_avl = (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr")
+        qr_avl = _starts_qr(m, "aVL")
         if -90 <= axis <= lafb:
             f.append(Finding("LAFB", f"Left anterior fascicular block: QRS axis {axis:.0f} deg, QRS {qrs:.0f} ms"
                              + (" (with the right bundle branch block: bifascicular block)." if with_rbbb else "."),
@@ -495,7 +498,7 @@ def _conduction(m: dict, rhythm: set | None = None) -> list[Finding]:
                              _margin_conf(axis, lafb, 8, (m.get("confidence") or {}).get("axis_deg.qrs", 0.7)) * (1.0 if qr_avl else 0.8)))
         lp = _c("qrs", "lpfb_axis_deg")
         rs_i = (_pl(m, "I", "qrs_morphology") or "").startswith("rS")
-        qr_iii = (_pl(m, "III", "qrs_morphology") or "").lower().startswith("qr")
+        qr_iii = _starts_qr(m, "III")
         if lp < axis <= 180 and rs_i and qr_iii:
             f.append(Finding("LPFB", f"Left posterior fascicular block: QRS axis {axis:.0f} deg with rS in I and qR in III.",
                              f"frontal QRS axis above +{lp} to +180 deg, rS in I, qR in III, QRS < {full} ms or with RBBB "
@@ -533,6 +536,11 @@ def _rbbb_pattern(m) -> tuple[bool, str, dict]:
             "S_dur_I_ms": _pl(m, "I", "s_dur_ms"), "S_dur_V6_ms": _pl(m, "V6", "s_dur_ms"),
             "rbbb_v1_v2_pattern": which if rp else None, "rbbb_terminal_s": s_ok}
     return ok, which + (f", S wider than R or > {s_lim} ms in I and V6" if ok else ""), vals
+
+
+def _starts_qr(m: dict, lead: str) -> bool:
+    """The lead's QRS morphology begins with a q or Q followed by an r or R (qR, QR, qr, qRs...)."""
+    return (_pl(m, lead, "qrs_morphology") or "").lower().startswith("qr")
 
 
 def _without_bbb(rbbb: tuple[bool, str, dict]) -> str:
@@ -595,7 +603,7 @@ def _axis(m: dict) -> list[Finding]:
         qrs = m.get("qrs_ms")
         inferior_rs = (all((_pl(m, ld, "qrs_polarity") or "") == "negative" for ld in ("III", "aVF"))
                        and (_pl(m, "II", "qrs_polarity") or "") != "positive")
-        if (ax > lafb and (_pl(m, "aVL", "qrs_morphology") or "").lower().startswith("qr") and inferior_rs
+        if (ax > lafb and _starts_qr(m, "aVL") and inferior_rs
                 and qrs is not None and qrs < _c("qrs", "complete_bbb_ms")):
             # what many readers call left anterior fascicular block, short of Part III's axis limit
             text += (f" The QRS has the shape of left anterior fascicular block (qR in aVL, negative in III and aVF, "

@@ -543,8 +543,8 @@ def lead_consistency(ecg: ECG) -> dict:
     if (ecg.meta or {}).get("source") == "image":
         out["not_assessed"] = "digitized image: its leads are traced one by one"
         return out
-    x = np.asarray(ecg.signal, np.float64)
-    rng = np.array([np.ptp(r[np.isfinite(r)]) if np.isfinite(r).sum() > 1 else np.nan for r in x])
+    x = ecg.signal  # float32; only the Einthoven span below is taken to float64 (a 24 h record stays uncopied)
+    rng = np.array([float(np.nanmax(r)) - float(np.nanmin(r)) if np.isfinite(r).any() else np.nan for r in x])
     ok = np.isfinite(rng) & (rng > 0)
     if ok.sum() >= EQUAL_RANGE_MIN_LEADS:
         med = float(np.median(rng[ok]))
@@ -553,7 +553,7 @@ def lead_consistency(ecg: ECG) -> dict:
         out["not_assessed"] = "Einthoven's law needs leads I, II and III"
         return out
     n = min(x.shape[1], int(EINTHOVEN_MAX_S * ecg.fs))
-    lim = x[[ecg.leads.index(k) for k in ("I", "II", "III")], :n]
+    lim = np.asarray(x[[ecg.leads.index(k) for k in ("I", "II", "III")], :n], np.float64)
     fin = np.all(np.isfinite(lim), axis=0)
     if fin.sum() < int(2.0 * ecg.fs):
         out["not_assessed"] = "leads I, II and III are recorded together for less than 2 s"
