@@ -536,8 +536,11 @@ def lead_consistency(ecg: ECG) -> dict:
         the record from the median range of the leads, with at least :data:`EQUAL_RANGE_MIN_LEADS`
         leads: near 0 when the amplitudes were normalized lead by lead) and ``not_assessed`` (why
         the Einthoven check was not made, or None). The limits applied to them are in
-        ``criteria.json`` (``lead_consistency``; ``ecg.interpret``). A digitized image is not
-        assessed: its leads are traced one by one, and tracing errors are not a recording fault.
+        ``criteria.json`` (``lead_consistency``, each with its source; ``ecg.interpret``). A
+        digitized image is not assessed: its leads are traced one by one, and tracing errors are
+        not a recording fault. Takes an :class:`ecg.record.ECG` (any rate, any leads; NaN where a
+        lead was not recorded); raises nothing: what cannot be assessed is None, with the reason in
+        ``not_assessed``.
     """
     out = {"einthoven_residual": None, "einthoven_fit": None, "lead_range_spread": None, "not_assessed": None}
     if (ecg.meta or {}).get("source") == "image":
@@ -810,8 +813,9 @@ def _finish_qtc(m: Measurements, nr: dict, conf: dict) -> None:
 
 def interval_confidence(uncertainty_ms: float, tolerance_ms: float, signal_quality: float) -> float:
     """Confidence 0..1 of an interval from its uncertainty (ms): ``1 / (1 + (u / tol)**2)``, 0.5
-    where the uncertainty equals the tolerance (:data:`TOL_MS`), times ``0.5 + 0.5 * q`` for the
-    signal quality ``q`` (0..1)."""
+    where the uncertainty equals the tolerance (ms; :data:`TOL_MS`, the IEC 60601-2-25 SD limits),
+    times ``0.5 + 0.5 * q`` for the signal quality ``q`` (0..1). Scalars in, float out; a
+    tolerance of 0 raises ZeroDivisionError."""
     return float(1.0 / (1.0 + (uncertainty_ms / tolerance_ms) ** 2) * (0.5 + 0.5 * signal_quality))
 
 
@@ -821,8 +825,9 @@ LATER_ONLY_PARTS = ("flat_t_leads",)
 
 
 def confidence_without(evidence: dict, leave_out: tuple = LATER_ONLY_PARTS) -> float | None:
-    """An interval's confidence recomputed from its ``confidence_evidence`` entry without the
-    uncertainty parts named in ``leave_out`` (:func:`interval_confidence`); None when the entry
+    """An interval's confidence (0..1) recomputed from its ``confidence_evidence`` entry (a dict:
+    ``uncertainty_parts_ms`` in ms, ``tolerance_ms``, ``signal_quality``) without the uncertainty
+    parts named in ``leave_out`` (:func:`interval_confidence`); None, not an error, when the entry
     lacks its parts, tolerance or signal quality."""
     parts, tol, q = (evidence or {}).get("uncertainty_parts_ms"), (evidence or {}).get("tolerance_ms"), (evidence or {}).get("signal_quality")
     if not parts or tol is None or q is None:
