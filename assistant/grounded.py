@@ -9,6 +9,7 @@ Limits used (also in ``data/knowledge.json`` with their sources):
   findings use (``ecg/criteria.json``: sinus rate below 50 bpm, 2018 ACC/AHA/HRS bradycardia guideline);
 - PR 120-200 ms, QRS below 110 ms and 120 ms for complete bundle branch block, Part III (Surawicz 2009);
 - QTc prolonged at 450 ms or more (men) / 460 ms or more (women), short at 390 ms or less, Part IV (Rautaharju 2009);
+  with a QRS of 120 ms or more, judged with the wide QRS replaced by a normal one (the findings' QTC_WIDE_QRS);
 - frontal QRS axis -30..+90 degrees normal, Parts II-III.
 """
 from __future__ import annotations
@@ -155,11 +156,13 @@ def qt(ctx: Context) -> str:
         s += f"By the {form.capitalize()} correction, which the findings use, it is {fmt(judged.value)} ms {judged.tag}. "
     long_tag = get_snippet("long-qtc").tag
     qtc = round(judged.value)
-    codes = ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC", "BORDERLINE_SHORT_QTC")
+    codes = ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC", "BORDERLINE_SHORT_QTC", "QTC_WIDE_QRS")
     stated = {d.get("code"): d for d in ctx.findings if d.get("code") in codes}
     said = next((c for c in codes if c in stated), None)
     if said is not None:
         tag = get_snippet("short-qtc").tag if "SHORT" in said else long_tag
+        if "qtc_qrs_adjusted_ms" in (stated[said].get("values") or {}) and "SHORT" not in said:
+            tag += " " + get_snippet("qt-wide-qrs").tag  # judged with the wide QRS taken out: say why
         s += f"{_stmt(stated[said])} [finding: {said}] {tag}."
     elif qtc <= QTC_SHORT_MS:
         s += f"That is at or below the {fmt(QTC_SHORT_MS)} ms limit of a short QTc {get_snippet('short-qtc').tag}."

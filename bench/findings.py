@@ -58,10 +58,11 @@ AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
 AXIS_RANGE = {"MID": (-30, 90), "AXL": (-30, 0), "LAD": (-90, 0), "ALAD": (-90, -30),
               "AXR": (90, 120), "RAD": (90, 180), "ARAD": (120, 180)}
 RHYTHM = ("SR", "AFIB", "SBRAD", "STACH")
-#: Statements that leave a normal ECG normal: the sinus rhythms and the technical statements
-#: (about the recording, not the heart). Statements named BORDERLINE_* are counted apart.
+#: Statements that leave a normal ECG normal: the sinus rhythms, the technical statements (about
+#: the recording, not the heart), and QTC_WIDE_QRS (a QTc that is not prolonged once the wide QRS,
+#: stated on its own, is taken out). Statements named BORDERLINE_* are counted apart.
 NORMAL_READ = {"SR", "SARRH", "SBRAD", "STACH", "POOR_QUALITY", "REDUCED_LEADS", "PACING_NOT_ASSESSED",
-               "LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"}
+               "LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED", "QTC_WIDE_QRS"}
 CONDUCTION = ("1AVB", "CLBBB", "CRBBB")
 
 

@@ -10,7 +10,7 @@ Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
 PACING_NOT_ASSESSED, REDUCED_LEADS, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_SHORT_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P,
-LIMB_LEADS_INCONSISTENT, LEADS_NORMALIZED).
+LIMB_LEADS_INCONSISTENT, LEADS_NORMALIZED, QTC_WIDE_QRS).
 """
 from __future__ import annotations
 
@@ -696,7 +696,7 @@ def _qt(m: dict, sex) -> list[Finding]:
     q = (m.get("qtc_ms") or {}).get(form)
     if q is None:
         return f
-    from .measure import confidence_without
+    from .measure import LATER_ONLY_PARTS, confidence_without
 
     c = (m.get("confidence") or {}).get("qt_ms", 0.7)
     # flat T waves in some leads can only hide a later T end: they weaken a short QT, not a long one
@@ -712,22 +712,65 @@ def _qt(m: dict, sex) -> list[Finding]:
     if c_long != c:
         vals["qt_confidence_without_flat_t_leads"] = c_long
 
-    def why(conf):  # why a QTc beyond a limit is only borderline (long or short side alike)
+    def why(conf):  # why a short QTc is only borderline
         return (f"within {mg} ms of the limit, the QT measurement tolerance" if conf >= cmin
                 else f"the QT has low confidence ({conf:.2f}): T end uncertain")
 
-    long_conf = f"QT confidence >= {cmin}" + (" (leads with a T wave too flat to count left out: they can only hide a "
-                                             "later T end)" if c_long != c else "")
-    if (q >= lim + mg or q >= _c("qtc", "high_risk_ms")) and c_long >= cmin:
-        f.append(Finding("LONG_QTC", f"Prolonged QTc: {q:.0f} ms ({form.capitalize()}).",
-                         f"QTc ({form}) >= {lim} ms ({who}) by more than the QT measurement tolerance ({mg} ms), or >= "
-                         f"{_c('qtc', 'high_risk_ms')} ms; {long_conf}",
-                         _src("qtc", "long_male_ms") + "; " + _src("qtc", "definite_margin_ms"), vals, [],
-                         _margin_conf(q, lim, 10, c_long)))
+    # a wide QRS lengthens the QT without a longer repolarization: the long side is judged on the
+    # QTc with the measured QRS replaced by a normal one (the JTc kept), the short side on the QTc
+    q_long, name, crit, src = q, f"{q:.0f} ms ({form.capitalize()})", f"QTc ({form})", _src("qtc", "long_male_ms")
+    adj, c_qrs = {}, 1.0
+    qrs = m.get("qrs_ms")
+    if qrs is not None and qrs >= (wide := _c("qtc", "wide_qrs_ms")):
+        nq = _c("qtc", "normal_qrs_female_ms") if sex == "F" else _c("qtc", "normal_qrs_male_ms")
+        q_long = q - qrs + nq
+        adj = {"qrs_ms": qrs, "jt_ms": None if m.get("qt_ms") is None else round(m["qt_ms"] - qrs),
+               "qtc_qrs_adjusted_ms": round(q_long)}
+        c_qrs = (m.get("confidence") or {}).get("qrs_ms", 0.7)  # the replaced QRS's doubt
+        name = f"{q_long:.0f} ms with the wide QRS ({qrs:.0f} ms) replaced by a normal one of {nq} ms ({form.capitalize()} {q:.0f} ms)"
+        crit = (f"QRS >= {wide} ms: QTc ({form}) - QRS + {nq} ms (the JTc kept, the wide QRS replaced by a normal one, "
+                f"{'women' if sex == 'F' else 'men'})")
+        src = _src("qtc", "wide_qrs_ms") + "; " + _src("qtc", "normal_qrs_male_ms") + "; " + src
+    # how far the QTc must exceed the limit: the QT measurement tolerance, or k_u times the QT's own
+    # uncertainty where that is larger (the PR rule's; flat-T leads left out of it, as they can only
+    # hide a later T end); a QT given without an uncertainty needs confidence >= min_confidence
+    k_u, high = _c("qtc", "uncertainty_factor"), _c("qtc", "high_risk_ms")
+    ev = (m.get("confidence_evidence") or {}).get("qt_ms") or {}
+    parts = ev.get("uncertainty_parts_ms")
+    u = None if not parts else math.sqrt(sum(v * v for k, v in parts.items() if k not in LATER_ONLY_PARTS))
+    if u is not None:
+        vals["qt_uncertainty_ms"] = round(u, 1)
+    need = mg if u is None else max(mg, k_u * u)
+    solid = u is not None or c_long >= cmin
+    beyond = q_long - lim > need or (q_long >= high and (u is None or q_long - k_u * u >= lim))
+    if u is None and c_long < cmin:
+        doubt = f"the QT has low confidence ({c_long:.2f}): T end uncertain"
+    elif need > mg and q_long < high:
+        doubt = f"the QT is uncertain by about {u:.0f} ms"
+    elif q_long >= high:
+        doubt = f"the QT is uncertain by about {u:.0f} ms, more than half its excess over the limit"
+    else:
+        doubt = f"within {mg} ms of the limit, the QT measurement tolerance"
+    flat = " (leads with a T wave too flat to count left out: they can only hide a later T end)" if parts and any(
+        parts.get(k) for k in LATER_ONLY_PARTS) else ""
+    rule = (f"by more than the QT measurement tolerance ({mg} ms) and {k_u:g} times the QT uncertainty{flat}, or >= "
+            f"{high} ms and above the limit by more than {k_u:g} times that uncertainty")
+    if beyond and solid:
+        sure = "" if c_long >= cmin or u is None else (
+            f"; its T end is uncertain by about {u:.0f} ms, but the QTc exceeds the limit by more than twice that")
+        f.append(Finding("LONG_QTC", f"Prolonged QTc: {name}{sure}.", f"{crit} >= {lim} ms ({who}) {rule}",
+                         src + "; " + _src("qtc", "definite_margin_ms") + "; " + _src("qtc", "uncertainty_factor"),
+                         vals | adj, [],
+                         _margin_conf(q_long, lim, max(10.0, u or 10.0), min(c_qrs, 0.95 if u is not None else c_long))))
+    elif q_long >= lim:
+        f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {name}: possibly prolonged ({doubt}).",
+                         f"{crit} >= {lim} ms ({who}) but not {rule}",
+                         src + "; " + _src("qtc", "definite_margin_ms"), vals | adj, [], min(0.5, c_long, c_qrs)))
     elif q >= lim:
-        f.append(Finding("BORDERLINE_QTC", f"Borderline QTc {q:.0f} ms ({form.capitalize()}): possibly prolonged ({why(c_long)}).",
-                         f"QTc ({form}) >= {lim} ms ({who}) but not by more than {mg} ms with {long_conf}",
-                         _src("qtc", "definite_margin_ms"), vals, [], min(0.5, c_long)))
+        # the QTc alone would be prolonged: say why it is not called so
+        f.append(Finding("QTC_WIDE_QRS", f"QTc {q:.0f} ms ({form.capitalize()}) lengthened by the wide QRS ({qrs:.0f} ms): "
+                         f"with a normal QRS of {nq} ms in its place, {q_long:.0f} ms, below the {lim} ms limit ({who}).",
+                         f"{crit} < {lim} ms ({who})", src, vals | adj, [], _margin_conf(q_long, lim, 10, min(c_long, c_qrs))))
     elif q <= (short := _c("qtc", "short_ms")):
         # the long side's rule mirrored: a short QTc rests on the QT alone, so it is stated only
         # when it lies below the limit by more than the QT measurement tolerance (QTc <= 360 ms,

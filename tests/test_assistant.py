@@ -423,9 +423,10 @@ def test_how_sure_questions_get_the_confidence_and_the_evidence_behind_it():
 
 def test_a_long_qt_doubted_for_its_flat_t_leads_says_they_cannot_shorten_it():
     """LUDB 13: the QT confidence is low mostly because seven leads have a T wave too flat to show
-    its end. The QT answer states the prolonged QTc finding, says the value is uncertain, and adds
-    that those leads can only hide a later end, with the confidence without them; the reply passes
-    the numbers check against its own prompt."""
+    its end. The QT answer states the QT finding (a QTc of about 500 ms that its QRS of about 180 ms
+    explains, with the knowledge entry on why), says the value is uncertain, and adds that those
+    leads can only hide a later end, with the confidence without them; the reply passes the numbers
+    check against its own prompt."""
     from conftest import LUDB
 
     from ecg.measure import confidence_without
@@ -434,7 +435,8 @@ def test_a_long_qt_doubted_for_its_flat_t_leads_says_they_cannot_shorten_it():
     a = Assistant(llm=None)
     q = "Is the QT long?"
     text = a.answer(q, m).text
-    assert "[finding: LONG_QTC]" in text and f"confidence {m['confidence']['qt_ms']:.2f}" in text, text
+    assert "[finding: QTC_WIDE_QRS]" in text and f"confidence {m['confidence']['qt_ms']:.2f}" in text, text
+    assert "[knowledge: QT with a wide QRS]" in text, text
     c_long = confidence_without(m["confidence_evidence"]["qt_ms"])
     assert "too flat to show its end" in text and f"without them its confidence is {c_long:.2f}" in text, text
     ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
