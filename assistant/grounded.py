@@ -91,7 +91,7 @@ def _missing(ctx: Context, mkey: str, what: str) -> str:
 
 
 #: Findings that name the underlying rhythm (the rate answer adds the first of them).
-RHYTHM_CODES = ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P")
+RHYTHM_CODES = ("SR", "SBRAD", "STACH", "AFIB", "AFLT", "SARRH", "NONSINUS_P", "NO_VISIBLE_P")
 
 
 def heart_rate(ctx: Context, with_rhythm: bool = True) -> str:

@@ -10,7 +10,7 @@ Codes are PTB-XL SCP codes where one exists (SR, SBRAD, STACH, SARRH, AFIB, AFLT
 1AVB, CLBBB, CRBBB, ILBBB, IRBBB, IVCD, LAFB, LPFB, LVH, VCLVH, LVOLT, LAD, RAD, PACE, QWAVE), otherwise
 upper-case names (LONG_QTC, SHORT_QTC, SHORT_PR, STE, STD, TINV, LIMB_REVERSAL, POOR_QUALITY,
 PACING_NOT_ASSESSED, REDUCED_LEADS, BORDERLINE_PR, BORDERLINE_QRS, BORDERLINE_QTC, BORDERLINE_SHORT_QTC, BORDERLINE_QWAVE, SECONDARY_STT, NONSINUS_P,
-LIMB_LEADS_INCONSISTENT, LEADS_NORMALIZED, QTC_WIDE_QRS).
+LIMB_LEADS_INCONSISTENT, LEADS_NORMALIZED, QTC_WIDE_QRS, NO_VISIBLE_P).
 """
 from __future__ import annotations
 
@@ -361,6 +361,34 @@ def _rhythm(m: dict) -> list[Finding]:
                              f"frontal P axis outside {lo}..{hi} deg with P waves present, P-axis confidence "
                              f">= {_c('sinus', 'p_axis_min_confidence')}",
                              _src("sinus", "p_axis_min_deg"), {**vals, "pr_ms": pr, "p_axis_deg": p_axis}, [], 0.4))
+    elif hr is not None:
+        # no P wave found, and neither the irregularity of AF nor flutter waves: say what was seen
+        # and what it may be (Part II's rhythm statements), not nothing
+        qrs, wide, tachy = m.get("qrs_ms"), _c("qrs", "complete_bbb_ms"), _c("rate", "tachy_bpm")
+        if qrs is None:
+            width, maybe = "", "the atrial rhythm and the origin of the QRS complexes are not determined"
+        elif qrs < wide and hr > tachy:
+            width, maybe = (f" narrow-QRS ({qrs:.0f} ms) tachycardia", "a supraventricular tachycardia (AV nodal or "
+                            "AV re-entry, atrial tachycardia, flutter with 2:1 conduction) or sinus tachycardia with "
+                            "the P wave hidden in the T wave")
+        elif qrs < wide:
+            width, maybe = f" narrow-QRS ({qrs:.0f} ms)", ("a junctional rhythm, or sinus rhythm with P waves too "
+                                                         "small to see")
+        elif hr > tachy:
+            width, maybe = (f" wide-QRS ({qrs:.0f} ms) tachycardia", "ventricular tachycardia, or a supraventricular "
+                            "tachycardia with bundle branch block or aberrant conduction; needs urgent review")
+        else:
+            width, maybe = f" wide-QRS ({qrs:.0f} ms)", ("a junctional or ventricular (idioventricular) escape "
+                                                       "rhythm, or sinus rhythm with P waves too small to see "
+                                                       "conducted with a bundle branch block")
+        reg = "Regular" if irr is None or irr < _c("af", "irregular_fraction_min") else "Irregular"
+        f.append(Finding("NO_VISIBLE_P", f"{reg}{width} rhythm at {hr:.0f}/min without identifiable P waves: {maybe}.",
+                         f"no repeating P wave before the QRS complexes (P found before < 50% of beats or P consistency "
+                         f"< {_c('af', 'p_consistency_max')}), RR without the irregularity of atrial fibrillation, no "
+                         f"flutter waves; QRS >= {wide} ms is wide, rate > {tachy}/min is a tachycardia",
+                         _src("rate", "tachy_bpm") + "; " + _src("qrs", "complete_bbb_ms"),
+                         {**vals, "qrs_ms": qrs, "p_present_fraction": round(ppres, 2),
+                          "irregular_fraction": None if irr is None else round(irr, 2)}, [], 0.4))
     return f + _ectopy(m, any(x.code in ("AFIB", "AFLT") for x in f))
 
 

@@ -107,6 +107,27 @@ def test_sex_specific_qtc_limit_is_used():
     assert ("BORDERLINE_QTC" in female) == (q >= lf and "LONG_QTC" not in female)
 
 
+def test_every_record_gets_a_rhythm_statement():
+    """Every 8th PTB-XL record and 477 (PTB-XL 'sinus bradycardia' at 31/min, CRBBB, no P wave
+    found): each interpretation names a rhythm. Without a P wave, AF irregularity or flutter waves,
+    the statement says what was seen, with the differential of its QRS width and rate."""
+    import pandas as pd
+
+    rhythm = {"SR", "SBRAD", "STACH", "SARRH", "AFIB", "AFLT", "PACE", "NONSINUS_P", "NO_VISIBLE_P"}
+    df = pd.read_csv(DATA / "ptbxl" / "ptbxl_database.csv")
+    ids = set(df.ecg_id.iloc[::8]) | {477}
+    for row in df[df.ecg_id.isin(ids)].itertuples():
+        m = measure(load(DATA / "ptbxl" / row.filename_hr), interpret=False)
+        f = {x.code: x for x in interpret(m)}
+        assert set(f) & rhythm, (row.ecg_id, sorted(f))
+        if "NO_VISIBLE_P" in f:
+            assert m.rhythm["p_present_fraction"] < 0.5 or m.pr_ms is None, (row.ecg_id, m.rhythm)
+            wide = m.qrs_ms >= criteria()["qrs"]["complete_bbb_ms"]["value"]
+            assert ("wide-QRS" in f["NO_VISIBLE_P"].statement) == wide, f["NO_VISIBLE_P"].statement
+            assert f"{m.heart_rate_bpm:.0f}/min" in f["NO_VISIBLE_P"].statement
+    assert "NO_VISIBLE_P" in {x.code for x in interpret(measure(load(DATA / "ptbxl" / df[df.ecg_id == 477].filename_hr.iloc[0])))}
+
+
 def test_wide_qrs_qtc_is_judged_with_a_normal_qrs_in_its_place():
     """PTB-XL's left bundle branch blocks: the wide QRS lengthens the QT, so the plain QTc reaches
     the long-QT limit on some of them although none is coded long QT. The long side is judged on
