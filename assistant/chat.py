@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, trim_messages
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from .context import Context
+from .context import Context, leads_named
 from .grounded import OVERREAD, REQUIRED_FACTS, declined, grounded_reply
 from .hedging import merge_lead_quality
 from .knowledge import find_snippets, load_knowledge
@@ -132,7 +132,7 @@ class Assistant:
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
                        or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
                        lead_quality=lead_quality, printed=dict(printed or {}), page_flags=list(page_flags or []),
-                       intents=list(intents))
+                       intents=list(intents), leads_asked=leads_named(question))
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",

@@ -5,6 +5,8 @@ Everything the LLM may say comes from here, and every number it writes is checke
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from ecg.record import clock, span
@@ -110,6 +112,47 @@ def facts_from_measurements(m: dict) -> list[Fact]:
     return facts
 
 
+_LEAD_NAMES = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+#: A lead named in a question: V1-V6 and aVR/aVL/aVF anywhere, I/II/III only after "lead(s)"
+#: (or in a list that follows it: "leads II and III"), since "I" is also a word.
+_ONE_LEAD = r"(?:i{1,3}|v[1-6]|av[rlf])\b"
+_LEAD_RE = re.compile(rf"\b(v[1-6]|av[rlf])\b|\bleads?\s+({_ONE_LEAD}(?:\s*(?:,|and|or|&)?\s*{_ONE_LEAD})*)", re.I)
+
+
+def leads_named(question: str) -> list[str]:
+    """The standard leads a question names, in the order named ("the QRS in V1" -> ["V1"];
+    "leads II and III" -> ["II", "III"]); "I" counts only as "lead I", not as the pronoun."""
+    out = []
+    for m in _LEAD_RE.finditer(question or ""):
+        words = [m.group(1)] if m.group(1) else re.findall(r"i{1,3}|v[1-6]|av[rlf]", m.group(2), re.I)
+        for w in words:
+            name = next(n for n in _LEAD_NAMES if n.lower() == w.lower())
+            if name not in out:
+                out.append(name)
+    return out
+
+
+#: Per-lead intervals of a lead's own median beat (``fiducials.median_beat.per_lead``): key, name,
+#: the two fiducials (ms in the median window) that bound it.
+LEAD_INTERVALS = (("p_duration", "P duration", "p_on", "p_off"), ("pr", "PR interval", "p_on", "qrs_on"),
+                  ("qrs", "QRS duration", "qrs_on", "qrs_off"), ("qt", "QT interval", "qrs_on", "t_off"))
+
+
+def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
+    """Facts (ms) for the P duration, PR, QRS and QT of each named lead's own median beat (key
+    ``lead:V1:qrs``, tag ``[V1 QRS 96 ms]``); none for a lead not recorded or a wave it does not show."""
+    per = (((m.get("fiducials") or {}).get("median_beat") or {}).get("per_lead") or {})
+    out = []
+    for lead in leads:
+        fd = per.get(lead) or {}
+        for key, label, a, b in LEAD_INTERVALS:
+            if fd.get(a) is not None and fd.get(b) is not None and fd[b] > fd[a]:
+                v = float(fd[b]) - float(fd[a])
+                out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "ms",
+                                f"[{lead} {label.split()[0]} {fmt(v)} ms]", None))
+    return out
+
+
 @dataclass
 class Context:
     """Everything one answer may rest on.
@@ -129,6 +172,8 @@ class Context:
             ``layout_uncertain``): answers they put in doubt say so (:func:`assistant.hedging.page_caution`).
         intents: what the question was routed to (a question about confidence puts the evidence
             behind each interval's confidence into the prompt).
+        leads_asked: the standard leads the question names (:func:`leads_named`): their own
+            median-beat PR, QRS and QT become facts too.
     """
 
     measurements: dict
@@ -141,10 +186,11 @@ class Context:
     printed: dict = field(default_factory=dict)
     page_flags: list = field(default_factory=list)
     intents: list = field(default_factory=list)
+    leads_asked: list = field(default_factory=list)
 
     @property
     def facts(self) -> list[Fact]:
-        return facts_from_measurements(self.measurements)
+        return facts_from_measurements(self.measurements) + lead_facts(self.measurements, self.leads_asked)
 
     @property
     def printed_facts(self) -> list[Fact]:
@@ -168,8 +214,15 @@ class Context:
     def render(self) -> str:
         """The context as prompt text: facts with their tags, findings, cases, knowledge."""
         lines = ["Measured on this ECG (tag to cite in brackets):"]
-        lines += [f"- {f.text} {f.tag}" + ("" if f.confidence is None else f" (confidence {f.confidence:.2f})")
-                  for f in self.facts] or ["- nothing could be measured"]
+        unc = self.measurements.get("uncertainty_ms") or {}
+
+        def about(f: Fact) -> str:  # an interval's confidence and its uncertainty in ms, as the answers quote them
+            u = unc.get(f"{f.key}_ms")
+            parts = ([] if f.confidence is None else [f"confidence {f.confidence:.2f}"]) + (
+                [] if u is None else [f"uncertain by about {fmt(u)} ms"])
+            return f" ({', '.join(parts)})" if parts else ""
+
+        lines += [f"- {f.text} {f.tag}" + about(f) for f in self.facts] or ["- nothing could be measured"]
         lt = self.measurements.get("long_term") or {}
         if lt.get("heart_rate_bpm"):
             hr, rr = lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}
@@ -185,7 +238,6 @@ class Context:
                          f"ventricular {pph.get('ventricular')}")
         if "confidence" in self.intents:
             lines.append("What each interval's confidence rests on (uncertainty components, ms):")
-            unc = self.measurements.get("uncertainty_ms") or {}
             lines += [f"- {UNCERTAINTY_NAMES.get(k, k)}: uncertainty about {fmt(unc[k])} ms; " + evidence_text(ev)
                       for k, ev in (self.measurements.get("confidence_evidence") or {}).items() if k in unc]
         if self.printed_facts:

@@ -84,6 +84,25 @@ PRINTED_KEY = {"heart_rate_bpm": "vent_rate_bpm", "pr_ms": "pr_ms", "qrs_ms": "q
                "qtc_ms.bazett": "qtc_ms", "axis_deg": "qrs_axis_deg", "axis_deg.qrs": "qrs_axis_deg"}
 
 
+def _in_leads(ctx: Context, key: str, what: str) -> str:
+    """The interval ``key`` (``p_duration``, ``pr``, ``qrs``, ``qt``) on the own median beat of each
+    lead the question names, with why it differs from the global value ("" if none is named)."""
+    said = [f"{fmt(f.value)} ms in {lead} {f.tag}" for lead in ctx.leads_asked
+            if (f := ctx.fact(f"lead:{lead}:{key}")) is not None]
+    missing = [lead for lead in ctx.leads_asked if ctx.fact(f"lead:{lead}:{key}") is None]
+    s = ""
+    if said:
+        whose = "the lead's" if len(said) == 1 else "each lead's"
+        s += (f" On {whose} own median beat the {what} is " + ", ".join(said) + "; the global value runs from the "
+              "earliest onset to the latest offset across all the leads, so one lead's is usually shorter.")
+    if missing:
+        recorded = (ctx.measurements.get("leads") or [])
+        absent = [x for x in missing if recorded and x not in recorded]
+        s += (f" {', '.join(missing)}: " + ("not recorded." if absent == missing else
+                                            f"the {what} has no onset and offset of its own there."))
+    return s
+
+
 def _missing(ctx: Context, mkey: str, what: str) -> str:
     reason = (ctx.measurements.get("null_reasons") or {}).get(mkey)
     s = f"I could not measure the {what} on this ECG" + (f" ({reason})." if reason else ".")
@@ -179,7 +198,7 @@ def qt(ctx: Context) -> str:
     hr = ctx.fact("heart_rate")
     if hr is not None and (hr.value > 90 or hr.value < 55) and fr is not None:
         s += " At this heart rate Bazett's correction is less reliable; Fridericia's value is the better guide."
-    s += _printed(ctx, ("qt_ms", qt_f.value), ("qtc_ms", b.value))
+    s += _in_leads(ctx, "qt", "QT interval") + _printed(ctx, ("qt_ms", qt_f.value), ("qtc_ms", b.value))
     fewer = _findings_with(ctx, ("REDUCED_LEADS",), "")
     return s + _unsure(ctx, "qt", "qt_ms") + (" " + fewer if fewer else "")
 
@@ -255,7 +274,35 @@ def pr(ctx: Context) -> str:
                                            "that repeats beat to beat" if judged else "") + f" {tag}.")
     else:
         s += f", within the normal {lo} to {hi} ms {tag}."
-    return s + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
+    return s + _in_leads(ctx, "pr", "PR interval") + _printed(ctx, ("pr_ms", f.value)) + _unsure(ctx, "pr", "pr_ms")
+
+
+#: The findings that say what the P waves are (or that there are none), quoted by the P-wave answer.
+P_CODES = ("SR", "SBRAD", "STACH", "SARRH", "NONSINUS_P", "NO_VISIBLE_P", "AFIB", "AFLT", "PACE")
+
+
+def p_wave(ctx: Context) -> str:
+    """The P wave: its duration across the leads, its frontal axis against the sinus range, the
+    lead-II limit of left atrial abnormality (AHA/ACCF/HRS Part V) with why none is stated from it,
+    and the rhythm finding that says what the P waves are."""
+    f = ctx.fact("p_duration")
+    stated = [d for d in ctx.findings if d.get("code") in P_CODES]
+    if f is None:
+        s = _missing(ctx, "p_duration_ms", "P wave duration")
+        return s + (" " + " ".join(_finding_text(d) for d in stated) if stated else "")
+    s = (f"The P wave lasts {fmt(f.value)} ms {f.tag}, from its earliest onset to its latest offset across the leads "
+         f"measured.")
+    pa = ctx.fact("axis_p")
+    if pa is not None:
+        lo, hi = criteria()["sinus"]["p_axis_min_deg"]["value"], criteria()["sinus"]["p_axis_max_deg"]["value"]
+        where = "within" if lo <= pa.value <= hi else "outside"
+        # the range written as the rhythm criteria write it (the findings quoted below carry it)
+        s += f" Its frontal axis is {round(pa.value):+d}° {pa.tag}, {where} the sinus criteria's frontal P axis {lo}..{hi} deg."
+    s += (" Read in lead II, 120 ms or more suggests left atrial abnormality; measured across all the leads a P wave "
+          f"runs longer, so no atrial abnormality is stated from the duration alone {get_snippet('p-wave').tag}.")
+    if stated:
+        s += " " + " ".join(_finding_text(d) for d in stated)
+    return s + _in_leads(ctx, "p_duration", "P duration") + _unsure(ctx, "p_duration", "p_duration_ms")
 
 
 #: The conduction findings that rest on the QRS (ecg.interpret), stated with their criteria.
@@ -279,7 +326,7 @@ def qrs(ctx: Context) -> str:
     conduction = [d for d in ctx.findings if d.get("code") in QRS_CODES]
     if conduction:
         s += " " + " ".join(_finding_text(d) for d in conduction)
-    return s + _printed(ctx, ("qrs_ms", f.value)) + _unsure(ctx, "qrs", "qrs_ms")
+    return s + _in_leads(ctx, "qrs", "QRS duration") + _printed(ctx, ("qrs_ms", f.value)) + _unsure(ctx, "qrs", "qrs_ms")
 
 
 def _findings_with(ctx: Context, codes: tuple[str, ...] | None, empty: str) -> str:
@@ -363,7 +410,8 @@ def st(ctx: Context) -> str:
 
 
 def intervals(ctx: Context) -> str:
-    facts = [f for f in ctx.facts if f.key in ("heart_rate", "pr", "qrs", "qt", "qtc_bazett", "qtc_fridericia", "axis_qrs")]
+    facts = [f for f in ctx.facts if f.key in ("heart_rate", "p_duration", "pr", "qrs", "qt", "qtc_bazett", "qtc_fridericia",
+                                               "axis_qrs")]
     if not facts:
         return "Nothing could be measured on this ECG."
     shown, held = [], []
@@ -442,7 +490,7 @@ def general(ctx: Context) -> str:
 
 #: The values a question about confidence asks about, from the other intents it names (all four
 #: intervals, the rate and the QRS axis when it names none).
-CONFIDENCE_KEYS = {"qt": ("qt_ms",), "explain_qt": ("qt_ms",), "pr": ("pr_ms",), "qrs": ("qrs_ms",),
+CONFIDENCE_KEYS = {"qt": ("qt_ms",), "explain_qt": ("qt_ms",), "pr": ("pr_ms",), "p_wave": ("p_duration_ms",), "qrs": ("qrs_ms",),
                    "intervals": ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms"), "heart_rate": ("heart_rate_bpm",),
                    "rhythm": ("heart_rate_bpm",), "axis": ("axis_deg.qrs",)}
 _FACT_OF = {"heart_rate_bpm": "heart_rate", "p_duration_ms": "p_duration", "pr_ms": "pr", "qrs_ms": "qrs",
@@ -493,7 +541,7 @@ def certainty(ctx: Context) -> str:
 
 
 REPLIES = {
-    "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "qrs": qrs,
+    "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
     "confidence": certainty, "technical": technical,
@@ -501,7 +549,7 @@ REPLIES = {
 
 #: The measured values an answer to an intent must state.
 REQUIRED_FACTS = {
-    "heart_rate": ("heart_rate",), "qt": ("qtc_bazett",), "axis": ("axis_qrs",), "pr": ("pr",),
+    "heart_rate": ("heart_rate",), "qt": ("qtc_bazett",), "axis": ("axis_qrs",), "pr": ("pr",), "p_wave": ("p_duration",),
     "qrs": ("qrs",), "intervals": ("heart_rate", "qrs", "qt"),
 }
 

@@ -30,17 +30,18 @@ MIN_GOOD_LEADS = {"rate": 1, "axis": 3, "global": 3}
 #: about three times the IEC 60601-2-25 tolerance or more (see ``ecg.measure.TOL_MS``).
 DECLINE_CONFIDENCE = 0.1
 #: The measured value each intent states, and its key in ``measurements["confidence"]``.
-VALUE_KEY = {"heart_rate": "heart_rate_bpm", "axis": "axis_deg.qrs", "pr": "pr_ms", "qrs": "qrs_ms", "qt": "qt_ms"}
+VALUE_KEY = {"heart_rate": "heart_rate_bpm", "axis": "axis_deg.qrs", "pr": "pr_ms", "p_wave": "p_duration_ms",
+             "qrs": "qrs_ms", "qt": "qt_ms"}
 #: Which group of leads each intent's values rest on.
 RESTS_ON = {
     "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate",
     "axis": "axis",
-    "pr": "global", "qrs": "global", "qt": "global", "intervals": "global", "summary": "global",
+    "pr": "global", "p_wave": "global", "qrs": "global", "qt": "global", "intervals": "global", "summary": "global",
     "lvh": "global", "st": "global",
 }
 _WHAT = {"rate": "the rhythm leads", "axis": "the limb leads", "global": "the leads measured"}
 _VALUE = {"heart_rate": "heart rate", "rhythm": "rhythm", "extra_beats": "beat classification", "axis": "QRS axis",
-          "pr": "PR interval", "qrs": "QRS duration", "qt": "QT interval", "intervals": "intervals",
+          "pr": "PR interval", "p_wave": "P wave", "qrs": "QRS duration", "qt": "QT interval", "intervals": "intervals",
           "summary": "interpretation", "lvh": "voltage criteria", "st": "ST-segment assessment"}
 
 

@@ -17,6 +17,8 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("qt", (r"\bqtc?\b", r"\bqt interval\b", r"\bcorrected\b")),
     ("axis", (r"\baxis\b", r"\bdeviation\b")),
     ("pr", (r"\bpr\b", r"\bav block\b", r"\bheart block\b", r"\bfirst[- ]degree\b", r"\bav conduction\b")),
+    ("p_wave", (r"\bp[ -]?waves?\b", r"\bp duration\b", r"\bp[ -]?axis\b", r"\batrial (enlargement|abnormality)\b",
+                r"\bp (mitrale|pulmonale)\b")),
     ("qrs", (r"\bqrs\b", r"\bbundle\b", r"\bbbb\b", r"\blbbb\b", r"\brbbb\b", r"\bwide\b")),
     ("rhythm", (r"\brhythm\b", r"\bsinus\b", r"\bfibrillation\b", r"\bafib\b", r"\bflutter\b", r"\bregular\b",
                 r"\birregular\b")),
@@ -35,7 +37,7 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
 
 KNOWLEDGE_FOR_INTENT = {
     "heart_rate": ("heart-rate",), "rhythm": ("sinus-rhythm", "atrial-fibrillation"),
-    "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "qrs": ("qrs-duration",),
+    "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "p_wave": ("p-wave",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
     "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (),

@@ -527,3 +527,54 @@ def test_electrode_and_noise_questions_get_the_reversal_check_and_the_lead_quali
     text = a.answer("Is there any noise or artifact?", m).text
     for ld in noisy:
         assert f"{ld} ({m['signal_quality'][ld]['hf_noise_mv']:.2f} mV)" in text
+
+
+def test_p_wave_questions_get_the_p_duration_axis_and_what_the_p_waves_are():
+    """"What is the P wave duration?" is answered with the measured P duration, the P axis against
+    the sinus range and the rhythm finding (PTB-XL 1, sinus); where no P wave was found (PTB-XL
+    477, 31/min) with why it is missing and the rhythm statement without P waves. The reply passes
+    the numbers check against its own prompt, and the list of intervals includes the P duration."""
+    from assistant.router import route as route_of
+
+    q = "What is the P wave duration?"
+    assert route_of(q) == ["p_wave"]
+    a = Assistant(llm=None)
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    text = a.answer(q, m).text
+    assert f"[P {round(m['p_duration_ms'])} ms]" in text and f"[P axis {round(m['axis_deg']['p'])}°]" in text, text
+    assert "[finding: SR]" in text and "[knowledge: P wave]" in text, text
+    ctx = a.build_context(q, route_of(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok
+    assert f"[P {round(m['p_duration_ms'])} ms]" in a.answer("Give me the intervals", m).text
+
+    none = measure(load(PTBXL / "00000" / "00477_hr")).to_dict()
+    assert none["p_duration_ms"] is None
+    text = a.answer(q, none).text
+    assert none["null_reasons"]["p_duration_ms"] in text and "[finding: NO_VISIBLE_P]" in text, text
+
+
+def test_a_named_lead_gets_its_own_median_beat_interval():
+    """"The QRS in V1?", "the PR in lead II?": the answer adds the interval on that lead's own
+    median beat (its fiducials, in the measurement output) beside the global one, passes the
+    numbers check against its prompt, and says when the lead was not recorded (limb leads alone).
+    "I" counts as a lead only after "lead"."""
+    from assistant.context import leads_named
+    from bench._common import with_leads
+
+    assert leads_named("Is the QRS wide in V1 and v2?") == ["V1", "V2"]
+    assert leads_named("What is the PR in leads II and III?") == ["II", "III"]
+    assert leads_named("I think the QT is long; is lead I inverted?") == ["I"]
+    rec = load(PTBXL / "00000" / "00001_hr")
+    m = measure(rec).to_dict()
+    per = m["fiducials"]["median_beat"]["per_lead"]
+    a = Assistant(llm=None)
+    for q, lead, key, (on, off) in (("What is the QRS duration in V1?", "V1", "QRS", ("qrs_on", "qrs_off")),
+                                    ("What is the PR in lead II?", "II", "PR", ("p_on", "qrs_on"))):
+        text = a.answer(q, m).text
+        assert f"[{lead} {key} {round(per[lead][off] - per[lead][on])} ms]" in text, text
+        assert f"[{key} {round(m[key.lower() + '_ms'])} ms]" in text, text
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+    limb = measure(with_leads(rec, ["I", "II", "III", "aVR", "aVL", "aVF"])).to_dict()
+    text = a.answer("What is the QRS duration in V1?", limb).text
+    assert "V1: not recorded." in text and f"[QRS {round(limb['qrs_ms'])} ms]" in text, text
