@@ -138,9 +138,15 @@ LEAD_INTERVALS = (("p_duration", "P duration", "p_on", "p_off"), ("pr", "PR inte
                   ("qrs", "QRS duration", "qrs_on", "qrs_off"), ("qt", "QT interval", "qrs_on", "t_off"))
 
 
+#: Per-lead ST-T amplitudes (``per_lead``, mV): key, name, measurement key, short name for the tag.
+LEAD_LEVELS = (("st_j", "J-point level", "st_j_mv", "J"), ("st_j60", "ST level 60 ms after the J point", "st_j60_mv", "ST60"),
+               ("t_amp", "T-wave amplitude", "t_amp_mv", "T"))
+
+
 def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
-    """Facts (ms) for the P duration, PR, QRS and QT of each named lead's own median beat (key
-    ``lead:V1:qrs``, tag ``[V1 QRS 96 ms]``); none for a lead not recorded or a wave it does not show."""
+    """Facts for the P duration, PR, QRS and QT (ms) of each named lead's own median beat (key
+    ``lead:V1:qrs``, tag ``[V1 QRS 96 ms]``) and its J-point level, ST level at J+60 ms and T-wave
+    amplitude (mV, tag ``[V1 ST60 +0.05 mV]``); none for a lead not recorded or a wave it does not show."""
     per = (((m.get("fiducials") or {}).get("median_beat") or {}).get("per_lead") or {})
     out = []
     for lead in leads:
@@ -150,6 +156,12 @@ def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
                 v = float(fd[b]) - float(fd[a])
                 out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "ms",
                                 f"[{lead} {label.split()[0]} {fmt(v)} ms]", None))
+        pl = (m.get("per_lead") or {}).get(lead) or {}
+        for key, label, mkey, short in LEAD_LEVELS:
+            if pl.get(mkey) is not None:
+                v = float(pl[mkey])
+                out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "mV", f"[{lead} {short} {v:+.2f} mV]",
+                                pl.get("amplitude_confidence")))
     return out
 
 
@@ -173,7 +185,7 @@ class Context:
         intents: what the question was routed to (a question about confidence puts the evidence
             behind each interval's confidence into the prompt).
         leads_asked: the standard leads the question names (:func:`leads_named`): their own
-            median-beat PR, QRS and QT become facts too.
+            median-beat P, PR, QRS and QT and their J, ST (J+60 ms) and T levels become facts too.
     """
 
     measurements: dict

@@ -406,7 +406,29 @@ def st(ctx: Context) -> str:
     # the ST elevation was weighed by Smith's formula (normal variant vs subtle anterior occlusion)
     if any("smith_3var" in (d.get("values") or {}) for d in ctx.findings if d.get("code") == "STE"):
         s += " " + get_snippet("normal-variant-ste").tag
-    return s
+    return s + _st_in_leads(ctx)
+
+
+def _st_in_leads(ctx: Context) -> str:
+    """The J point, the ST level at J+60 ms and the T wave of each lead the question names, in mV
+    (none where the leads were normalized one by one: their millivolts are not the heart's)."""
+    if not ctx.leads_asked:
+        return ""
+    if any(d.get("code") == "LEADS_NORMALIZED" for d in ctx.findings):
+        return f" The ST and T amplitudes of {', '.join(ctx.leads_asked)} are not given: the leads were normalized one by one."
+    out = []
+    for lead in ctx.leads_asked:
+        j, st60, t = (ctx.fact(f"lead:{lead}:{k}") for k in ("st_j", "st_j60", "t_amp"))
+        if j is None and st60 is None and t is None:
+            out.append(f"{lead}: not recorded." if lead not in (ctx.measurements.get("leads") or []) else
+                       f"{lead}: no ST or T amplitude could be measured.")
+            continue
+        parts = [f"the J point at {f.value:+.2f} mV {f.tag}" for f in (j,) if f is not None]
+        parts += [f"the ST segment 60 ms later at {f.value:+.2f} mV {f.tag}" for f in (st60,) if f is not None]
+        pol = (((ctx.measurements.get("per_lead") or {}).get(lead) or {}).get("t_polarity"))
+        parts += [f"a {pol + ' ' if pol else ''}T wave of {f.value:+.2f} mV {f.tag}" for f in (t,) if f is not None]
+        out.append(f"In {lead}, " + ", ".join(parts) + " (against the isoelectric level before the QRS).")
+    return " " + " ".join(out)
 
 
 def intervals(ctx: Context) -> str:

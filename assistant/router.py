@@ -58,6 +58,8 @@ def route(question: str) -> list[str]:
     hits = sorted(first, key=lambda n: first[n])  # in the order the question asks
     if "explain_qt" in hits and "qt" in hits:
         hits.remove("qt")
+    if "axis" in hits and "p_wave" in hits and not re.search(r"(?<!\bp )(?<!\bp-)\baxis\b", q):
+        hits.remove("axis")  # "the P axis" asks about the P wave, not the QRS axis
     if "intervals" in hits and len(hits) > 1:  # "the PR interval" asks about PR, not every interval
         hits.remove("intervals")
     if "confidence" in hits:  # "how sure are you about the QT?": the value first, then what it rests on

@@ -718,6 +718,29 @@ def _hypertrophy(m: dict, sex, age=None, stated: set | None = None) -> list[Find
 # ----------------------------------------------------------------------------------------- QT
 
 
+def _qtc_for_the_long_side(m: dict, q: float, form: str, sex) -> tuple[float, str, str, str, dict, float]:
+    """The QTc (ms) a prolonged QT is judged on, with its wording, criterion and source.
+
+    A QRS of ``wide_qrs_ms`` or more lengthens the QT without a longer repolarization, so the QTc
+    ``q`` is taken with the measured QRS replaced by a normal one (``normal_qrs_*_ms``: the JTc
+    kept; J Electrocardiol 2018;51:481). Returns ``(qtc, name, criterion, source, values, c_qrs)``:
+    ``values`` holds ``qrs_ms``, ``jt_ms``, ``normal_qrs_ms`` and ``qtc_qrs_adjusted_ms`` (empty for
+    a narrow QRS, where the QTc is ``q`` itself), ``c_qrs`` the replaced QRS's confidence (1.0 if none)."""
+    name, crit, src = f"{q:.0f} ms ({form.capitalize()})", f"QTc ({form})", _src("qtc", "long_male_ms")
+    qrs = m.get("qrs_ms")
+    if qrs is None or qrs < (wide := _c("qtc", "wide_qrs_ms")):
+        return q, name, crit, src, {}, 1.0
+    nq = _c("qtc", "normal_qrs_female_ms") if sex == "F" else _c("qtc", "normal_qrs_male_ms")
+    q_long = q - qrs + nq
+    adj = {"qrs_ms": qrs, "jt_ms": None if m.get("qt_ms") is None else round(m["qt_ms"] - qrs),
+           "normal_qrs_ms": nq, "qtc_qrs_adjusted_ms": round(q_long)}
+    name = f"{q_long:.0f} ms with the wide QRS ({qrs:.0f} ms) replaced by a normal one of {nq} ms ({form.capitalize()} {q:.0f} ms)"
+    crit = (f"QRS >= {wide} ms: QTc ({form}) - QRS + {nq} ms (the JTc kept, the wide QRS replaced by a normal one, "
+            f"{'women' if sex == 'F' else 'men'})")
+    src = _src("qtc", "wide_qrs_ms") + "; " + _src("qtc", "normal_qrs_male_ms") + "; " + src
+    return q_long, name, crit, src, adj, (m.get("confidence") or {}).get("qrs_ms", 0.7)
+
+
 def _qt(m: dict, sex) -> list[Finding]:
     f = []
     form = _c("qtc", "formula")
@@ -744,21 +767,7 @@ def _qt(m: dict, sex) -> list[Finding]:
         return (f"within {mg} ms of the limit, the QT measurement tolerance" if conf >= cmin
                 else f"the QT has low confidence ({conf:.2f}): T end uncertain")
 
-    # a wide QRS lengthens the QT without a longer repolarization: the long side is judged on the
-    # QTc with the measured QRS replaced by a normal one (the JTc kept), the short side on the QTc
-    q_long, name, crit, src = q, f"{q:.0f} ms ({form.capitalize()})", f"QTc ({form})", _src("qtc", "long_male_ms")
-    adj, c_qrs = {}, 1.0
-    qrs = m.get("qrs_ms")
-    if qrs is not None and qrs >= (wide := _c("qtc", "wide_qrs_ms")):
-        nq = _c("qtc", "normal_qrs_female_ms") if sex == "F" else _c("qtc", "normal_qrs_male_ms")
-        q_long = q - qrs + nq
-        adj = {"qrs_ms": qrs, "jt_ms": None if m.get("qt_ms") is None else round(m["qt_ms"] - qrs),
-               "qtc_qrs_adjusted_ms": round(q_long)}
-        c_qrs = (m.get("confidence") or {}).get("qrs_ms", 0.7)  # the replaced QRS's doubt
-        name = f"{q_long:.0f} ms with the wide QRS ({qrs:.0f} ms) replaced by a normal one of {nq} ms ({form.capitalize()} {q:.0f} ms)"
-        crit = (f"QRS >= {wide} ms: QTc ({form}) - QRS + {nq} ms (the JTc kept, the wide QRS replaced by a normal one, "
-                f"{'women' if sex == 'F' else 'men'})")
-        src = _src("qtc", "wide_qrs_ms") + "; " + _src("qtc", "normal_qrs_male_ms") + "; " + src
+    q_long, name, crit, src, adj, c_qrs = _qtc_for_the_long_side(m, q, form, sex)
     # how far the QTc must exceed the limit: the QT measurement tolerance, or k_u times the QT's own
     # uncertainty where that is larger (the PR rule's; flat-T leads left out of it, as they can only
     # hide a later T end); a QT given without an uncertainty needs confidence >= min_confidence
@@ -785,7 +794,7 @@ def _qt(m: dict, sex) -> list[Finding]:
             f"{high} ms and above the limit by more than {k_u:g} times that uncertainty")
     if beyond and solid:
         sure = "" if c_long >= cmin or u is None else (
-            f"; its T end is uncertain by about {u:.0f} ms, but the QTc exceeds the limit by more than twice that")
+            f"; its T end is uncertain by about {u:.0f} ms, but the QTc exceeds the limit by more than {k_u:g} times that")
         f.append(Finding("LONG_QTC", f"Prolonged QTc: {name}{sure}.", f"{crit} >= {lim} ms ({who}) {rule}",
                          src + "; " + _src("qtc", "definite_margin_ms") + "; " + _src("qtc", "uncertainty_factor"),
                          vals | adj, [],
@@ -795,9 +804,9 @@ def _qt(m: dict, sex) -> list[Finding]:
                          f"{crit} >= {lim} ms ({who}) but not {rule}",
                          src + "; " + _src("qtc", "definite_margin_ms"), vals | adj, [], min(0.5, c_long, c_qrs)))
     elif q >= lim:
-        # the QTc alone would be prolonged: say why it is not called so
-        f.append(Finding("QTC_WIDE_QRS", f"QTc {q:.0f} ms ({form.capitalize()}) lengthened by the wide QRS ({qrs:.0f} ms): "
-                         f"with a normal QRS of {nq} ms in its place, {q_long:.0f} ms, below the {lim} ms limit ({who}).",
+        # the QTc alone would be prolonged: say why it is not called so (only a wide QRS gets here)
+        f.append(Finding("QTC_WIDE_QRS", f"QTc {q:.0f} ms ({form.capitalize()}) lengthened by the wide QRS ({adj['qrs_ms']:.0f} ms): "
+                         f"with a normal QRS of {adj['normal_qrs_ms']} ms in its place, {q_long:.0f} ms, below the {lim} ms limit ({who}).",
                          f"{crit} < {lim} ms ({who})", src, vals | adj, [], _margin_conf(q_long, lim, 10, min(c_long, c_qrs))))
     elif q <= (short := _c("qtc", "short_ms")):
         # the long side's rule mirrored: a short QTc rests on the QT alone, so it is stated only

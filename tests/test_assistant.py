@@ -537,7 +537,8 @@ def test_p_wave_questions_get_the_p_duration_axis_and_what_the_p_waves_are():
     from assistant.router import route as route_of
 
     q = "What is the P wave duration?"
-    assert route_of(q) == ["p_wave"]
+    assert route_of(q) == ["p_wave"] and route_of("What is the P axis?") == ["p_wave"]
+    assert route_of("What is the P axis, and the QRS axis?")[:2] == ["p_wave", "axis"]
     a = Assistant(llm=None)
     m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
     text = a.answer(q, m).text
@@ -578,3 +579,25 @@ def test_a_named_lead_gets_its_own_median_beat_interval():
     limb = measure(with_leads(rec, ["I", "II", "III", "aVR", "aVL", "aVF"])).to_dict()
     text = a.answer("What is the QRS duration in V1?", limb).text
     assert "V1: not recorded." in text and f"[QRS {round(limb['qrs_ms'])} ms]" in text, text
+
+
+def test_st_question_naming_leads_gets_their_st_and_t_levels():
+    """PTB-XL 455 (inferior ST elevation with anterior changes): "the ST in V2, the T in V1?" gets
+    each named lead's J point, ST level at J+60 ms and T wave in mV from its per-lead measurements,
+    with the T polarity, and passes the numbers check; on the LUDB copy, whose leads are normalized
+    one by one, no millivolt level is quoted."""
+    from conftest import LUDB
+
+    q = "What is the ST level in V2, and is the T wave inverted in V1?"
+    a = Assistant(llm=None)
+    m = measure(load(PTBXL / "00000" / "00455_hr")).to_dict()
+    text = a.answer(q, m).text
+    for lead in ("V2", "V1"):
+        pl = m["per_lead"][lead]
+        assert f"[{lead} ST60 {pl['st_j60_mv']:+.2f} mV]" in text and f"[{lead} T {pl['t_amp_mv']:+.2f} mV]" in text, text
+        assert f"a {pl['t_polarity']} T wave" in text
+    ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+    ludb = measure(load(LUDB / "1")).to_dict()
+    text = a.answer(q, ludb).text
+    assert "normalized one by one" in text and "ST60" not in text, text
