@@ -24,7 +24,7 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
                 r"\birregular\b")),
     ("heart_rate", (r"\bheart rate\b", r"\brate\b", r"\bbpm\b", r"\bpulse\b", r"\bhow fast\b", r"\bbrady", r"\btachy")),
     ("lvh", (r"\bhypertroph", r"\blvh\b", r"\bvoltage\b", r"\bsokolow\b", r"\bcornell\b")),
-    ("st", (r"\bst\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
+    ("st", (r"\bst\b", r"\bj[ -]?points?\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b")),
     ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn")),
     ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b", r"\bnois",

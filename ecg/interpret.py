@@ -747,6 +747,7 @@ def _qt(m: dict, sex) -> list[Finding]:
     q = (m.get("qtc_ms") or {}).get(form)
     if q is None:
         return f
+    q = float(round(q))  # judged as shown (whole ms), so a QTc shown at a limit is judged at it
     from .measure import LATER_ONLY_PARTS, confidence_without
 
     c = (m.get("confidence") or {}).get("qt_ms", 0.7)

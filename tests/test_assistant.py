@@ -589,6 +589,7 @@ def test_st_question_naming_leads_gets_their_st_and_t_levels():
     from conftest import LUDB
 
     q = "What is the ST level in V2, and is the T wave inverted in V1?"
+    assert route("Where is the J point in V2?") == ["st"]
     a = Assistant(llm=None)
     m = measure(load(PTBXL / "00000" / "00455_hr")).to_dict()
     text = a.answer(q, m).text
