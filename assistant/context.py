@@ -6,9 +6,9 @@ Everything the LLM may say comes from here, and every number it writes is checke
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
+from ecg.leads import STANDARD_LEADS
 from ecg.record import clock, span
 
 from .knowledge import Snippet
@@ -112,7 +112,6 @@ def facts_from_measurements(m: dict) -> list[Fact]:
     return facts
 
 
-_LEAD_NAMES = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 #: A lead named in a question: V1-V6 and aVR/aVL/aVF anywhere, I/II/III only after "lead(s)"
 #: (or in a list that follows it: "leads II and III"), since "I" is also a word.
 _ONE_LEAD = r"(?:i{1,3}|v[1-6]|av[rlf])\b"
@@ -126,7 +125,7 @@ def leads_named(question: str) -> list[str]:
     for m in _LEAD_RE.finditer(question or ""):
         words = [m.group(1)] if m.group(1) else re.findall(r"i{1,3}|v[1-6]|av[rlf]", m.group(2), re.I)
         for w in words:
-            name = next(n for n in _LEAD_NAMES if n.lower() == w.lower())
+            name = next(n for n in STANDARD_LEADS if n.lower() == w.lower())
             if name not in out:
                 out.append(name)
     return out

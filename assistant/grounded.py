@@ -10,7 +10,9 @@ Limits used (also in ``data/knowledge.json`` with their sources):
 - PR 120-200 ms, QRS below 110 ms and 120 ms for complete bundle branch block, Part III (Surawicz 2009);
 - QTc prolonged at 450 ms or more (men) / 460 ms or more (women), short at 390 ms or less, Part IV (Rautaharju 2009);
   with a QRS of 120 ms or more, judged with the wide QRS replaced by a normal one (the findings' QTC_WIDE_QRS);
-- frontal QRS axis -30..+90 degrees normal, Parts II-III.
+- frontal QRS axis -30..+90 degrees normal, Parts II-III;
+- P wave of 120 ms or more in lead II suggesting left atrial abnormality, Part V (Hancock 2009): quoted, not
+  applied to the 12-lead P duration.
 """
 from __future__ import annotations
 
@@ -89,18 +91,18 @@ def _in_leads(ctx: Context, key: str, what: str) -> str:
     lead the question names, with why it differs from the global value ("" if none is named)."""
     said = [f"{fmt(f.value)} ms in {lead} {f.tag}" for lead in ctx.leads_asked
             if (f := ctx.fact(f"lead:{lead}:{key}")) is not None]
-    missing = [lead for lead in ctx.leads_asked if ctx.fact(f"lead:{lead}:{key}") is None]
     s = ""
     if said:
         whose = "the lead's" if len(said) == 1 else "each lead's"
         s += (f" On {whose} own median beat the {what} is " + ", ".join(said) + "; the global value runs from the "
               "earliest onset to the latest offset across all the leads, so one lead's is usually shorter.")
-    if missing:
-        recorded = (ctx.measurements.get("leads") or [])
-        absent = [x for x in missing if recorded and x not in recorded]
-        s += (f" {', '.join(missing)}: " + ("not recorded." if absent == missing else
-                                            f"the {what} has no onset and offset of its own there."))
-    return s
+    return s + "".join(_lead_without(ctx, lead, f"the {what} has no onset and offset of its own there")
+                       for lead in ctx.leads_asked if ctx.fact(f"lead:{lead}:{key}") is None)
+
+
+def _lead_without(ctx: Context, lead: str, why: str) -> str:
+    """Why a named lead has no value: not recorded, or ``why``."""
+    return f" {lead}: " + ("not recorded." if lead not in (ctx.measurements.get("leads") or []) else f"{why}.")
 
 
 def _missing(ctx: Context, mkey: str, what: str) -> str:
@@ -420,8 +422,7 @@ def _st_in_leads(ctx: Context) -> str:
     for lead in ctx.leads_asked:
         j, st60, t = (ctx.fact(f"lead:{lead}:{k}") for k in ("st_j", "st_j60", "t_amp"))
         if j is None and st60 is None and t is None:
-            out.append(f"{lead}: not recorded." if lead not in (ctx.measurements.get("leads") or []) else
-                       f"{lead}: no ST or T amplitude could be measured.")
+            out.append(_lead_without(ctx, lead, "no ST or T amplitude could be measured").strip())
             continue
         parts = [f"the J point at {f.value:+.2f} mV {f.tag}" for f in (j,) if f is not None]
         parts += [f"the ST segment 60 ms later at {f.value:+.2f} mV {f.tag}" for f in (st60,) if f is not None]
