@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ecg.interpret import criteria
 from ecg.leads import STANDARD_LEADS
+from ecg.measure import confidence_without
 from ecg.record import clock, span
 
 from .knowledge import Snippet
@@ -227,13 +229,43 @@ class Context:
         lines = ["Measured on this ECG (tag to cite in brackets):"]
         unc = self.measurements.get("uncertainty_ms") or {}
 
-        def about(f: Fact) -> str:  # an interval's confidence and its uncertainty in ms, as the answers quote them
+        ev = self.measurements.get("confidence_evidence") or {}
+        c = criteria()
+
+        def about(f: Fact) -> str:  # what the answers quote beside a value: its confidence and uncertainty, limits
             u = unc.get(f"{f.key}_ms")
             parts = ([] if f.confidence is None else [f"confidence {f.confidence:.2f}"]) + (
                 [] if u is None else [f"uncertain by about {fmt(u)} ms"])
-            return f" ({', '.join(parts)})" if parts else ""
+            if f.key == "qt" and (c_long := confidence_without(ev.get("qt_ms"))) is not None \
+                    and f.confidence is not None and c_long > f.confidence:
+                parts.append(f"confidence {c_long:.2f} without the leads whose T wave is too flat to show its end")
+            if f.key == "heart_rate":
+                parts.append(f"bradycardia below {c['rate']['brady_bpm']['value']} bpm and tachycardia above "
+                             f"{c['rate']['tachy_bpm']['value']} bpm by the findings' criteria")
+            if f.key == "axis_p":
+                parts.append(f"sinus P axis range {c['sinus']['p_axis_min_deg']['value']} to "
+                             f"{c['sinus']['p_axis_max_deg']['value']} degrees")
+            return f" ({'; '.join(parts)})" if parts else ""
 
         lines += [f"- {f.text} {f.tag}" + about(f) for f in self.facts] or ["- nothing could be measured"]
+        rh = self.measurements.get("rhythm") or {}
+        if rh.get("n_beats"):
+            kinds = [(rh.get(f"n_{k}") or 0, k.replace("_", " ")) for k in
+                     ("normal", "premature_supraventricular", "premature_ventricular", "paced", "unclassified")]
+            b = self.measurements.get("beats") or {}
+            dur = float(self.measurements.get("duration_s") or 0.0)
+
+            def at(kind: str) -> str:  # the times of the beats of a non-dominant class, as the answers give them
+                ts = [t for t, k in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if k == kind]
+                return "" if kind == "normal" or not ts else " (at " + ", ".join(clock(t / 1000, dur) for t in ts[:10]) + ")"
+            lines.append(f"Beats [finding: beats]: {rh['n_beats']} detected; "
+                         + ", ".join(f"{n} {name}{at(name.replace(' ', '_'))}" for n, name in kinds if n))
+        if self.lead_quality:
+            from .hedging import is_low
+
+            low = [ld for ld in self.lead_quality if is_low(ld, self.lead_quality, self.source)]
+            lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
+                         + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))
         lt = self.measurements.get("long_term") or {}
         if lt.get("heart_rate_bpm"):
             hr, rr = lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}

@@ -602,3 +602,26 @@ def test_st_question_naming_leads_gets_their_st_and_t_levels():
     ludb = measure(load(LUDB / "1")).to_dict()
     text = a.answer(q, ludb).text
     assert "normalized one by one" in text and "ST60" not in text, text
+
+
+def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
+    """The deterministic replies are what the user sees when the model's text is rejected: every
+    number in them (beat counts and times, lead-quality scores, the criteria's rate and P-axis
+    limits, the QT confidence without flat-T leads) is in the prompt they are checked against.
+    Records: PTB-XL sinus, LBBB with PVCs, AF, paced, RBBB with ST elevation, no P wave; LUDB
+    normalized leads and an LBBB with a premature beat the findings leave unnamed."""
+    from conftest import LUDB
+
+    questions = ["What is the P wave duration?", "What is the QRS duration in V1?", "What is the PR in lead II?",
+                 "Is the QT long?", "What is the ST level in V2 and V5?", "What is the rhythm?", "Give me the intervals",
+                 "Is there a bundle branch block?", "What is the axis?", "Are there extra beats?",
+                 "What is the heart rate?", "Is there LVH?", "Summarize this ECG"]
+    paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
+    a = Assistant(llm=None)
+    for p in paths:
+        m = measure(load(p)).to_dict()
+        for q in questions:
+            text = a.answer(q, m).text
+            ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+            v = verify(text.replace(OVERREAD, ""), ctx.render(), q)
+            assert v.ok, (p.name, q, v, text)
