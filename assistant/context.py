@@ -13,6 +13,7 @@ from ecg.leads import STANDARD_LEADS
 from ecg.measure import confidence_without
 from ecg.record import clock, span
 
+from .hedging import is_low
 from .knowledge import Snippet
 
 
@@ -261,8 +262,6 @@ class Context:
             lines.append(f"Beats [finding: beats]: {rh['n_beats']} detected; "
                          + ", ".join(f"{n} {name}{at(name.replace(' ', '_'))}" for n, name in kinds if n))
         if self.lead_quality:
-            from .hedging import is_low
-
             low = [ld for ld in self.lead_quality if is_low(ld, self.lead_quality, self.source)]
             lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
                          + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))

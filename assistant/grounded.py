@@ -89,15 +89,18 @@ PRINTED_KEY = {"heart_rate_bpm": "vent_rate_bpm", "pr_ms": "pr_ms", "qrs_ms": "q
 def _in_leads(ctx: Context, key: str, what: str) -> str:
     """The interval ``key`` (``p_duration``, ``pr``, ``qrs``, ``qt``) on the own median beat of each
     lead the question names, with why it differs from the global value ("" if none is named)."""
-    said = [f"{fmt(f.value)} ms in {lead} {f.tag}" for lead in ctx.leads_asked
-            if (f := ctx.fact(f"lead:{lead}:{key}")) is not None]
+    said, without = [], ""
+    for lead in ctx.leads_asked:
+        if (f := ctx.fact(f"lead:{lead}:{key}")) is not None:
+            said.append(f"{fmt(f.value)} ms in {lead} {f.tag}")
+        else:
+            without += _lead_without(ctx, lead, f"the {what} has no onset and offset of its own there")
     s = ""
     if said:
         whose = "the lead's" if len(said) == 1 else "each lead's"
         s += (f" On {whose} own median beat the {what} is " + ", ".join(said) + "; the global value runs from the "
               "earliest onset to the latest offset across all the leads, so one lead's is usually shorter.")
-    return s + "".join(_lead_without(ctx, lead, f"the {what} has no onset and offset of its own there")
-                       for lead in ctx.leads_asked if ctx.fact(f"lead:{lead}:{key}") is None)
+    return s + without
 
 
 def _lead_without(ctx: Context, lead: str, why: str) -> str:
@@ -280,7 +283,7 @@ def pr(ctx: Context) -> str:
 
 
 #: The findings that say what the P waves are (or that there are none), quoted by the P-wave answer.
-P_CODES = ("SR", "SBRAD", "STACH", "SARRH", "NONSINUS_P", "NO_VISIBLE_P", "AFIB", "AFLT", "PACE")
+P_CODES = RHYTHM_CODES + ("PACE",)
 
 
 def p_wave(ctx: Context) -> str:

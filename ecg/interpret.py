@@ -748,7 +748,7 @@ def _qt(m: dict, sex) -> list[Finding]:
     if q is None:
         return f
     q = float(round(q))  # judged as shown (whole ms), so a QTc shown at a limit is judged at it
-    from .measure import LATER_ONLY_PARTS, confidence_without
+    from .measure import LATER_ONLY_PARTS, confidence_without, uncertainty_without
 
     c = (m.get("confidence") or {}).get("qt_ms", 0.7)
     # flat T waves in some leads can only hide a later T end: they weaken a short QT, not a long one
@@ -775,7 +775,7 @@ def _qt(m: dict, sex) -> list[Finding]:
     k_u, high = _c("qtc", "uncertainty_factor"), _c("qtc", "high_risk_ms")
     ev = (m.get("confidence_evidence") or {}).get("qt_ms") or {}
     parts = ev.get("uncertainty_parts_ms")
-    u = None if not parts else math.sqrt(sum(v * v for k, v in parts.items() if k not in LATER_ONLY_PARTS))
+    u = uncertainty_without(ev)
     if u is not None:
         vals["qt_uncertainty_ms"] = round(u, 1)
     need = mg if u is None else max(mg, k_u * u)

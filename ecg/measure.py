@@ -824,15 +824,24 @@ def interval_confidence(uncertainty_ms: float, tolerance_ms: float, signal_quali
 LATER_ONLY_PARTS = ("flat_t_leads",)
 
 
+def uncertainty_without(evidence: dict, leave_out: tuple = LATER_ONLY_PARTS) -> float | None:
+    """An interval's uncertainty (ms) recomputed from its ``confidence_evidence`` entry (a dict with
+    ``uncertainty_parts_ms``, ms) as the root-sum-square of its parts without those named in
+    ``leave_out``; None, not an error, when the entry has no parts."""
+    parts = (evidence or {}).get("uncertainty_parts_ms")
+    if not parts:
+        return None
+    return math.sqrt(sum(v * v for k, v in parts.items() if k not in leave_out))
+
+
 def confidence_without(evidence: dict, leave_out: tuple = LATER_ONLY_PARTS) -> float | None:
     """An interval's confidence (0..1) recomputed from its ``confidence_evidence`` entry (a dict:
     ``uncertainty_parts_ms`` in ms, ``tolerance_ms``, ``signal_quality``) without the uncertainty
-    parts named in ``leave_out`` (:func:`interval_confidence`); None, not an error, when the entry
-    lacks its parts, tolerance or signal quality."""
-    parts, tol, q = (evidence or {}).get("uncertainty_parts_ms"), (evidence or {}).get("tolerance_ms"), (evidence or {}).get("signal_quality")
-    if not parts or tol is None or q is None:
+    parts named in ``leave_out`` (:func:`uncertainty_without`, :func:`interval_confidence`); None,
+    not an error, when the entry lacks its parts, tolerance or signal quality."""
+    u, tol, q = uncertainty_without(evidence, leave_out), (evidence or {}).get("tolerance_ms"), (evidence or {}).get("signal_quality")
+    if u is None or tol is None or q is None:
         return None
-    u = math.sqrt(sum(v * v for k, v in parts.items() if k not in leave_out))
     return interval_confidence(u, tol, q)
 
 
