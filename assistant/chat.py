@@ -31,7 +31,7 @@ from .context import Context, leads_named
 from .grounded import OVERREAD, REQUIRED_FACTS, declined, grounded_reply
 from .hedging import merge_lead_quality
 from .knowledge import find_snippets, load_knowledge
-from .router import KNOWLEDGE_FOR_INTENT, route
+from .router import KNOWLEDGE_FOR_INTENT, not_assessed, route
 from .verify import check_explanation, verify
 
 SYSTEM = (
@@ -126,13 +126,15 @@ class Assistant:
                       cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None,
                       printed: dict | None = None, page_flags: list | None = None) -> Context:
         prefer = tuple(k for i in intents for k in KNOWLEDGE_FOR_INTENT.get(i, ()))
+        topics = not_assessed(question)
         snippets = find_snippets(question, k=3, prefer=prefer)
         if lead_quality is None:
             lead_quality = merge_lead_quality(measurements)
         return Context(measurements=measurements, findings=findings, cases=cases if "similar_cases" in intents
                        or "summary" in intents else cases[:3], snippets=snippets, sex=sex, source=source,
                        lead_quality=lead_quality, printed=dict(printed or {}), page_flags=list(page_flags or []),
-                       intents=list(intents), leads_asked=leads_named(question))
+                       intents=list(intents), topics=topics,
+                       leads_asked=list(dict.fromkeys(leads_named(question) + [ld for u in topics for ld in u.leads])))
 
     def answer(self, question: str, measurements: dict, findings: list[dict] | None = None,
                cases: list[dict] | None = None, sex: str | None = None, source: str = "signal",

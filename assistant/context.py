@@ -106,6 +106,9 @@ def facts_from_measurements(m: dict) -> list[Fact]:
         v = float(pv["qrs_off"]) - float(pv["qrs_on"])
         facts.append(Fact("pvc_qrs", "QRS duration of the premature ventricular beats", v, "ms",
                           f"[PVC QRS {fmt(v)} ms]", None))
+    longest = longest_rr(m)
+    if longest is not None:
+        facts.append(Fact("rr_longest", "Longest RR interval", longest[0], "ms", f"[longest RR {fmt(longest[0])} ms]", None))
     for a in ("p", "qrs", "t"):
         v = (m.get("axis_deg") or {}).get(a)
         if v is not None:
@@ -113,6 +116,40 @@ def facts_from_measurements(m: dict) -> list[Fact]:
             facts.append(Fact(f"axis_{a}", f"{name} axis", float(v), "degrees",
                               f"[{name} axis {fmt(v)}°]", conf.get(f"axis_deg.{a}")))
     return facts
+
+
+def longest_rr(m: dict) -> tuple[float, float] | None:
+    """The longest RR interval (ms) and the time (s) of the beat that ends it: over the whole
+    recording for one measured in windows (``long_term.longest_rr_ms``), else from the beats' RR
+    series; None without two beats."""
+    lt = (m.get("long_term") or {}).get("longest_rr_ms")
+    if lt:
+        return float(lt["value"]), float(lt["at_s"])
+    b = m.get("beats") or {}
+    rr, t = b.get("rr_ms") or [], b.get("r_peaks_ms") or []
+    if not rr or len(t) != len(rr) + 1:
+        return None
+    k = max(range(len(rr)), key=lambda i: rr[i])
+    return float(rr[k]), float(t[k + 1]) / 1000.0
+
+
+def longest_rr_after(m: dict) -> str | None:
+    """The class of the beat that starts the longest RR interval of a short record (``beats.classes``:
+    a premature beat's compensatory pause), None for a record measured in windows or without beats."""
+    if (m.get("long_term") or {}).get("longest_rr_ms"):
+        return None
+    b = m.get("beats") or {}
+    rr, cls = b.get("rr_ms") or [], b.get("classes") or []
+    if not rr or len(cls) != len(rr) + 1:
+        return None
+    return cls[max(range(len(rr)), key=lambda i: rr[i])]
+
+
+def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
+    """The recorded leads whose unfiltered trace shows high-frequency noise (muscle tremor, mains),
+    with its level in mV (``signal_quality``: ``hf_noise_mv``, ``reason``)."""
+    return [(ld, float(v["hf_noise_mv"])) for ld, v in (m.get("signal_quality") or {}).items()
+            if v and not v.get("flat") and "high-frequency noise" in (v.get("reason") or "")]
 
 
 #: A lead named in a question: V1-V6 and aVR/aVL/aVF anywhere, I/II/III only after "lead(s)"
@@ -186,8 +223,11 @@ class Context:
             ``layout_uncertain``): answers they put in doubt say so (:func:`assistant.hedging.page_caution`).
         intents: what the question was routed to (a question about confidence puts the evidence
             behind each interval's confidence into the prompt).
-        leads_asked: the standard leads the question names (:func:`leads_named`): their own
-            median-beat P, PR, QRS and QT and their J, ST (J+60 ms) and T levels become facts too.
+        leads_asked: the standard leads the question names (:func:`leads_named`), and those of the
+            conditions in ``topics``: their own median-beat P, PR, QRS and QT and their J, ST (J+60 ms)
+            and T levels become facts too.
+        topics: the conditions the question names that no finding states
+            (:func:`assistant.router.not_assessed`).
     """
 
     measurements: dict
@@ -201,6 +241,7 @@ class Context:
     page_flags: list = field(default_factory=list)
     intents: list = field(default_factory=list)
     leads_asked: list = field(default_factory=list)
+    topics: list = field(default_factory=list)
 
     @property
     def facts(self) -> list[Fact]:
@@ -243,12 +284,22 @@ class Context:
             if f.key == "heart_rate":
                 parts.append(f"bradycardia below {c['rate']['brady_bpm']['value']} bpm and tachycardia above "
                              f"{c['rate']['tachy_bpm']['value']} bpm by the findings' criteria")
+            if f.key == "rr_longest":
+                lr = longest_rr(self.measurements)
+                parts.append(f"ending with the beat at {clock(lr[1], float(self.measurements.get('duration_s') or 0.0))}; "
+                             f"a sinus pause lasts more than {c['rate']['pause_s']['value']:g} s by the 2018 "
+                             "ACC/AHA/HRS bradycardia guideline")
             if f.key == "axis_p":
                 parts.append(f"sinus P axis range {c['sinus']['p_axis_min_deg']['value']} to "
                              f"{c['sinus']['p_axis_max_deg']['value']} degrees")
             return f" ({'; '.join(parts)})" if parts else ""
 
         lines += [f"- {f.text} {f.tag}" + about(f) for f in self.facts] or ["- nothing could be measured"]
+        if self.measurements.get("fs_hz"):
+            from ecg.beats import PACE_MIN_FS
+
+            lines.append(f"Recording: sampled at {self.measurements['fs_hz']:g} Hz; pacemaker stimuli are sought from "
+                         f"{PACE_MIN_FS:g} Hz")
         rh = self.measurements.get("rhythm") or {}
         if rh.get("n_beats"):
             kinds = [(rh.get(f"n_{k}") or 0, k.replace("_", " ")) for k in
@@ -265,6 +316,9 @@ class Context:
             low = [ld for ld in self.lead_quality if is_low(ld, self.lead_quality, self.source)]
             lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
                          + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))
+        hf = [f"{ld} {mv:.2f} mV" for ld, mv in hf_noisy_leads(self.measurements)]
+        if hf:
+            lines.append("High-frequency noise on the unfiltered trace [finding: signal quality]: " + ", ".join(hf))
         lt = self.measurements.get("long_term") or {}
         if lt.get("heart_rate_bpm"):
             hr, rr = lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}

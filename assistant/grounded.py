@@ -20,7 +20,7 @@ from ecg.interpret import criteria
 from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
-from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt
+from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, longest_rr_after
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, page_caution
 from .knowledge import get_snippet
 
@@ -396,6 +396,31 @@ def extra_beats(ctx: Context) -> str:
     return s + _findings_with(ctx, ("PAC", "PVC"), "")
 
 
+def pause(ctx: Context) -> str:
+    """The longest RR interval against the sinus-pause limit (``rate.pause_s``, 2018 ACC/AHA/HRS
+    bradycardia guideline), over the whole recording where it was measured in windows; a long RR
+    that follows a premature beat is named as its compensatory pause."""
+    f = ctx.fact("rr_longest")
+    if f is None:
+        return "I could not measure the RR intervals on this ECG, so I cannot say whether there is a pause."
+    lim = float(criteria()["rate"]["pause_s"]["value"])
+    s = f"The longest RR interval is {fmt(f.value)} ms {f.tag}"
+    rr = ctx.fact("rr")
+    if rr is not None:
+        s += f", against a mean RR of {fmt(rr.value)} ms {rr.tag}"
+    if f.value > lim * 1000.0:
+        s += (f": longer than the {lim:g} s that defines a sinus pause in the ACC/AHA/HRS bradycardia guideline, "
+              "so there is a pause; look on the tracing for P waves during it (a blocked P wave points to AV block, "
+              "none to sinus arrest or exit block).")
+    else:
+        s += (f": no pause, since the bradycardia guideline's sinus pause lasts more than {lim:g} s.")
+    before = longest_rr_after(ctx.measurements)
+    if before in ("premature_ventricular", "premature_supraventricular"):
+        kind = "ventricular" if before == "premature_ventricular" else "supraventricular"
+        s += f" The longest RR follows a premature {kind} beat: it is that beat's compensatory pause [finding: beats]."
+    return s
+
+
 def lvh(ctx: Context) -> str:
     v = ctx.measurements.get("voltages") or {}
     s = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT", "LEADS_NORMALIZED"),
@@ -490,9 +515,7 @@ def technical(ctx: Context) -> str:
         if d.get("code") in ("LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"):
             s += " " + _finding_text(d)
     poor = [d for d in ctx.findings if d.get("code") == "POOR_QUALITY"]
-    q = ctx.measurements.get("signal_quality") or {}
-    noisy = [f"{ld} ({v['hf_noise_mv']:.2f} mV)" for ld, v in q.items()
-             if v and not v.get("flat") and "high-frequency noise" in (v.get("reason") or "")]
+    noisy = [f"{ld} ({mv:.2f} mV)" for ld, mv in hf_noisy_leads(ctx.measurements)]
     if poor:
         s += " " + _finding_text(poor[0])
     else:
@@ -503,14 +526,62 @@ def technical(ctx: Context) -> str:
     return s
 
 
+def pacing(ctx: Context) -> str:
+    """Whether the rhythm is paced: the PACE finding with the paced-beat count and what it changes in
+    the reading, PACING_NOT_ASSESSED below the sampling rate stimuli are sought at
+    (:data:`ecg.beats.PACE_MIN_FS`), or that no stimulus precedes the beats."""
+    from ecg.beats import PACE_MIN_FS
+
+    fs = float(ctx.measurements.get("fs_hz") or 0.0)
+    rh = ctx.measurements.get("rhythm") or {}
+    n, n_paced = int(rh.get("n_beats") or 0), int(rh.get("n_paced") or 0)
+    by_code = {d.get("code"): d for d in ctx.findings}
+    if "PACE" in by_code:
+        s = _finding_text(by_code["PACE"])
+        if n:
+            s += f" {n_paced} of the {n} detected beats are paced [finding: beats]."
+        return s + (" With a paced rhythm the bundle branch block and conduction-delay criteria are not applied (they "
+                    "are for conducted beats), and ST-T changes opposite to the paced QRS are its expected secondary "
+                    "change: ischaemia is judged by Sgarbossa's criteria instead " + get_snippet("pacing").tag + ".")
+    if "PACING_NOT_ASSESSED" in by_code:
+        return _finding_text(by_code["PACING_NOT_ASSESSED"]) + " " + get_snippet("pacing").tag
+    if fs and fs < PACE_MIN_FS:
+        # (no inference from the QRS width: at these rates a stimulus left in the trace can make a
+        # paced QRS measure narrow, LUDB 95 at 250 Hz: 110 ms against 166 ms at 500 Hz)
+        return (f"Pacing is not assessed: this ECG is sampled at {fs:g} Hz, and pacemaker stimuli, shorter than a "
+                f"sample here, are sought only from {PACE_MIN_FS:g} Hz. A paced rhythm can be neither recognized nor "
+                "excluded on it: if the patient has a pacemaker, read the conduction, ST-T and Q-wave statements with "
+                "that in mind " + get_snippet("pacing").tag + ".")
+    if not n:
+        return "I could not detect the beats on this ECG, so pacing was not assessed."
+    s = (f"No paced rhythm: no pacemaker stimulus precedes most of the {n} detected beats [finding: beats] (this ECG is "
+         f"sampled at {fs:g} Hz; stimuli are sought from {PACE_MIN_FS:g} Hz).")
+    if n_paced:
+        s += f" {n_paced} beat{'s are' if n_paced > 1 else ' is'} paced [finding: beats]."
+    return s + (" A device that records or exports the ECG with its stimuli filtered out defeats this, so a "
+                "pacemaker is not excluded if the patient is known to have one " + get_snippet("pacing").tag + ".")
+
+
+def not_assessed(ctx: Context) -> str:
+    """What the findings do not state, for each such condition the question names
+    (:data:`assistant.router.NOT_ASSESSED`): that no criterion of ours states it and what recognizing
+    it takes; the measured answers that bear on it follow as their own intents."""
+    if not ctx.topics:
+        return ""
+    s = " ".join(f"{u.name} is not among the statements I make: recognizing it takes {u.needs}." for u in ctx.topics)
+    if any(u.intents for u in ctx.topics):
+        s += " What I measured that bears on it:"
+    return s
+
+
 def teach(ctx: Context) -> str:
     s = get_snippet("reading-order")
     return f"{s.text} {s.tag} On this ECG, start with the rate: " + heart_rate(ctx)
 
 
 def general(ctx: Context) -> str:
-    return ("I can answer questions about this ECG's rate, rhythm, extra beats, PR, QRS, QT/QTc, axis, "
-            "voltage, ST segments, electrode placement and signal quality, how sure each value is, and show "
+    return ("I can answer questions about this ECG's rate, rhythm, extra beats and pauses, pacing, P wave, PR, QRS, "
+            "QT/QTc, axis, voltage, ST segments, electrode placement and signal quality, how sure each value is, and show "
             "similar cases. " + intervals(ctx))
 
 
@@ -570,7 +641,7 @@ REPLIES = {
     "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
-    "confidence": certainty, "technical": technical,
+    "confidence": certainty, "technical": technical, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
 }
 
 #: The measured values an answer to an intent must state.

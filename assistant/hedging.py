@@ -34,13 +34,14 @@ VALUE_KEY = {"heart_rate": "heart_rate_bpm", "axis": "axis_deg.qrs", "pr": "pr_m
              "qrs": "qrs_ms", "qt": "qt_ms"}
 #: Which group of leads each intent's values rest on.
 RESTS_ON = {
-    "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate",
+    "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate", "pause": "rate", "pacing": "rate",
     "axis": "axis",
     "pr": "global", "p_wave": "global", "qrs": "global", "qt": "global", "intervals": "global", "summary": "global",
     "lvh": "global", "st": "global",
 }
 _WHAT = {"rate": "the rhythm leads", "axis": "the limb leads", "global": "the leads measured"}
-_VALUE = {"heart_rate": "heart rate", "rhythm": "rhythm", "extra_beats": "beat classification", "axis": "QRS axis",
+_VALUE = {"heart_rate": "heart rate", "rhythm": "rhythm", "extra_beats": "beat classification",
+          "pause": "RR intervals", "pacing": "pacing assessment", "axis": "QRS axis",
           "pr": "PR interval", "p_wave": "P wave", "qrs": "QRS duration", "qt": "QT interval", "intervals": "intervals",
           "summary": "interpretation", "lvh": "voltage criteria", "st": "ST-segment assessment"}
 

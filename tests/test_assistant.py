@@ -604,6 +604,110 @@ def test_st_question_naming_leads_gets_their_st_and_t_levels():
     assert "normalized one by one" in text and "ST60" not in text, text
 
 
+def test_pacing_questions_get_the_paced_rhythm_or_why_none_was_found():
+    """"Is this patient paced?" (routed nowhere before: the reply listed what the chat can answer):
+    PTB-XL 385 (paced) gets the PACE finding with its paced-beat count and what pacing changes in
+    the reading; LUDB 2 (sinus, 500 Hz) that no stimulus precedes its beats, at the rate stimuli are
+    sought from; both resampled to 100 Hz, that pacing is not assessed there (the wide paced QRS with
+    the findings' PACING_NOT_ASSESSED)."""
+    from conftest import LUDB
+
+    from ecg import ECG
+    from ecg.beats import PACE_MIN_FS
+    from ecg.filters import resample
+
+    q = "Is this patient paced?"
+    assert route(q) == ["pacing"] and route("Is there a pacemaker?") == ["pacing"] and route("Any PACs?") == ["extra_beats"]
+    a = Assistant(llm=None)
+    paced = measure(load(PTBXL / "00000" / "00385_hr")).to_dict()
+    text = a.answer(q, paced).text
+    n, n_paced = paced["rhythm"]["n_beats"], paced["rhythm"]["n_paced"]
+    assert "[finding: PACE]" in text and f"{n_paced} of the {n} detected beats are paced" in text, text
+    assert "[knowledge: Paced rhythm]" in text and "Sgarbossa" in text, text
+    sinus = measure(load(LUDB / "2")).to_dict()
+    text = a.answer(q, sinus).text
+    assert text.startswith("No paced rhythm") and f"sought from {PACE_MIN_FS:g} Hz" in text, text
+    for rec, code in ((load(PTBXL / "00000" / "00385_hr"), "PACING_NOT_ASSESSED"), (load(LUDB / "2"), None)):
+        m = measure(ECG(resample(rec.signal, rec.fs, 100.0), 100.0, list(rec.leads))).to_dict()
+        text = a.answer(q, m).text
+        assert "sampled at 100 Hz" in text and "[finding: PACE]" not in text, text
+        assert (f"[finding: {code}]" in text) if code else ("neither recognized nor excluded" in text), text
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+
+
+def test_pause_question_gets_the_longest_rr_against_the_sinus_pause_limit():
+    """"Is there a pause?": the longest RR interval of the beats against the 3 s sinus pause of
+    the 2018 bradycardia guideline. LUDB 2 (sinus) has none; the same record with 2.5 s of its own
+    baseline spliced in after a T wave has one, of the length the beats now show; PTB-XL 256 (PVCs)
+    names a long RR that follows a premature beat as its compensatory pause."""
+    from conftest import LUDB
+
+    from ecg import ECG
+    from ecg.interpret import criteria
+
+    q = "Is there a pause?"
+    assert route(q) == ["pause"]
+    lim_ms = criteria()["rate"]["pause_s"]["value"] * 1000
+    a = Assistant(llm=None)
+    rec = load(LUDB / "2")
+    m = measure(rec).to_dict()
+    longest = max(m["beats"]["rr_ms"])
+    assert longest < lim_ms
+    text = a.answer(q, m).text
+    assert f"[longest RR {fmt(longest)} ms]" in text and ": no pause" in text, text
+    r_s = np.array(m["beats"]["r_peaks_ms"]) / 1000.0
+    cut = int(round((r_s[3] + 0.55) * rec.fs))
+    flat = np.repeat(rec.signal[:, cut:cut + 1], int(2.5 * rec.fs), axis=1)
+    spliced = measure(ECG(np.concatenate([rec.signal[:, :cut], flat, rec.signal[:, cut:]], axis=1), rec.fs,
+                          list(rec.leads))).to_dict()
+    longest = max(spliced["beats"]["rr_ms"])
+    assert longest > lim_ms
+    text = a.answer(q, spliced).text
+    assert f"[longest RR {fmt(longest)} ms]" in text and "so there is a pause" in text, text
+    ctx = a.build_context(q, route(q), spliced, spliced["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+    pvc = measure(load(PTBXL / "00000" / "00256_hr")).to_dict()
+    rr, cls = pvc["beats"]["rr_ms"], pvc["beats"]["classes"]
+    k = int(np.argmax(rr))
+    text = a.answer(q, pvc).text
+    assert ("compensatory pause" in text) == cls[k].startswith("premature"), (cls[k], text)
+
+
+def test_conditions_no_finding_states_are_named_as_not_assessed():
+    """Brugada pattern, second-degree AV block, electrical alternans: no criterion of ours states
+    them, so the answer says so and what recognizing them takes, then gives the measured answers
+    that bear on them (the ST levels of V1 and V2 for Brugada, the rhythm and PR for AV block)."""
+    a = Assistant(llm=None)
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    q = "Any Brugada pattern?"
+    assert route(q) == ["not_assessed", "st"]
+    text = a.answer(q, m).text
+    assert text.startswith("A Brugada pattern is not among the statements I make"), text
+    for lead in ("V1", "V2"):
+        assert f"[{lead} ST60 {m['per_lead'][lead]['st_j60_mv']:+.2f} mV]" in text, text
+    q = "Is there Mobitz second degree block?"
+    assert route(q)[:1] == ["not_assessed"] and {"rhythm", "pr"} <= set(route(q))
+    text = a.answer(q, m).text
+    assert "AV block" in text and f"[PR {fmt(m['pr_ms'])} ms]" in text and "[finding: SR]" in text, text
+    assert route("Is there electrical alternans?") == ["not_assessed"]
+    for q in ("Any Brugada pattern?", "Is there Mobitz second degree block?", "Is there hyperkalemia?"):
+        text = a.answer(q, m).text
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, (q, text)
+
+
+def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
+    """Wordings that fell through to the list of what the chat can answer."""
+    expect = {"Are there any arrhythmias?": "rhythm", "Is it junctional?": "rhythm", "Is there SVT?": "rhythm",
+              "Is there a fascicular block?": "qrs", "Is there left anterior hemiblock?": "qrs",
+              "Is there bigeminy?": "extra_beats", "How many beats are there?": "extra_beats",
+              "Is there early repolarization?": "st", "What should I look at first?": "teach",
+              "Show me the calipers": "intervals", "Is there sinus arrest?": "pause"}
+    for q, intent in expect.items():
+        assert route(q)[0] == intent, (q, route(q))
+
+
 def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
     """The deterministic replies are what the user sees when the model's text is rejected: every
     number in them (beat counts and times, lead-quality scores, the criteria's rate and P-axis
@@ -615,7 +719,8 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
     questions = ["What is the P wave duration?", "What is the QRS duration in V1?", "What is the PR in lead II?",
                  "Is the QT long?", "What is the ST level in V2 and V5?", "What is the rhythm?", "Give me the intervals",
                  "Is there a bundle branch block?", "What is the axis?", "Are there extra beats?",
-                 "What is the heart rate?", "Is there LVH?", "Summarize this ECG"]
+                 "What is the heart rate?", "Is there LVH?", "Summarize this ECG", "Is this patient paced?",
+                 "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?"]
     paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
     a = Assistant(llm=None)
     for p in paths:
