@@ -1059,7 +1059,8 @@ def _st_t_secondary(pl: dict, good: set, paced: bool) -> list[Finding]:
 
 
 def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
-    """Pathological Q waves (UDMI4 criteria of prior MI).
+    """Pathological Q waves (UDMI4 criteria of prior MI), in two contiguous leads; V1 counts
+    beside a Q wave in V2 (both in UDMI4's V1-V6 grouping) with a QS or a Q of ``other_dur_ms``.
 
     Not stated with LBBB or a paced rhythm, where the Q-wave criteria do not apply (UDMI4, ECG in
     conduction disturbances and pacing). A Q wave only up to ``definite_margin_ms`` beyond the
@@ -1085,11 +1086,20 @@ def _q_waves(m: dict, stated: set | None = None) -> list[Finding]:
     if "V2" in hits and "V3" not in hits and (pl.get("V2") or {}).get("qrs_morphology") == "QS":
         hits.pop("V2")
         solid.discard("V2")
+    # V1 is in UDMI4's V1-V6 grouping but in neither of its Q-wave lead lists (a QS in V1 alone is
+    # common in normal hearts): it counts only as the contiguous partner of a Q wave in V2, with a
+    # QS complex or a Q wave as long as the other leads' limit (the septal pattern of PTB-XL 199,
+    # 307, 492, coded anteroseptal infarction, with no other Q-wave lead)
+    v1 = pl.get("V1") or {}
+    if "V2" in hits and v1.get("q_dur_ms") is not None and (v1["q_dur_ms"] >= dot or v1.get("qrs_morphology") == "QS"):
+        hits["V1"] = v1["q_dur_ms"]
+        if "V2" in solid and (v1.get("qrs_morphology") == "QS" or v1["q_dur_ms"] >= dot + margin):
+            solid.add("V1")
     cont = _contiguous(set(hits))
     if not cont:
         return []
     rule = (f"Q >= {d23} ms or QS in V2-V3; Q >= {dot} ms and >= {dep} mV deep or QS in I, II, aVL, aVF, V4-V6; "
-            "two contiguous leads")
+            f"Q >= {dot} ms or QS in V1 beside a Q wave in V2; two contiguous leads")
     vals = {f"q_dur_ms_{ld}": hits[ld] for ld in cont}
     if _contiguous(solid):
         return [Finding("QWAVE", f"Pathological Q waves in {', '.join(cont)} ({_territories(cont)}).", rule,

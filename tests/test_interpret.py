@@ -430,6 +430,23 @@ def test_q_waves_at_the_duration_limit_are_only_possible():
     assert borderline < 0.2 * len(norm)
 
 
+def test_a_q_wave_in_v1_counts_only_beside_one_in_v2():
+    """UDMI4's contiguous V1-V6 grouping: PTB-XL 492 (coded anteroseptal infarction; QS in V1 and a
+    Q wave in V2, no other Q-wave lead) gets the Q-wave statement in V1 and V2; on PTB-XL 319 (QS in
+    V1, none in V2) V1 stays out of every Q-wave statement, as a QS in V1 alone is common in normal
+    hearts."""
+    lim = criteria()["q_wave"]
+    m = measure(load(PTBXL / "00492_hr"), interpret=False)
+    v1, v2 = m.per_lead["V1"], m.per_lead["V2"]
+    assert v1["qrs_morphology"] == "QS" or v1["q_dur_ms"] >= lim["other_dur_ms"]["value"]
+    assert v2["q_dur_ms"] >= lim["v2v3_dur_ms"]["value"] and v2["qrs_morphology"] != "QS"
+    q = [f for f in interpret(m) if f.code == "QWAVE"]
+    assert q and {"V1", "V2"} <= set(q[0].leads) and "V1 beside a Q wave in V2" in q[0].criterion, q
+    m = measure(load(PTBXL / "00319_hr"), interpret=False)
+    assert m.per_lead["V1"]["qrs_morphology"] == "QS" and not m.per_lead["V2"]["q_dur_ms"]
+    assert all("V1" not in f.leads for f in interpret(m) if f.code in ("QWAVE", "BORDERLINE_QWAVE"))
+
+
 def test_lbbb_st_changes_are_secondary_unless_concordant():
     """PTB-XL records with LBBB (our CLBBB statement): the discordant ST-T displacement of LBBB is
     stated as secondary, not as ST elevation, with the J points that fall short of the Sgarbossa
