@@ -152,18 +152,21 @@ def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
             if v and not v.get("flat") and "high-frequency noise" in (v.get("reason") or "")]
 
 
-#: A lead named in a question: V1-V6 and aVR/aVL/aVF anywhere, I/II/III only after "lead(s)"
-#: (or in a list that follows it: "leads II and III"), since "I" is also a word.
+#: A lead named in a question: V1-V6 and aVR/aVL/aVF anywhere, I/II/III after "lead(s)" (or in a
+#: list that follows it: "leads II and III"), II and III also after "in", and I after "in" only in a
+#: list ("in I and aVL"), since "I" is also a word.
 _ONE_LEAD = r"(?:i{1,3}|v[1-6]|av[rlf])\b"
-_LEAD_RE = re.compile(rf"\b(v[1-6]|av[rlf])\b|\bleads?\s+({_ONE_LEAD}(?:\s*(?:,|and|or|&)?\s*{_ONE_LEAD})*)", re.I)
+_LEAD_RE = re.compile(rf"\b(v[1-6]|av[rlf])\b|\b(?:leads?|in)\s+({_ONE_LEAD}(?:\s*(?:,|and|or|&)?\s*{_ONE_LEAD})+|(?:ii|iii)\b)"
+                      rf"|\bleads?\s+({_ONE_LEAD})", re.I)
 
 
 def leads_named(question: str) -> list[str]:
     """The standard leads a question names, in the order named ("the QRS in V1" -> ["V1"];
-    "leads II and III" -> ["II", "III"]); "I" counts only as "lead I", not as the pronoun."""
+    "leads II and III" -> ["II", "III"]; "a Q wave in III" -> ["III"]); "I" counts as "lead I" or in a
+    list after "in" ("in I and aVL"), not as the pronoun."""
     out = []
     for m in _LEAD_RE.finditer(question or ""):
-        words = [m.group(1)] if m.group(1) else re.findall(r"i{1,3}|v[1-6]|av[rlf]", m.group(2), re.I)
+        words = [m.group(1)] if m.group(1) else re.findall(r"i{1,3}|v[1-6]|av[rlf]", m.group(2) or m.group(3), re.I)
         for w in words:
             name = next(n for n in STANDARD_LEADS if n.lower() == w.lower())
             if name not in out:
@@ -179,13 +182,18 @@ LEAD_INTERVALS = (("p_duration", "P duration", "p_on", "p_off"), ("pr", "PR inte
 
 #: Per-lead ST-T amplitudes (``per_lead``, mV): key, name, measurement key, short name for the tag.
 LEAD_LEVELS = (("st_j", "J-point level", "st_j_mv", "J"), ("st_j60", "ST level 60 ms after the J point", "st_j60_mv", "ST60"),
-               ("t_amp", "T-wave amplitude", "t_amp_mv", "T"))
+               ("t_amp", "T-wave amplitude", "t_amp_mv", "T"), ("q_amp", "Q-wave amplitude", "q_amp_mv", "Q"),
+               ("r_amp", "R-wave amplitude", "r_amp_mv", "R"), ("s_amp", "S-wave amplitude", "s_amp_mv", "S"),
+               ("r_prime_amp", "R'-wave amplitude", "r_prime_amp_mv", "R'"))
+#: Per-lead QRS timings (``per_lead``, ms): key, name, measurement key, short name for the tag.
+LEAD_TIMES = (("q_dur", "Q-wave duration", "q_dur_ms", "Q"), ("r_peak_time", "R peak time", "r_peak_time_ms", "R peak time"))
 
 
 def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
     """Facts for the P duration, PR, QRS and QT (ms) of each named lead's own median beat (key
-    ``lead:V1:qrs``, tag ``[V1 QRS 96 ms]``) and its J-point level, ST level at J+60 ms and T-wave
-    amplitude (mV, tag ``[V1 ST60 +0.05 mV]``); none for a lead not recorded or a wave it does not show."""
+    ``lead:V1:qrs``, tag ``[V1 QRS 96 ms]``), its Q duration and R peak time (ms), and its J-point
+    level, ST level at J+60 ms, T-wave and Q, R, S, R' amplitudes (mV, tag ``[V1 ST60 +0.05 mV]``);
+    none for a lead not recorded or a wave it does not show."""
     per = (((m.get("fiducials") or {}).get("median_beat") or {}).get("per_lead") or {})
     out = []
     for lead in leads:
@@ -196,7 +204,13 @@ def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
                 out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "ms",
                                 f"[{lead} {label.split()[0]} {fmt(v)} ms]", None))
         pl = (m.get("per_lead") or {}).get(lead) or {}
+        for key, label, mkey, short in LEAD_TIMES:
+            if pl.get(mkey):  # (0: no such wave)
+                v = float(pl[mkey])
+                out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "ms", f"[{lead} {short} {fmt(v)} ms]", None))
         for key, label, mkey, short in LEAD_LEVELS:
+            if key in ("q_amp", "r_prime_amp") and not pl.get(mkey):
+                continue  # no Q wave, no R' wave
             if pl.get(mkey) is not None:
                 v = float(pl[mkey])
                 out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "mV", f"[{lead} {short} {v:+.2f} mV]",

@@ -21,7 +21,7 @@ from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
 from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, longest_rr_after
-from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, page_caution
+from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
 OVERREAD = "⚕️ Computer-generated from measurements; a clinician must overread this ECG before any decision."
@@ -460,6 +460,44 @@ def _st_in_leads(ctx: Context) -> str:
     return " " + " ".join(out)
 
 
+def amplitudes(ctx: Context) -> str:
+    """The QRS of each lead the question names: its morphology (capitals for large deflections,
+    primes for later ones), Q, R, S and R' amplitudes (mV, against the level before the QRS), Q
+    duration and R peak time; none in mV where the leads were normalized one by one."""
+    if not ctx.leads_asked:
+        if len(ctx.intents) > 1:
+            return ""  # ("are there Q waves?": the other intent answers; the per-lead values need a lead)
+        return ("Name a lead to get its QRS complex, for example \"the R wave in V5\" or \"the QRS morphology in V1\": "
+                "I give its morphology, Q, R and S amplitudes, Q duration and R peak time.")
+    normalized = any(d.get("code") == "LEADS_NORMALIZED" for d in ctx.findings)
+    out = []
+    for lead in ctx.leads_asked:
+        pl = (ctx.measurements.get("per_lead") or {}).get(lead)
+        if not pl:
+            out.append(_lead_without(ctx, lead, "no QRS complex could be measured there").strip())
+            continue
+        parts = []
+        if pl.get("qrs_morphology"):
+            parts.append(f"QRS morphology {pl['qrs_morphology']}")
+        if not normalized:
+            parts += [f"{name} {f.value:+.2f} mV {f.tag}" for k, name in
+                      (("q_amp", "Q"), ("r_amp", "R"), ("s_amp", "S"), ("r_prime_amp", "R'"))
+                      if (f := ctx.fact(f"lead:{lead}:{k}")) is not None and round(f.value, 2)]  # (0: no such wave)
+        parts += [f"{name} {fmt(f.value)} ms {f.tag}" for k, name in (("q_dur", "a Q wave lasting"), ("r_peak_time", "R peak time"))
+                  if (f := ctx.fact(f"lead:{lead}:{k}")) is not None]
+        s = f"In {lead}: " + (", ".join(parts) if parts else "no QRS deflection measured") + "."
+        if lead in ctx.lead_quality and is_low(lead, ctx.lead_quality, ctx.source):
+            s += f" {lead} is of low quality ({ctx.lead_quality[lead].reason}): check it on the tracing."
+        c = pl.get("amplitude_confidence")
+        if not normalized and c is not None and c < POSSIBLE_BELOW:
+            s += f" Its amplitudes are uncertain (confidence {c:.2f}): the beats differ from one another there."
+        out.append(s)
+    if normalized:
+        out.append("The amplitudes are not given: the leads were normalized one by one, so their millivolts are not the "
+                   "heart's [finding: LEADS_NORMALIZED].")
+    return " ".join(out)
+
+
 def intervals(ctx: Context) -> str:
     facts = [f for f in ctx.facts if f.key in ("heart_rate", "p_duration", "pr", "qrs", "qt", "qtc_bazett", "qtc_fridericia",
                                                "axis_qrs")]
@@ -642,6 +680,7 @@ REPLIES = {
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
     "confidence": certainty, "technical": technical, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
+    "amplitudes": amplitudes,
 }
 
 #: The measured values an answer to an intent must state.
@@ -672,7 +711,9 @@ def grounded_reply(intents: list[str], ctx: Context) -> str:
             parts.append(h.text + (_printed(ctx, (key, None)) if key else ""))
         else:
             page = page_caution(i, ctx.page_flags)
-            parts.append(REPLIES[i](ctx) + (" " + h.text if h.text else "") + (" " + page if page else ""))
+            reply = REPLIES[i](ctx)
+            if reply:
+                parts.append(reply + (" " + h.text if h.text else "") + (" " + page if page else ""))
     text = "\n\n".join(parts).strip()
     if ctx.source == "image" and text:
         text += ("\n\nThese values were measured on a signal digitized from an image, so treat them with more "

@@ -37,11 +37,11 @@ RESTS_ON = {
     "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate", "pause": "rate", "pacing": "rate",
     "axis": "axis",
     "pr": "global", "p_wave": "global", "qrs": "global", "qt": "global", "intervals": "global", "summary": "global",
-    "lvh": "global", "st": "global",
+    "lvh": "global", "st": "global", "amplitudes": "global",
 }
 _WHAT = {"rate": "the rhythm leads", "axis": "the limb leads", "global": "the leads measured"}
 _VALUE = {"heart_rate": "heart rate", "rhythm": "rhythm", "extra_beats": "beat classification",
-          "pause": "RR intervals", "pacing": "pacing assessment", "axis": "QRS axis",
+          "pause": "RR intervals", "pacing": "pacing assessment", "amplitudes": "QRS amplitudes", "axis": "QRS axis",
           "pr": "PR interval", "p_wave": "P wave", "qrs": "QRS duration", "qt": "QT interval", "intervals": "intervals",
           "summary": "interpretation", "lvh": "voltage criteria", "st": "ST-segment assessment"}
 

@@ -19,30 +19,40 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("extra_beats", (r"\bextra\b", r"\bpremature\b", r"\bectopi", r"\bpvcs?\b", r"\bpacs?\b", r"\bextrasystol",
                      r"\bskipped\b", r"\bbigemin", r"\btrigemin", r"\bcouplets?\b",
                      r"\bhow many beats\b", r"\bnumber of beats\b", r"\bdropped beats?\b")),
-    ("qt", (r"\bqtc?\b", r"\bqt interval\b", r"\bcorrected\b")),
+    ("qt", (r"\bqtc?\b", r"\bqt interval\b", r"\bcorrected\b", r"\bbazett", r"\bfridericia", r"\bframingham\b",
+            r"\bhodges\b")),
     ("axis", (r"\baxis\b", r"\bdeviation\b")),
     ("pr", (r"\bpr\b", r"\bav block\b", r"\bheart block\b", r"\bfirst[- ]degree\b", r"\bav conduction\b")),
     ("p_wave", (r"\bp[ -]?waves?\b", r"\bp duration\b", r"\bp[ -]?axis\b", r"\batrial (enlargement|abnormality)\b",
                 r"\bp (mitrale|pulmonale)\b")),
     ("qrs", (r"\bqrs\b", r"\bbundle\b", r"\bbbb\b", r"\blbbb\b", r"\brbbb\b", r"\bwide\b", r"\bnarrow\b",
              r"\bfascicul", r"\bhemiblock", r"\blafb\b", r"\blpfb\b", r"\bivcd\b", r"\bconduction delay\b")),
+    ("amplitudes", (r"\b[qrs][ -]?waves?\b", r"\bamplitudes?\b", r"\bmorpholog", r"\btall\b",
+                    r"\brs?r'", r"\bhow (deep|big|high)\b", r"\br peak time\b", r"\bintrinsicoid\b")),
     ("rhythm", (r"\brhythm\b", r"\bsinus\b", r"\bfibrillation\b", r"\bafib\b", r"\bflutter\b", r"\bregular\b",
                 r"\birregular\b", r"\barrhythmi", r"\bjunctional\b", r"\bnodal\b", r"\bescape\b", r"\bsvt\b",
                 r"\bsupraventricular tachycardia\b", r"\bventricular tachycardia\b", r"\bvt\b")),
     ("heart_rate", (r"\bheart rate\b", r"\brate\b", r"\bbpm\b", r"\bpulse\b", r"\bhow fast\b", r"\bbrady", r"\btachy")),
     ("lvh", (r"\bhypertroph", r"\blvh\b", r"\bvoltage\b", r"\bsokolow\b", r"\bcornell\b")),
-    ("st", (r"\bst\b", r"\bearly repolari[sz]", r"\bj[ -]?points?\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
+    ("st", (r"\bst\b", r"\bearly repolari[sz]", r"\bheart attack\b", r"\bacute coronary\b", r"\bocclusion\b",
+            r"\bterritor", r"\bj[ -]?points?\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b", r"\bfiducials?\b",
                    r"\bcalipers?\b")),
     ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn",
                r"\blook at first\b", r"\bwhere (do|should) i (start|begin)\b", r"\bhow to read\b")),
     ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b", r"\bnois",
-                   r"\bartefact", r"\bartifact", r"\bsignal quality\b", r"\binterference\b", r"\bleads? (placed|connected)\b")),
+                   r"\bartefact", r"\bartifact", r"\bsignal quality\b", r"\binterference\b",
+                   r"\bbaseline (wander|drift)", r"\bwander", r"\bdrift", r"\bleads? (placed|connected)\b")),
     ("confidence", (r"\bhow (sure|certain|confident|reliable|accurate|precise|exact)\b", r"\bconfiden",
                     r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b")),
     ("summary", (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bnormal\b", r"\bwhat do you see\b",
-                 r"\boverall\b", r"\bwrong\b", r"\babnormal")),
+                 r"\boverall\b", r"\bwrong\b", r"\babnormal", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern",
+                 r"\bcriteri")),
 ]
+#: The summary patterns that ask for the whole reading even beside a more specific intent ("normal"
+#: alone does not: "is the PR normal?").
+SUMMARY_BEYOND_NORMAL = (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bwhat do you see\b",
+                         r"\boverall\b", r"\bwrong\b", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern")
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,8 @@ NOT_ASSESSED: list[tuple[tuple[str, ...], Unassessed]] = [
      Unassessed("Electrical alternans", "QRS amplitudes that alternate from beat to beat; my amplitudes are those "
                 "of the median beat")),
     ((r"\br[ -]?wave progression\b",),
-     Unassessed("Poor R-wave progression", "the growth of the R wave from V1 to V4, read lead by lead", ("st",))),
+     Unassessed("Poor R-wave progression", "the growth of the R wave from V1 to V4 weighed against the QRS width, axis "
+                "and electrode position; the R waves of V1 to V4 follow", ("amplitudes", "st"), ("V1", "V2", "V3", "V4"))),
     ((r"\brvh\b", r"\bright ventricular hypertroph"),
      Unassessed("Right ventricular hypertrophy", "a dominant R wave in V1 with right axis deviation; no voltage "
                 "criterion for it is applied", ("axis",))),
@@ -129,7 +140,7 @@ KNOWLEDGE_FOR_INTENT = {
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "p_wave": ("p-wave",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
-    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "pacing": ("pacing",), "pause": (),
+    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
     "not_assessed": (),
 }
 
@@ -150,6 +161,8 @@ def route(question: str) -> list[str]:
         hits.remove("qt")
     if "axis" in hits and "p_wave" in hits and not re.search(r"(?<!\bp )(?<!\bp-)\baxis\b", q):
         hits.remove("axis")  # "the P axis" asks about the P wave, not the QRS axis
+    if "summary" in hits and len(hits) > 1 and not any(re.search(p, q) for p in SUMMARY_BEYOND_NORMAL):
+        hits.remove("summary")  # "is the PR normal?" asks about the PR, not for the whole reading
     if "intervals" in hits and len(hits) > 1:  # "the PR interval" asks about PR, not every interval
         hits.remove("intervals")
     unassessed = not_assessed(question)

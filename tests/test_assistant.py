@@ -703,9 +703,42 @@ def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
               "Is there a fascicular block?": "qrs", "Is there left anterior hemiblock?": "qrs",
               "Is there bigeminy?": "extra_beats", "How many beats are there?": "extra_beats",
               "Is there early repolarization?": "st", "What should I look at first?": "teach",
-              "Show me the calipers": "intervals", "Is there sinus arrest?": "pause"}
+              "Show me the calipers": "intervals", "Is there sinus arrest?": "pause",
+              "Is the patient having a heart attack?": "st", "Should I be worried?": "summary",
+              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "technical"}
     for q, intent in expect.items():
         assert route(q)[0] == intent, (q, route(q))
+    # "normal" beside a specific intent asks about that value, not for the whole reading
+    assert route("What is a normal PR interval?") == ["pr"] and route("Are the intervals normal?") == ["intervals"]
+    assert route("Is this ECG normal?") == ["summary"] and "summary" in route("Summarize the QRS findings")
+
+
+def test_a_question_about_a_leads_qrs_complex_gets_its_morphology_and_amplitudes():
+    """"How tall is the R wave in aVL?", "Is there a Q wave in III?" (which named no lead before:
+    I, II and III counted only after "lead"): the lead's QRS morphology, Q, R, S amplitudes (mV),
+    Q duration and R peak time from the per-lead measurements (PTB-XL 139, inferior Q waves); none
+    in mV on normalized leads (LUDB 1); a question naming no lead beside another intent adds nothing."""
+    from conftest import LUDB
+
+    a = Assistant(llm=None)
+    m = measure(load(PTBXL / "00000" / "00139_hr")).to_dict()
+    avl, iii = m["per_lead"]["aVL"], m["per_lead"]["III"]
+    q = "How tall is the R wave in aVL?"
+    assert route(q) == ["amplitudes"]
+    text = a.answer(q, m).text
+    assert f"QRS morphology {avl['qrs_morphology']}" in text and f"[aVL R {avl['r_amp_mv']:+.2f} mV]" in text, text
+    assert f"[aVL R peak time {fmt(avl['r_peak_time_ms'])} ms]" in text, text
+    q = "Is there a Q wave in III?"
+    text = a.answer(q, m).text
+    assert f"[III Q {fmt(iii['q_dur_ms'])} ms]" in text and f"[III Q {iii['q_amp_mv']:+.2f} mV]" in text, text
+    assert "[finding: QWAVE]" in text and "[III ST60" in text, text
+    for q in ("How tall is the R wave in aVL?", "Is there a Q wave in III?", "What is the QRS morphology in V1 and V2?"):
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(a.answer(q, m).text.replace(OVERREAD, ""), ctx.render(), q).ok, q
+    assert "Name a lead" not in a.answer("Are there Q waves?", m).text
+    ludb = measure(load(LUDB / "1")).to_dict()
+    text = a.answer("What is the S wave in V1?", ludb).text
+    assert "QRS morphology" in text and "[V1 S" not in text and "[finding: LEADS_NORMALIZED]" in text, text
 
 
 def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
@@ -720,7 +753,8 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
                  "Is the QT long?", "What is the ST level in V2 and V5?", "What is the rhythm?", "Give me the intervals",
                  "Is there a bundle branch block?", "What is the axis?", "Are there extra beats?",
                  "What is the heart rate?", "Is there LVH?", "Summarize this ECG", "Is this patient paced?",
-                 "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?"]
+                 "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?",
+                 "Is there a Q wave in III?", "How tall is the R wave in aVL?"]
     paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
     a = Assistant(llm=None)
     for p in paths:
