@@ -31,7 +31,7 @@ from .context import Context, leads_named
 from .grounded import OVERREAD, REQUIRED_FACTS, declined, grounded_reply
 from .hedging import merge_lead_quality
 from .knowledge import find_snippets, load_knowledge
-from .router import KNOWLEDGE_FOR_INTENT, not_assessed, route
+from .router import KNOWLEDGE_FOR_INTENT, follows_up, not_assessed, route
 from .verify import check_explanation, verify
 
 SYSTEM = (
@@ -121,6 +121,9 @@ class Assistant:
         self.llm = llm
         #: the conversation so far, as langchain-core messages (question, answer, ...)
         self.history: list[BaseMessage] = []
+        #: what the last question that was routed somewhere asked about, for a follow-up question
+        #: that names only leads or starts as a continuation ("and in V5?", :func:`router.follows_up`)
+        self.last_intents: list[str] = []
 
     def build_context(self, question: str, intents: list[str], measurements: dict, findings: list[dict],
                       cases: list[dict], sex: str | None, source: str, lead_quality: dict | None = None,
@@ -166,6 +169,11 @@ class Assistant:
             raise ValueError("The question is empty; ask about the rate, rhythm, intervals, axis or similar cases.")
         t0 = time.perf_counter()
         intents = route(question)
+        if intents == ["general"] and self.last_intents and follows_up(question):
+            # "and in V5?" after "what is the ST level in V1?": the same question about what it names
+            intents = list(self.last_intents)
+        elif intents != ["general"]:
+            self.last_intents = list(intents)
         ctx = self.build_context(question, intents, measurements,
                                  findings if findings is not None else measurements.get("findings") or [],
                                  cases or [], sex, source, lead_quality, printed, page_flags)

@@ -174,3 +174,18 @@ def route(question: str) -> list[str]:
         hits.remove("confidence")
         hits.append("confidence")
     return hits or ["general"]
+
+
+#: The start of a question that continues the one before ("and in V5?", "what about the QTc?").
+_FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|same for|and what about|then)\b", re.I)
+
+
+def follows_up(question: str) -> bool:
+    """Whether ``question``, routed nowhere (``["general"]``), continues the one before: it starts as a
+    continuation does ("and in V5?", "what about aVL?") or names only leads ("V5?", "in lead III?")."""
+    from .context import leads_named
+
+    if _FOLLOW_UP.search(question):
+        return True
+    rest = re.sub(r"\b(v[1-6]|av[rlf]|i{1,3}|leads?|in|the|and|or|on|please)\b|[^a-z]", " ", question.lower())
+    return bool(leads_named(question)) and not rest.strip()

@@ -741,6 +741,20 @@ def test_a_question_about_a_leads_qrs_complex_gets_its_morphology_and_amplitudes
     assert "QRS morphology" in text and "[V1 S" not in text and "[finding: LEADS_NORMALIZED]" in text, text
 
 
+def test_a_follow_up_that_names_only_a_lead_continues_the_question_before():
+    """"What is the ST level in V1?" then "And in V5?": the second question, routed nowhere on its
+    own, gets the same answer for V5; a fresh conversation, or one whose question names something
+    else, does not carry the previous intent."""
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    a = Assistant(llm=None)
+    a.answer("What is the ST level in V1?", m)
+    follow = a.answer("And in V5?", m)
+    assert follow.intents == ["st"] and f"[V5 ST60 {m['per_lead']['V5']['st_j60_mv']:+.2f} mV]" in follow.text, follow.text
+    assert a.answer("Thanks", m).intents == ["general"]
+    assert a.answer("What about lead III?", m).intents == ["st"]
+    assert Assistant(llm=None).answer("And in V5?", m).intents == ["general"]
+
+
 def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
     """The deterministic replies are what the user sees when the model's text is rejected: every
     number in them (beat counts and times, lead-quality scores, the criteria's rate and P-axis
