@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ecg.beats import PACE_MIN_FS
 from ecg.interpret import criteria
 from ecg.leads import STANDARD_LEADS
 from ecg.measure import confidence_without
@@ -118,31 +119,20 @@ def facts_from_measurements(m: dict) -> list[Fact]:
     return facts
 
 
-def longest_rr(m: dict) -> tuple[float, float] | None:
-    """The longest RR interval (ms) and the time (s) of the beat that ends it: over the whole
-    recording for one measured in windows (``long_term.longest_rr_ms``), else from the beats' RR
-    series; None without two beats."""
+def longest_rr(m: dict) -> tuple[float, float, str | None] | None:
+    """The longest RR interval (ms), the time (s) of the beat that ends it and the class of the beat
+    that starts it (``beats.classes``: a premature beat's is its compensatory pause): over the whole
+    recording for one measured in windows (``long_term.longest_rr_ms``, class None), else from the
+    beats' RR series; None without two beats."""
     lt = (m.get("long_term") or {}).get("longest_rr_ms")
     if lt:
-        return float(lt["value"]), float(lt["at_s"])
+        return float(lt["value"]), float(lt["at_s"]), None
     b = m.get("beats") or {}
-    rr, t = b.get("rr_ms") or [], b.get("r_peaks_ms") or []
+    rr, t, cls = b.get("rr_ms") or [], b.get("r_peaks_ms") or [], b.get("classes") or []
     if not rr or len(t) != len(rr) + 1:
         return None
     k = max(range(len(rr)), key=lambda i: rr[i])
-    return float(rr[k]), float(t[k + 1]) / 1000.0
-
-
-def longest_rr_after(m: dict) -> str | None:
-    """The class of the beat that starts the longest RR interval of a short record (``beats.classes``:
-    a premature beat's compensatory pause), None for a record measured in windows or without beats."""
-    if (m.get("long_term") or {}).get("longest_rr_ms"):
-        return None
-    b = m.get("beats") or {}
-    rr, cls = b.get("rr_ms") or [], b.get("classes") or []
-    if not rr or len(cls) != len(rr) + 1:
-        return None
-    return cls[max(range(len(rr)), key=lambda i: rr[i])]
+    return float(rr[k]), float(t[k + 1]) / 1000.0, (cls[k] if len(cls) == len(t) else None)
 
 
 def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
@@ -310,8 +300,6 @@ class Context:
 
         lines += [f"- {f.text} {f.tag}" + about(f) for f in self.facts] or ["- nothing could be measured"]
         if self.measurements.get("fs_hz"):
-            from ecg.beats import PACE_MIN_FS
-
             lines.append(f"Recording: sampled at {self.measurements['fs_hz']:g} Hz; pacemaker stimuli are sought from "
                          f"{PACE_MIN_FS:g} Hz")
         rh = self.measurements.get("rhythm") or {}

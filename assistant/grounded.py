@@ -16,11 +16,12 @@ Limits used (also in ``data/knowledge.json`` with their sources):
 """
 from __future__ import annotations
 
+from ecg.beats import PACE_MIN_FS
 from ecg.interpret import criteria
 from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
-from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, longest_rr_after
+from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, longest_rr
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -414,7 +415,7 @@ def pause(ctx: Context) -> str:
               "none to sinus arrest or exit block).")
     else:
         s += (f": no pause, since the bradycardia guideline's sinus pause lasts more than {lim:g} s.")
-    before = longest_rr_after(ctx.measurements)
+    before = longest_rr(ctx.measurements)[2]
     if before in ("premature_ventricular", "premature_supraventricular"):
         kind = "ventricular" if before == "premature_ventricular" else "supraventricular"
         s += f" The longest RR follows a premature {kind} beat: it is that beat's compensatory pause [finding: beats]."
@@ -568,8 +569,6 @@ def pacing(ctx: Context) -> str:
     """Whether the rhythm is paced: the PACE finding with the paced-beat count and what it changes in
     the reading, PACING_NOT_ASSESSED below the sampling rate stimuli are sought at
     (:data:`ecg.beats.PACE_MIN_FS`), or that no stimulus precedes the beats."""
-    from ecg.beats import PACE_MIN_FS
-
     fs = float(ctx.measurements.get("fs_hz") or 0.0)
     rh = ctx.measurements.get("rhythm") or {}
     n, n_paced = int(rh.get("n_beats") or 0), int(rh.get("n_paced") or 0)
@@ -608,7 +607,7 @@ def not_assessed(ctx: Context) -> str:
         return ""
     s = " ".join(f"{u.name} is not among the statements I make: recognizing it takes {u.needs}." for u in ctx.topics)
     if any(u.intents for u in ctx.topics):
-        s += " What I measured that bears on it:"
+        s += " What I measured that bears on " + ("it:" if len(ctx.topics) == 1 else "them:")
     return s
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .context import leads_named
+
 # (intent, patterns) in priority order: the first intent with a matching pattern wins.
 INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("similar_cases", (r"\bsimilar\b", r"\bcases?\b", r"\blike this\b", r"\bcompar", r"\bhistorical\b")),
@@ -183,8 +185,6 @@ _FOLLOW_UP = re.compile(r"^\s*(and|also|what about|how about|same for|and what a
 def follows_up(question: str) -> bool:
     """Whether ``question``, routed nowhere (``["general"]``), continues the one before: it starts as a
     continuation does ("and in V5?", "what about aVL?") or names only leads ("V5?", "in lead III?")."""
-    from .context import leads_named
-
     if _FOLLOW_UP.search(question):
         return True
     rest = re.sub(r"\b(v[1-6]|av[rlf]|i{1,3}|leads?|in|the|and|or|on|please)\b|[^a-z]", " ", question.lower())
