@@ -228,8 +228,8 @@ class Context:
         intents: what the question was routed to (a question about confidence puts the evidence
             behind each interval's confidence into the prompt).
         leads_asked: the standard leads the question names (:func:`leads_named`), and those of the
-            conditions in ``topics``: their own median-beat P, PR, QRS and QT and their J, ST (J+60 ms)
-            and T levels become facts too.
+            conditions in ``topics``: their own median-beat intervals and their per-lead levels and
+            amplitudes become facts too (:func:`lead_facts`).
         topics: the conditions the question names that no finding states
             (:func:`assistant.router.not_assessed`).
     """

@@ -20,7 +20,7 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("pause", (r"\bpauses?\b", r"\bsinus arrest\b", r"\basystol", r"\blong(est)? rr\b", r"\bsinus exit block\b")),
     ("extra_beats", (r"\bextra\b", r"\bpremature\b", r"\bectopi", r"\bpvcs?\b", r"\bpacs?\b", r"\bextrasystol",
                      r"\bskipped\b", r"\bbigemin", r"\btrigemin", r"\bcouplets?\b",
-                     r"\bhow many beats\b", r"\bnumber of beats\b", r"\bdropped beats?\b")),
+                     r"\bhow many beats\b", r"\bnumber of beats\b")),
     ("qt", (r"\bqtc?\b", r"\bqt interval\b", r"\bcorrected\b", r"\bbazett", r"\bfridericia", r"\bframingham\b",
             r"\bhodges\b")),
     ("axis", (r"\baxis\b", r"\bdeviation\b")),
