@@ -674,7 +674,9 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
                 nr[k] = "the end of the T wave (or the QRS onset) could not be located"
             else:
                 nr[k] = ("QRS onset/offset could not be located (no quiet segment around the QRS, or an end "
-                         f"more than {QRS_MAX_MS:g} ms after the onset: a noisy or jittery trace)")
+                         f"more than {QRS_MAX_MS:g} ms after the onset: a noisy or jittery trace"
+                         + (f", or pacemaker stimuli, which are not sought below {_beats.PACE_MIN_FS:g} Hz"
+                            if ecg.fs < _beats.PACE_MIN_FS else "") + ")")
     m.median_beats = rep.median.astype(np.float32) if rep.median is not None else None
     m.null_reasons, m.confidence = nr, conf
     _per_lead(m, rep, leads)
