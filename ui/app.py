@@ -22,8 +22,8 @@ DEMO_RECORDS = {
 }
 SIGNAL_TYPES = ["hea", "dat", "csv"]
 IMAGE_TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "pdf"]
-EXAMPLES = ["What is the heart rate?", "Is the QT prolonged?", "What is the axis?", "Show me similar cases",
-            "What does a long QTc mean?"]
+EXAMPLES = ["What is the heart rate?", "Is the QT prolonged?", "What is the axis?", "Are there extra beats?",
+            "What is the ST level in V2?", "Show me similar cases", "What does a long QTc mean?"]
 
 
 def _set_analysis(ecg) -> None:
