@@ -607,3 +607,20 @@ def test_high_frequency_noise_index_finds_the_leads_ptbxl_marks_noisy():
     rec = load(PTBXL_1)
     low = measure(ECG(resample(rec.signal, rec.fs, 100), 100, rec.leads), interpret=False)
     assert all(v["hf_noise_mv"] is None for v in low.signal_quality.values())
+
+
+def test_a_p_wave_averaged_over_few_beats_is_uncertain():
+    """PTB-XL records whose 10 s PR is well measured (1, 6, 484), cut to their first 2.5 s (2-3
+    beats, no odd/even halves to compare): the PR and P duration carry at least the few-beat
+    P-fiducial spread in their uncertainty, more than on the full record, and a lower confidence. PTB-XL 484's first beats ride on a baseline swing
+    in V1 (its 2.5 s PR is 236 ms against 146 ms on 10 s); the uncertainty says so."""
+    from ecg.measure import FEW_BEATS_P_SPLIT_MS
+
+    for i in (1, 6, 484):
+        rec = load(DATA / "ptbxl" / "records500" / "00000" / f"{i:05d}_hr")
+        full = measure(rec, interpret=False)
+        short = measure(ECG(rec.signal[:, : int(2.5 * rec.fs)], rec.fs, list(rec.leads)), interpret=False)
+        assert len(short.beats["r_peaks_ms"]) < 4 and short.pr_ms is not None
+        for k in ("pr_ms", "p_duration_ms"):
+            assert short.uncertainty_ms[k] >= FEW_BEATS_P_SPLIT_MS > full.uncertainty_ms[k], (i, k)
+            assert short.confidence[k] < full.confidence[k], (i, k)
