@@ -872,6 +872,13 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
     # to the terminal R' as a matter of course (Part III): secondary there, not ischemia
     rbbb_leads = set(_c("st", "rbbb_secondary_leads")) if stated and "CRBBB" in stated else set()
     rbbb_sec: dict = {}
+    k_se = _c("st", "uncertainty_factor")
+    clear: dict = {"STE": set(), "STD": set(), "TINV": set()}  # leads past the limit by k_se amplitude SEs
+
+    def past(code: str, ld: str, by: float) -> None:
+        if by >= k_se * float(pl[ld].get("amplitude_se_mv") or 0.0):
+            clear[code].add(ld)
+
     for ld, d in pl.items():
         if ld not in good or not d or d.get("st_j_mv") is None or ld == "aVR":
             continue
@@ -883,12 +890,14 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                 secondary[ld] = j
             else:
                 ste[ld] = j
+                past("STE", ld, j - thr)
         terminal_r = ld in rbbb_leads and _terminal_positive(d)
         if j <= -_c("st", "std_mv") and j60 is not None and j60 <= j + 0.02:
             if terminal_r:
                 rbbb_sec.setdefault(ld, {})["st_j_mv"] = j
             else:
                 std[ld] = j
+                past("STD", ld, -j - _c("st", "std_mv"))
         t = d.get("t_amp_mv")
         r, s = d.get("r_amp_mv") or 0, abs(d.get("s_amp_mv") or 0)
         if t is not None and t <= -_c("st", "tinv_mv"):
@@ -896,6 +905,7 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                 rbbb_sec.setdefault(ld, {})["t_amp_mv"] = t
             elif r >= 0.3 and r > s:
                 tinv[ld] = t
+                past("TINV", ld, -t - _c("st", "tinv_mv"))
     for code, hits, word, crit, key in (
         ("STE", ste, "ST elevation", f"J-point elevation >= {v23} mV in V2-V3 ({'women' if sex == 'F' else 'men'}) or >= {other} mV in other leads, in two contiguous leads", "ste_other_mv"),
         ("STD", std, "ST depression", f"horizontal or down-sloping ST depression >= {_c('st', 'std_mv')} mV at the J point in two contiguous leads", "std_mv"),
@@ -904,9 +914,18 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
         cont = _contiguous(set(hits))
         if cont:
             where = _territories(cont)
-            f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}).", crit, _src("st", key),
-                             {f"{('st_j' if code != 'TINV' else 't_amp')}_mv_{ld}": hits[ld] for ld in cont}, cont,
-                             0.5 + 0.1 * min(4, len(cont))))
+            vals = {f"{('st_j' if code != 'TINV' else 't_amp')}_mv_{ld}": hits[ld] for ld in cont}
+            if _contiguous(clear[code] & set(cont)):
+                f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}).", crit, _src("st", key), vals, cont,
+                                 0.5 + 0.1 * min(4, len(cont))))
+            else:
+                # no two contiguous leads pass the limit by k_se times their beat-to-beat amplitude
+                # standard error: the beats themselves leave the statement in doubt
+                vals.update({f"amplitude_se_mv_{ld}": (pl[ld].get("amplitude_se_mv")) for ld in cont})
+                f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}), but in no two contiguous leads beyond its "
+                                 f"limit by {k_se:g} times the level's beat-to-beat standard error: possible, not definite.",
+                                 f"{crit}; definite when two contiguous leads pass it by {k_se:g} amplitude standard errors",
+                                 _src("st", key) + "; " + _src("st", "uncertainty_factor"), vals, cont, 0.4))
     cont = _contiguous(set(secondary) | set(ste))
     held = [ld for ld in cont if ld in secondary]
     if held:

@@ -853,3 +853,26 @@ def test_right_precordial_st_t_changes_of_rbbb_are_stated_as_secondary():
     tinv = next(f for f in fs if f.code == "TINV")
     assert "V1" not in tinv.leads and {"V2", "V3"} <= set(tinv.leads), tinv.leads
     assert not any(f.code == "SECONDARY_STT" for f in interpret(measure(load(PTBXL / "00001_hr"), interpret=False)))
+
+
+def test_st_statements_within_the_beats_own_scatter_are_only_possible():
+    """PTB-XL records coded with ST depression (STD_): an ST depression statement is definite only
+    where two contiguous leads pass the limit by twice their beat-to-beat amplitude standard error
+    (per_lead amplitude_se_mv); otherwise it is stated as possible, with each lead's error in its
+    values. Both kinds occur on these records."""
+    from ecg.interpret import CONTIGUOUS
+
+    lim, k = criteria()["st"]["std_mv"]["value"], criteria()["st"]["uncertainty_factor"]["value"]
+    kinds = set()
+    for path in _ptbxl_ids_with("STD_", 17):
+        m = measure(load(path), interpret=False)
+        for f in interpret(m):
+            if f.code != "STD":
+                continue
+            clear = {ld for ld in f.leads if -m.per_lead[ld]["st_j_mv"] - lim >= k * m.per_lead[ld]["amplitude_se_mv"]}
+            definite = any(a in clear and b in clear for a, b in CONTIGUOUS)
+            assert (f.confidence >= 0.5) == definite, (path, f.statement, f.confidence)
+            if not definite:
+                assert "possible" in f.statement and all(f"amplitude_se_mv_{ld}" in f.values for ld in f.leads)
+            kinds.add(definite)
+    assert kinds == {True, False}
