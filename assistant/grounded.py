@@ -430,10 +430,15 @@ def lvh(ctx: Context) -> str:
 
 
 def st(ctx: Context) -> str:
-    s = _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "QWAVE", "BORDERLINE_QWAVE", "NST_", "ISC_",
-                             "PACING_NOT_ASSESSED", "LEADS_NORMALIZED"),
-                       "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria.") \
-        + " " + get_snippet("st-changes").tag
+    stt = _findings_with(ctx, ("STE", "STD", "TINV", "SECONDARY_STT", "NST_", "ISC_", "PACING_NOT_ASSESSED",
+                               "LEADS_NORMALIZED"), "")
+    q = _findings_with(ctx, ("QWAVE", "BORDERLINE_QWAVE"), "")
+    if not stt and not q:
+        s = "No ST elevation, ST depression, T-wave inversion or pathological Q waves met their criteria."
+    else:
+        # the Q-wave statements come after the ST-T ones, or after saying there are none
+        s = (stt or "No ST elevation, ST depression or T-wave inversion met their criteria.") + (" " + q if q else "")
+    s += " " + get_snippet("st-changes").tag
     # the ST elevation was weighed by Smith's formula (normal variant vs subtle anterior occlusion)
     if any("smith_3var" in (d.get("values") or {}) for d in ctx.findings if d.get("code") == "STE"):
         s += " " + get_snippet("normal-variant-ste").tag

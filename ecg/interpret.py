@@ -922,8 +922,8 @@ def _st_t(m: dict, sex, age, stated: set | None = None) -> list[Finding]:
                 # no two contiguous leads pass the limit by k_se times their beat-to-beat amplitude
                 # standard error: the beats themselves leave the statement in doubt
                 vals.update({f"amplitude_se_mv_{ld}": (pl[ld].get("amplitude_se_mv")) for ld in cont})
-                f.append(Finding(code, f"{word} in {', '.join(cont)} ({where}), but in no two contiguous leads beyond its "
-                                 f"limit by {k_se:g} times the level's beat-to-beat standard error: possible, not definite.",
+                f.append(Finding(code, f"Possible {word} in {', '.join(cont)} ({where}): in no two "
+                                 f"contiguous leads beyond its limit by {k_se:g} times the level's beat-to-beat standard error.",
                                  f"{crit}; definite when two contiguous leads pass it by {k_se:g} amplitude standard errors",
                                  _src("st", key) + "; " + _src("st", "uncertainty_factor"), vals, cont, 0.4))
     cont = _contiguous(set(secondary) | set(ste))
