@@ -134,24 +134,25 @@ def run(limit=None, fs=None) -> dict:
             tp += t and q
             fp += q and not t
             fn += t and not q
-        se = tp / (tp + fn) if tp + fn else None
-        ppv = tp / (tp + fp) if tp + fp else None
-        f1 = 2 * tp / (2 * tp + fp + fn) if (tp + fp + fn) else None
-        per[code] = {"pos": tp + fn, "pred": tp + fp, "se": se, "ppv": ppv, "f1": f1}
+        per[code] = _scores(tp, fp, fn)
     big = [c for c, v in per.items() if v["pos"] >= 5]
     macro = float(np.mean([per[c]["f1"] for c in big])) if big else None
     for name, (code, ref) in WIDER.items():
         tp = sum(1 for (scp, _), p in zip(truth, pred) if scp & ref and code in p)
         fp = sum(1 for (scp, _), p in zip(truth, pred) if not scp & ref and code in p)
         fn = sum(1 for (scp, _), p in zip(truth, pred) if scp & ref and code not in p)
-        per[name] = {"pos": tp + fn, "pred": tp + fp, "se": tp / (tp + fn) if tp + fn else None,
-                     "ppv": tp / (tp + fp) if tp + fp else None,
-                     "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None}
+        per[name] = _scores(tp, fp, fn)
     return {"records": len(df), "fs_hz": fs or 500.0, "per": per, "macro_f1_5pos": macro, "macro_codes": big,
             "axis_within_15deg": float(np.mean([r[3] for r in axis_rows])) if axis_rows else None,
             "axis_n": len(axis_rows), "axis_misses": [r for r in axis_rows if not r[3]],
             "ms_per_record": 1000 * t_total / max(1, len(df)), "normal_ecgs": _normal_reads(normal_reads),
             "anterior_ste": ste_rows}
+
+
+def _scores(tp: int, fp: int, fn: int) -> dict:
+    """Positives, calls, sensitivity, PPV and F1 from the counts (None where undefined)."""
+    return {"pos": tp + fn, "pred": tp + fp, "se": tp / (tp + fn) if tp + fn else None,
+            "ppv": tp / (tp + fp) if tp + fp else None, "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None}
 
 
 def _normal_reads(reads: list[set]) -> dict:
