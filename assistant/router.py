@@ -49,12 +49,13 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
                     r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b")),
     ("summary", (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bnormal\b", r"\bwhat do you see\b",
                  r"\boverall\b", r"\bwrong\b", r"\babnormal", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern",
-                 r"\bcriteri")),
+                 r"\bcriteri", r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b")),
 ]
 #: The summary patterns that ask for the whole reading even beside a more specific intent ("normal"
 #: alone does not: "is the PR normal?").
 SUMMARY_BEYOND_NORMAL = (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bwhat do you see\b",
-                         r"\boverall\b", r"\bwrong\b", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern")
+                         r"\boverall\b", r"\bwrong\b", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern",
+                         r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b")
 
 
 @dataclass(frozen=True)

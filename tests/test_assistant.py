@@ -705,7 +705,8 @@ def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
               "Is there early repolarization?": "st", "What should I look at first?": "teach",
               "Show me the calipers": "intervals", "Is there sinus arrest?": "pause",
               "Is the patient having a heart attack?": "st", "Should I be worried?": "summary",
-              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "technical"}
+              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "technical",
+              "What is the heart doing?": "summary"}
     for q, intent in expect.items():
         assert route(q)[0] == intent, (q, route(q))
     # "normal" beside a specific intent asks about that value, not for the whole reading
