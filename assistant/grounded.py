@@ -596,6 +596,12 @@ def pacing(ctx: Context) -> str:
                 "that in mind " + get_snippet("pacing").tag + ".")
     if not n:
         return "I could not detect the beats on this ECG, so pacing was not assessed."
+    if ctx.source == "image":
+        # the digitizer follows the trace at its own resolution: a stimulus drawn as a hairline
+        # spike is seldom kept, so its absence from the digitized signal says little
+        return ("No pacemaker stimulus was found before the beats of the trace digitized from this image, but a "
+                "stimulus prints as a hairline spike that the traced signal may not keep: look on the image itself for "
+                "thin vertical spikes just before the P waves or QRS complexes " + get_snippet("pacing").tag + ".")
     s = (f"No paced rhythm: no pacemaker stimulus precedes most of the {n} detected beats [finding: beats] (this ECG is "
          f"sampled at {fs:g} Hz; stimuli are sought from {PACE_MIN_FS:g} Hz).")
     if n_paced:

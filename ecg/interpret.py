@@ -115,6 +115,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
         m = x.to_dict()
     elif isinstance(x, dict) and "heart_rate_bpm" in x:
         m = x
+        meta = dict(x.get("meta") or {})
     else:
         raise TypeError(f"interpret() takes an ECG or Measurements; got {type(x).__name__}.")
     sex = sex if sex is not None else meta.get("sex")
@@ -136,7 +137,7 @@ def interpret(x, sex: str | None = None, age: float | None = None) -> list[Findi
     out += _q_waves(m, {f.code for f in out})
     _reciprocal_depression(m, out)
     _anterior_ste_formula(m, out)
-    out += _technical(m, {f.code for f in out})
+    out += _technical(m, {f.code for f in out}, bool(meta.get("digitized")))
     return _withhold_on_inconsistent_leads(_withhold_on_reversal(out))
 
 
@@ -1163,29 +1164,40 @@ def _reduced_leads(m: dict) -> list[Finding]:
                     {"leads": len(have), "qrs_bias_ms": q, "qt_bias_ms": t}, have, 0.9)]
 
 
-def _pacing_not_assessed(m: dict, stated: set) -> list[Finding]:
-    """A wide (or unmeasured) QRS recorded below the rate at which pacemaker stimuli are sought.
+def _pacing_not_assessed(m: dict, stated: set, digitized: bool = False) -> list[Finding]:
+    """A wide (or unmeasured) QRS where pacemaker stimuli may not show: recorded below the rate at
+    which they are sought, or traced from an image.
 
     A stimulus lasts under 2 ms (AHA/ACC/HRS Part I, on pacemaker pulse detection); below
     :data:`ecg.beats.PACE_MIN_FS` (400 Hz, our limit) it is not reliably sampled and
     :func:`ecg.beats.pacing_spikes` does not look for it, so a paced rhythm cannot be recognized
-    there (PTB-XL 385, paced, read at 100 or 250 Hz: "sinus rhythm, IVCD, Q waves"). Stated when
-    the QRS is at least the complete-BBB width (Part III, 120 ms) or was not measured: the
-    conduction, ST-T and Q-wave statements then hold only if no pacemaker is present."""
+    there (PTB-XL 385, paced, read at 100 or 250 Hz: "sinus rhythm, IVCD, Q waves"). On a paper ECG
+    it prints as a hairline spike that the digitized trace may not keep (``digitized``: the
+    measurements' ``meta``; of PTB-XL 385 and LUDB 95 and 111, paced, rendered at 200 dpi and
+    digitized, only 385 kept its stimuli). Stated when the QRS is at least the complete-BBB width
+    (Part III, 120 ms) or was not measured: the conduction, ST-T and Q-wave statements then hold
+    only if no pacemaker is present."""
     from .beats import PACE_MIN_FS
 
     fs, qrs = m.get("fs_hz") or 0.0, m.get("qrs_ms")
     wide = _c("qrs", "complete_bbb_ms")
-    if not fs or fs >= PACE_MIN_FS or (qrs is not None and qrs < wide) or "PACE" in stated:
+    low_rate = bool(fs) and fs < PACE_MIN_FS
+    if not (low_rate or digitized) or (qrs is not None and qrs < wide) or "PACE" in stated:
         return []
     what = f"the wide QRS ({qrs:.0f} ms)" if qrs is not None else "the QRS complexes"
+    if low_rate:
+        why = (f"this ECG is sampled at {fs:g} Hz, too coarse to show pacemaker stimuli (they are sought from "
+               f"{PACE_MIN_FS:g} Hz)")
+        crit = f"sampling rate < {PACE_MIN_FS:g} Hz and QRS >= {wide} ms (or not measured)"
+    else:
+        why = ("this ECG was digitized from an image, and a pacemaker stimulus, a hairline spike on paper, may not "
+               "survive in the traced signal")
+        crit = f"signal digitized from an image, no stimulus found, and QRS >= {wide} ms (or not measured)"
     return [Finding("PACING_NOT_ASSESSED",
-                    f"Pacing not assessed: this ECG is sampled at {fs:g} Hz, too coarse to show pacemaker "
-                    f"stimuli (they are sought from {PACE_MIN_FS:g} Hz). If the patient has a pacemaker, "
+                    f"Pacing not assessed: {why}. If the patient has a pacemaker, "
                     f"{what} may be paced, and the conduction, ST-T and Q-wave statements would not apply.",
-                    f"sampling rate < {PACE_MIN_FS:g} Hz and QRS >= {wide} ms (or not measured)",
-                    criteria()["sources"]["AHA_I"] + " (pacemaker pulse detection); " + _src("qrs", "complete_bbb_ms"),
-                    {"fs_hz": fs, "qrs_ms": qrs}, [], 0.9)]
+                    crit, criteria()["sources"]["AHA_I"] + " (pacemaker pulse detection); " + _src("qrs", "complete_bbb_ms"),
+                    {"fs_hz": fs, "qrs_ms": qrs, "digitized": digitized}, [], 0.9)]
 
 
 #: Names of the limb-electrode swaps :func:`_reversal` can recognize.
@@ -1251,12 +1263,12 @@ def _reversal(m: dict) -> Finding | None:
     return None
 
 
-def _technical(m: dict, stated: set) -> list[Finding]:
+def _technical(m: dict, stated: set, digitized: bool = False) -> list[Finding]:
     f = _lead_consistency(m)
     rev = _reversal(m)
     if rev is not None:
         f.append(rev)
-    f += _pacing_not_assessed(m, stated)
+    f += _pacing_not_assessed(m, stated, digitized)
     f += _reduced_leads(m)
     q = m.get("signal_quality") or {}
     thr = _c("quality", "poor_score")

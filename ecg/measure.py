@@ -584,6 +584,8 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     n_l = len(leads)
     m = Measurements(fs_hz=float(ecg.fs), leads=leads, duration_s=round(ecg.duration_s, 3))
     m.meta = {k: ecg.meta.get(k) for k in ("record_id", "age", "sex") if k in ecg.meta}
+    if "digitization" in ecg.meta:
+        m.meta["digitized"] = True  # (a signal traced from an image: ecg.interpret's pacing caution)
     all_beats = np.concatenate([w.beats for w in windows]) if windows else np.zeros(0, int)
     all_cls = sum((list(w.classes) for w in windows), [])
     order = np.argsort(all_beats, kind="stable")

@@ -652,3 +652,27 @@ def test_labels_that_contradict_the_layout_rename_their_segments(record):
         c_right = np.corrcoef(d[:n][ok], src[ok])[0, 1]
         c_wrong = np.corrcoef(d[:n][ok], wrong[ok])[0, 1]
         assert c_right > 0.95 and c_right > c_wrong + 0.05, (lead, c_right, c_wrong)
+
+
+def test_a_paced_page_whose_stimuli_the_trace_loses_says_pacing_was_not_assessed():
+    """Paced records rendered as paper ECGs (200 dpi) and digitized: PTB-XL 385 keeps its stimuli
+    and is read as paced; LUDB 95's are lost in the trace, and its wide QRS gets the caution that
+    pacing was not assessed on an image (not "IVCD" alone); a sinus page (PTB-XL 1, narrow QRS)
+    gets no such caution. The chat's pacing answer on an image says where to look."""
+    from assistant.chat import Assistant
+    from conftest import LUDB, PTBXL
+
+    from ecg.measure import measure
+
+    reads = {}
+    for name, path in (("385", PTBXL / "00000" / "00385_hr"), ("95", LUDB / "95"), ("1", PTBXL / "00000" / "00001_hr")):
+        dig = digitize(render_paper(ecg.load(path), layout="3x4+1", dpi=200, seed=1).image)
+        reads[name] = measure(dig)
+    codes = {k: {f.code for f in m.findings} for k, m in reads.items()}
+    assert "PACE" in codes["385"] and "PACING_NOT_ASSESSED" not in codes["385"]
+    assert "PACE" not in codes["95"] and reads["95"].qrs_ms >= 120
+    caution = next(f for f in reads["95"].findings if f.code == "PACING_NOT_ASSESSED")
+    assert "digitized from an image" in caution.statement and caution.values["digitized"] is True
+    assert "PACING_NOT_ASSESSED" not in codes["1"]
+    text = Assistant(llm=None).answer("Is this patient paced?", reads["1"].to_dict(), source="image").text
+    assert "look on the image itself" in text, text
