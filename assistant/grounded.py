@@ -445,12 +445,17 @@ def st(ctx: Context) -> str:
     return s + _st_in_leads(ctx)
 
 
+def _normalized(ctx: Context) -> bool:
+    """The leads were normalized one by one (the LEADS_NORMALIZED finding): no value in mV is the heart's."""
+    return any(d.get("code") == "LEADS_NORMALIZED" for d in ctx.findings)
+
+
 def _st_in_leads(ctx: Context) -> str:
     """The J point, the ST level at J+60 ms and the T wave of each lead the question names, in mV
     (none where the leads were normalized one by one: their millivolts are not the heart's)."""
     if not ctx.leads_asked:
         return ""
-    if any(d.get("code") == "LEADS_NORMALIZED" for d in ctx.findings):
+    if _normalized(ctx):
         return f" The ST and T amplitudes of {', '.join(ctx.leads_asked)} are not given: the leads were normalized one by one."
     out = []
     for lead in ctx.leads_asked:
@@ -475,7 +480,7 @@ def amplitudes(ctx: Context) -> str:
             return ""  # ("are there Q waves?": the other intent answers; the per-lead values need a lead)
         return ("Name a lead to get its QRS complex, for example \"the R wave in V5\" or \"the QRS morphology in V1\": "
                 "I give its morphology, Q, R and S amplitudes, Q duration and R peak time.")
-    normalized = any(d.get("code") == "LEADS_NORMALIZED" for d in ctx.findings)
+    normalized = _normalized(ctx)
     out = []
     for lead in ctx.leads_asked:
         pl = (ctx.measurements.get("per_lead") or {}).get(lead)
@@ -597,8 +602,8 @@ def pacing(ctx: Context) -> str:
     if not n:
         return "I could not detect the beats on this ECG, so pacing was not assessed."
     if ctx.source == "image":
-        # the digitizer follows the trace at its own resolution: a stimulus drawn as a hairline
-        # spike is seldom kept, so its absence from the digitized signal says little
+        # the digitizer follows the trace at its own resolution and may lose a stimulus drawn as a
+        # hairline spike (PTB-XL 385 kept, LUDB 95 and 111 lost theirs at 200 dpi): its absence says little
         return ("No pacemaker stimulus was found before the beats of the trace digitized from this image, but a "
                 "stimulus prints as a hairline spike that the traced signal may not keep: look on the image itself for "
                 "thin vertical spikes just before the P waves or QRS complexes " + get_snippet("pacing").tag + ".")
