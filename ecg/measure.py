@@ -973,7 +973,11 @@ def _rhythm_summary(rr: np.ndarray, classes: list, windows: list[_Window], r_ms:
 
 
 def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
-    """Per-lead amplitudes on the median beat, relative to the isoelectric level before QRS onset."""
+    """Per-lead amplitudes on the median beat (mV, relative to the isoelectric level before QRS onset):
+    ``q_amp_mv`` the first deflection when negative, ``r_amp_mv`` the tallest positive deflection
+    (R or R', as the voltage criteria read it), ``r_first_amp_mv`` / ``r_prime_amp_mv`` the first and
+    the last positive deflection, ``s_amp_mv`` the deepest negative deflection after the first R; T
+    and ST levels, polarities, morphology, Q duration, R peak time and wave durations beside them."""
     dl, med = w.dl, w.median
     out = {}
     for i, name in enumerate(leads):
@@ -982,7 +986,7 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
             out[name] = {k: None for k in ("q_amp_mv", "r_amp_mv", "s_amp_mv", "t_amp_mv", "st_j_mv", "st_j60_mv",
                                            "qrs_polarity", "t_polarity", "q_dur_ms", "r_peak_time_ms",
                                            "qrs_morphology", "qrs_pp_mv", "p_amp_mv", "r_dur_ms", "s_dur_ms",
-                                           "r_prime_dur_ms", "r_prime_amp_mv", "r_half_width_ms", "j_wave_mv",
+                                           "r_prime_dur_ms", "r_prime_amp_mv", "r_first_amp_mv", "r_half_width_ms", "j_wave_mv",
                                            "amplitude_se_mv", "amplitude_confidence")}
             continue
         y = row.astype(np.float64) - dl.baseline[i]
@@ -999,7 +1003,10 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
             own_on = (dl.per_lead.get(i) or {}).get("qrs_on")
             start = defl[0][0] if own_on is None else max(defl[0][0], int(own_on) - qon)
             q_dur = _dl.ms(max(0, defl[0][0] + defl[0][2] - start))
-        s_amp = min([a for k, (_, a, _) in enumerate(defl) if a < 0 and ir is not None and k > ir], default=0.0)
+        # the S wave: the deepest negative deflection after the first R (in an rSR' the S lies between
+        # the r and the taller R', which the deepest-after-the-tallest-R reading missed)
+        i1 = next((k for k, (_, a, _) in enumerate(defl) if a > 0), None)
+        s_amp = min([a for k, (_, a, _) in enumerate(defl) if a < 0 and i1 is not None and k > i1], default=0.0)
         rpt = _dl.ms(int(np.argmax(q))) if r_amp > 0 else None
         j60 = min(_dl.N_MEDIAN - 1, qoff + 30)
         st_j = float(y[qoff])
@@ -1107,7 +1114,8 @@ WAVE_DUR_FRAC = 0.1
 def _wave_durations(defl, q: np.ndarray) -> dict:
     """Durations (ms) of the first R, the S after it and a later R' (AHA/ACC/HRS Part III compares
     them: R' wider than the initial R in V1-V2 and S wider than R in I and V6 for RBBB), the R'
-    amplitude (mV), and the width of the tallest R at half its height (ms, :func:`_half_width`;
+    amplitude and that of the first R (mV; ``r_amp_mv`` is the tallest R, which the voltage
+    criteria take), and the width of the tallest R at half its height (ms, :func:`_half_width`;
     Part III's "broad notched or slurred R" of LBBB). None where the wave is absent."""
     def dur(lobe):
         st, amp, ln = lobe
@@ -1121,6 +1129,7 @@ def _wave_durations(defl, q: np.ndarray) -> dict:
     return {"r_dur_ms": None if r is None else dur(r), "s_dur_ms": None if s is None else dur(s),
             "r_prime_dur_ms": None if rp is None else dur(rp),
             "r_prime_amp_mv": None if rp is None else round(float(rp[1]), 3),
+            "r_first_amp_mv": None if r is None else round(float(r[1]), 3),
             "r_half_width_ms": _half_width(q, defl)}
 
 

@@ -624,3 +624,28 @@ def test_a_p_wave_averaged_over_few_beats_is_uncertain():
         for k in ("pr_ms", "p_duration_ms"):
             assert short.uncertainty_ms[k] >= FEW_BEATS_P_SPLIT_MS > full.uncertainty_ms[k], (i, k)
             assert short.confidence[k] < full.confidence[k], (i, k)
+
+
+def test_s_wave_is_the_deflection_after_the_first_r_also_before_an_r_prime():
+    """In an rSr' or rsR' complex the S wave lies between the first R and the R' (AHA/ACC/HRS Part
+    III's rsR' of V1). Every lead of the first 40 PTB-XL records here whose morphology shows a negative wave after its
+    first R has an S amplitude of at least the 0.05 mV a wave needs; with an R' it is the deflection
+    between the two, which taking the S after the tallest R (the R') had left at 0 mV. The R-wave
+    amplitude stays the tallest R, and the Sokolow-Lyon voltage takes that S in V1."""
+    import re
+
+    seen_prime = 0
+    for h in sorted(PTBXL_1.parent.glob("*_hr.hea"))[:40]:
+        i = h.stem
+        m = measure(load(h.with_suffix(""))).to_dict()
+        for ld, pl in m["per_lead"].items():
+            mo = pl["qrs_morphology"] or ""
+            if re.search(r"[rR]'*.*[sS]", mo.replace("'", "")):
+                assert pl["s_amp_mv"] <= -0.05, (i, ld, mo, pl["s_amp_mv"])
+            if pl["r_prime_amp_mv"] is not None:
+                seen_prime += "s" in mo.lower()
+                assert pl["r_first_amp_mv"] <= pl["r_amp_mv"] and pl["r_prime_amp_mv"] <= pl["r_amp_mv"], (i, ld, pl)
+        v1, v5, v6 = (m["per_lead"][ld] for ld in ("V1", "V5", "V6"))
+        assert m["voltages"]["sokolow_lyon_mv"] == pytest.approx(
+            abs(v1["s_amp_mv"]) + max(v5["r_amp_mv"], v6["r_amp_mv"]), abs=2e-3), i
+    assert seen_prime >= 10, seen_prime
