@@ -31,7 +31,8 @@ class Fact:
 
     @property
     def text(self) -> str:
-        return f"{self.label}: {fmt(self.value)} {self.unit}".strip()
+        value = f"{self.value:.2f}" if self.unit == "mV" else fmt(self.value)  # amplitudes to 0.01 mV
+        return f"{self.label}: {value} {self.unit}".strip()
 
 
 def fmt(value: float) -> str:
@@ -57,7 +58,17 @@ PRINTED = [
     ("qrs_axis_deg", "Printed QRS axis", "degrees", "QRS axis"),
 ]
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
+#: The voltages of the LVH criteria (mV): key, name, where in ``Measurements.to_dict()``, short
+#: name for the tag, and the ``criteria.json`` ``lvh`` limits the prompt gives beside it.
+VOLTAGES = (("sokolow_lyon", "Sokolow-Lyon voltage (S in V1 + the taller R in V5 or V6)", ("voltages", "sokolow_lyon_mv"),
+             "Sokolow-Lyon", ("sokolow_lyon_mv",)),
+            ("cornell", "Cornell voltage (R in aVL + S in V3)", ("voltages", "cornell_mv"), "Cornell",
+             ("cornell_male_mv", "cornell_female_mv")),
+            ("r_avl", "R-wave amplitude in aVL", ("per_lead", "aVL", "r_amp_mv"), "R aVL", ("ravl_mv",)))
 
+
+#: Whom a sex-specific limit is for, as the prompt names it.
+LIMIT_WHO = {"cornell_male_mv": " in men", "cornell_female_mv": " in women"}
 
 #: The named components of an interval's uncertainty (``Measurements.confidence_evidence``), in words.
 UNCERTAINTY_PARTS = {
@@ -89,8 +100,9 @@ def evidence_text(ev: dict) -> str:
 
 
 def facts_from_measurements(m: dict) -> list[Fact]:
-    """Facts for every non-null global measurement in a ``Measurements.to_dict()``, and the QRS
-    duration of the premature ventricular beats' own median beat where there is one."""
+    """Facts for every non-null global measurement in a ``Measurements.to_dict()``, the QRS
+    duration of the premature ventricular beats' own median beat where there is one, the longest RR
+    and the voltages of the LVH criteria (:data:`VOLTAGES`, mV, as absolute values)."""
     conf = m.get("confidence") or {}
     facts = []
     for key, mkey, label, unit, tag in _SCALARS:
@@ -110,6 +122,12 @@ def facts_from_measurements(m: dict) -> list[Fact]:
     longest = longest_rr(m)
     if longest is not None:
         facts.append(Fact("rr_longest", "Longest RR interval", longest[0], "ms", f"[longest RR {fmt(longest[0])} ms]", None))
+    for key, label, path, short, _ in VOLTAGES:
+        v = m
+        for k in path:
+            v = (v or {}).get(k)
+        if v is not None:
+            facts.append(Fact(key, label, abs(float(v)), "mV", f"[{short} {abs(float(v)):.2f} mV]", None))
     for a in ("p", "qrs", "t"):
         v = (m.get("axis_deg") or {}).get(a)
         if v is not None:
@@ -174,7 +192,8 @@ LEAD_INTERVALS = (("p_duration", "P duration", "p_on", "p_off"), ("pr", "PR inte
 LEAD_LEVELS = (("st_j", "J-point level", "st_j_mv", "J"), ("st_j60", "ST level 60 ms after the J point", "st_j60_mv", "ST60"),
                ("t_amp", "T-wave amplitude", "t_amp_mv", "T"), ("q_amp", "Q-wave amplitude", "q_amp_mv", "Q"),
                ("r_amp", "R-wave amplitude", "r_amp_mv", "R"), ("s_amp", "S-wave amplitude", "s_amp_mv", "S"),
-               ("r_prime_amp", "R'-wave amplitude", "r_prime_amp_mv", "R'"))
+               ("r_prime_amp", "R'-wave amplitude", "r_prime_amp_mv", "R'"),
+               ("r_first_amp", "amplitude of the first R wave", "r_first_amp_mv", "first R"))
 #: Per-lead QRS timings (``per_lead``, ms): key, name, measurement key, short name for the tag.
 LEAD_TIMES = (("q_dur", "Q-wave duration", "q_dur_ms", "Q"), ("r_peak_time", "R peak time", "r_peak_time_ms", "R peak time"))
 
@@ -201,6 +220,8 @@ def lead_facts(m: dict, leads: list[str]) -> list[Fact]:
         for key, label, mkey, short in LEAD_LEVELS:
             if key in ("q_amp", "r_prime_amp") and not pl.get(mkey):
                 continue  # no Q wave, no R' wave
+            if key == "r_first_amp" and not pl.get("r_prime_amp_mv"):
+                continue  # one R wave: the R-wave amplitude is its own
             if pl.get(mkey) is not None:
                 v = float(pl[mkey])
                 out.append(Fact(f"lead:{lead}:{key}", f"{label} in {lead}", v, "mV", f"[{lead} {short} {v:+.2f} mV]",
@@ -293,6 +314,10 @@ class Context:
                 parts.append(f"ending with the beat at {clock(lr[1], float(self.measurements.get('duration_s') or 0.0))}; "
                              f"a sinus pause lasts more than {c['rate']['pause_s']['value']:g} s by the 2018 "
                              "ACC/AHA/HRS bradycardia guideline")
+            lvh_limits = next((lims for k, *_, lims in VOLTAGES if k == f.key), None)
+            if lvh_limits:
+                parts.append("LVH limit " + ", ".join(f"{c['lvh'][k]['value']:g} mV" + LIMIT_WHO.get(k, "")
+                                                      for k in lvh_limits))
             if f.key == "axis_p":
                 parts.append(f"sinus P axis range {c['sinus']['p_axis_min_deg']['value']} to "
                              f"{c['sinus']['p_axis_max_deg']['value']} degrees")

@@ -423,10 +423,31 @@ def pause(ctx: Context) -> str:
 
 
 def lvh(ctx: Context) -> str:
-    v = ctx.measurements.get("voltages") or {}
-    s = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT", "LEADS_NORMALIZED"),
-                       "The voltage criteria for left ventricular hypertrophy are not met.")
-    return s + " " + get_snippet("lvh").text + " " + get_snippet("lvh").tag if not v else s
+    """The LVH and low-voltage statements, then each voltage of the LVH criteria against its limit
+    (``criteria.json`` ``lvh``; Cornell's for the patient's sex, or both when it is not known), and
+    where no criterion is met, that the voltage criteria are specific but not sensitive (knowledge
+    entry ``lvh``). No voltage where the leads were normalized one by one."""
+    stated = _findings_with(ctx, ("LVH", "VCLVH", "LVOLT", "LEADS_NORMALIZED"), "")
+    if _normalized(ctx):
+        return stated
+    lim = criteria()["lvh"]
+    cornell = {"M": f"{lim['cornell_male_mv']['value']:g} mV in men", "F": f"{lim['cornell_female_mv']['value']:g} mV in women"}
+    limits = {"sokolow_lyon": f"{lim['sokolow_lyon_mv']['value']:g} mV",
+              "cornell": cornell.get(ctx.sex) or " and ".join(cornell.values()),
+              "r_avl": f"{lim['ravl_mv']['value']:g} mV"}
+    names = {"sokolow_lyon": "Sokolow-Lyon voltage (S in V1 plus the taller R in V5 or V6)",
+             "cornell": "Cornell voltage (R in aVL plus S in V3)", "r_avl": "R wave in aVL"}
+    parts = [f"{names[k]} {f.value:.2f} mV {f.tag} (criterion above {limits[k]})"
+             for k in names if (f := ctx.fact(k)) is not None]
+    met = any(d.get("code") in ("LVH", "VCLVH") for d in ctx.findings)
+    if not parts:
+        return (stated or "The voltages of the LVH criteria could not be measured on this ECG.") + " " + \
+            get_snippet("lvh").text + " " + get_snippet("lvh").tag
+    if met:
+        return stated + " The voltages: " + "; ".join(parts) + "."
+    s = (stated + " " if stated else "") + "The voltage criteria for left ventricular hypertrophy are not met: " + \
+        "; ".join(parts) + "."
+    return s + " " + get_snippet("lvh").text + " " + get_snippet("lvh").tag
 
 
 def st(ctx: Context) -> str:
@@ -491,8 +512,11 @@ def amplitudes(ctx: Context) -> str:
         if pl.get("qrs_morphology"):
             parts.append(f"QRS morphology {pl['qrs_morphology']}")
         if not normalized:
-            parts += [f"{name} {f.value:+.2f} mV {f.tag}" for k, name in
-                      (("q_amp", "Q"), ("r_amp", "R"), ("s_amp", "S"), ("r_prime_amp", "R'"))
+            # with an R' the waves in their order (first R, S, R'), else Q, R (the tallest), S
+            waves = ((("q_amp", "Q"), ("r_first_amp", "R"), ("s_amp", "S"), ("r_prime_amp", "R'"))
+                     if ctx.fact(f"lead:{lead}:r_first_amp") is not None else
+                     (("q_amp", "Q"), ("r_amp", "R"), ("s_amp", "S")))
+            parts += [f"{name} {f.value:+.2f} mV {f.tag}" for k, name in waves
                       if (f := ctx.fact(f"lead:{lead}:{k}")) is not None and round(f.value, 2)]  # (0: no such wave)
         parts += [f"{name} {fmt(f.value)} ms {f.tag}" for k, name in (("q_dur", "a Q wave lasting"), ("r_peak_time", "R peak time"))
                   if (f := ctx.fact(f"lead:{lead}:{k}")) is not None]
@@ -546,8 +570,9 @@ def similar_cases(ctx: Context) -> str:
 
 
 def technical(ctx: Context) -> str:
-    """Electrode placement and signal quality: the reversal statement, or why none was made; the
-    leads of poor quality, and those whose unfiltered trace shows high-frequency noise."""
+    """Electrode placement: the reversal statement, or why none was made, and whether the leads
+    relate as the leads of one recording; then the signal quality (:func:`quality`) unless the
+    question asks about it as well (its own intent answers it then)."""
     rev = [d for d in ctx.findings if d.get("code") == "LIMB_REVERSAL"]
     if rev:
         s = _finding_text(rev[0])
@@ -559,20 +584,34 @@ def technical(ctx: Context) -> str:
                  "arm or right arm / left leg swap. A left arm / left leg swap cannot be recognized from the axes.")
         else:
             s = "Limb-electrode reversal was not assessed: it needs the P, QRS and T axes from the six limb leads."
-    # leads that do not relate as the leads of one recording (Einthoven's law, normalized amplitudes)
-    for d in ctx.findings:
-        if d.get("code") in ("LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"):
-            s += " " + _finding_text(d)
+    s += _consistency(ctx)
+    return s if "quality" in ctx.intents else s + " " + _lead_quality(ctx)
+
+
+def _consistency(ctx: Context) -> str:
+    """The statements that the leads do not relate as the leads of one recording (Einthoven's law,
+    amplitudes normalized lead by lead), each after a space; empty if none."""
+    return "".join(" " + _finding_text(d) for d in ctx.findings
+                   if d.get("code") in ("LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED"))
+
+
+def _lead_quality(ctx: Context) -> str:
+    """The leads of poor quality, or that none is, and those whose unfiltered trace shows
+    high-frequency noise."""
     poor = [d for d in ctx.findings if d.get("code") == "POOR_QUALITY"]
     noisy = [f"{ld} ({mv:.2f} mV)" for ld, mv in hf_noisy_leads(ctx.measurements)]
-    if poor:
-        s += " " + _finding_text(poor[0])
-    else:
-        s += " No lead is of poor quality for measuring [finding: signal quality]."
+    s = _finding_text(poor[0]) if poor else "No lead is of poor quality for measuring [finding: signal quality]."
     if noisy:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
     return s
+
+
+def quality(ctx: Context) -> str:
+    """Signal quality: the leads of poor quality or with high-frequency noise, and the lead
+    consistency statements unless the electrode-placement answer (:func:`technical`) gives them."""
+    s = _lead_quality(ctx)
+    return s if "technical" in ctx.intents else s + _consistency(ctx)
 
 
 def pacing(ctx: Context) -> str:
@@ -621,7 +660,8 @@ def not_assessed(ctx: Context) -> str:
     it takes; the measured answers that bear on it follow as their own intents."""
     if not ctx.topics:
         return ""
-    s = " ".join(f"{u.name} is not among the statements I make: recognizing it takes {u.needs}." for u in ctx.topics)
+    s = " ".join(f"{u.name} is the clinician's to make, not mine: it rests on {u.needs}." if u.decision else
+                 f"{u.name} is not among the statements I make: recognizing it takes {u.needs}." for u in ctx.topics)
     if any(u.intents for u in ctx.topics):
         s += " What I measured that bears on " + ("it:" if len(ctx.topics) == 1 else "them:")
     return s
@@ -694,7 +734,7 @@ REPLIES = {
     "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
-    "confidence": certainty, "technical": technical, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
+    "confidence": certainty, "technical": technical, "quality": quality, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
     "amplitudes": amplitudes,
 }
 

@@ -30,32 +30,36 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("qrs", (r"\bqrs\b", r"\bbundle\b", r"\bbbb\b", r"\blbbb\b", r"\brbbb\b", r"\bwide\b", r"\bnarrow\b",
              r"\bfascicul", r"\bhemiblock", r"\blafb\b", r"\blpfb\b", r"\bivcd\b", r"\bconduction delay\b")),
     ("amplitudes", (r"\b[qrs][ -]?waves?\b", r"\bamplitudes?\b", r"\bmorpholog", r"\btall\b",
-                    r"\brs?r'", r"\bhow (deep|big|high)\b", r"\br peak time\b", r"\bintrinsicoid\b")),
+                    r"\brs?r'", r"\br/s\b", r"\bhow (deep|big|high)\b", r"\br peak time\b", r"\bintrinsicoid\b")),
     ("rhythm", (r"\brhythm\b", r"\bsinus\b", r"\bfibrillation\b", r"\bafib\b", r"\bflutter\b", r"\bregular\b",
                 r"\birregular\b", r"\barrhythmi", r"\bjunctional\b", r"\bnodal\b", r"\bescape\b", r"\bsvt\b",
-                r"\bsupraventricular tachycardia\b", r"\bventricular tachycardia\b", r"\bvt\b")),
+                r"\bsupraventricular tachycardia\b", r"\bventricular tachycardia\b", r"\bvt\b", r"\baf\b", r"\ba-fib\b",
+                r"\bafl\b")),
     ("heart_rate", (r"\bheart rate\b", r"\brate\b", r"\bbpm\b", r"\bpulse\b", r"\bhow fast\b", r"\bbrady", r"\btachy")),
     ("lvh", (r"\bhypertroph", r"\blvh\b", r"\bvoltage\b", r"\bsokolow\b", r"\bcornell\b")),
-    ("st", (r"\bst\b", r"\bearly repolari[sz]", r"\bheart attack\b", r"\bacute coronary\b", r"\bocclusion\b",
+    ("st", (r"\bst\b", r"\bearly repolari[sz]", r"\breciprocal\b", r"\bacute\b", r"\bheart attack\b", r"\bacute coronary\b", r"\bocclusion\b",
             r"\bterritor", r"\bj[ -]?points?\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b", r"\bfiducials?\b",
                    r"\bcalipers?\b")),
     ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn",
                r"\blook at first\b", r"\bwhere (do|should) i (start|begin)\b", r"\bhow to read\b")),
-    ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b", r"\bnois",
-                   r"\bartefact", r"\bartifact", r"\bsignal quality\b", r"\binterference\b",
-                   r"\bbaseline (wander|drift)", r"\bwander", r"\bdrift", r"\bleads? (placed|connected)\b")),
+    ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b",
+                   r"\bleads? (placed|connected)\b")),
+    ("quality", (r"\bnois", r"\bartefact", r"\bartifact", r"\bquality\b", r"\binterference\b", r"\bwander",
+                 r"\bdrift", r"\btremor\b", r"\bclean\b", r"\breadable\b", r"\binterpretable\b")),
     ("confidence", (r"\bhow (sure|certain|confident|reliable|accurate|precise|exact)\b", r"\bconfiden",
-                    r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b")),
+                    r"\bcertain", r"\btrust\b", r"\breliab", r"\bunsure\b", r"\baccura", r"\bmargin of error\b",
+                    r"\blimitations?\b")),
     ("summary", (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bnormal\b", r"\bwhat do you see\b",
                  r"\boverall\b", r"\bwrong\b", r"\babnormal", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern",
-                 r"\bcriteri", r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b")),
+                 r"\bcriteri", r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b", r"\bcardiologist\b")),
 ]
 #: The summary patterns that ask for the whole reading even beside a more specific intent ("normal"
 #: alone does not: "is the PR normal?").
 SUMMARY_BEYOND_NORMAL = (r"\bsummar", r"\binterpret", r"\bfindings?\b", r"\bdiagnos", r"\bwhat do you see\b",
                          r"\boverall\b", r"\bwrong\b", r"\bworr", r"\bdanger", r"\bserious\b", r"\bconcern",
-                         r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b")
+                         r"\bgoing on\b", r"\bheart doing\b", r"\bhappening\b", r"\bcardiologist\b",
+                         r"\bany abnormal", r"\babnormalities\b", r"\banything (else )?abnormal")
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,15 @@ class Unassessed:
             number in an answer must come from the measurements).
         intents: the intents whose measured answers bear on it, added after the statement.
         leads: leads whose own values (J point, ST level, intervals) the answer adds.
+        decision: a clinical decision (a drug, a device, what to do next) rather than a condition:
+            the answer says it is the clinician's, and ``needs`` what it rests on.
     """
 
     name: str
     needs: str
     intents: tuple[str, ...] = ()
     leads: tuple[str, ...] = ()
+    decision: bool = False
 
 
 #: (patterns, condition) for conditions outside the findings (ecg.interpret): the answer says so
@@ -124,6 +131,16 @@ NOT_ASSESSED: list[tuple[tuple[str, ...], Unassessed]] = [
                 "ST segment (upsloping depression into tall T waves), which is judged by eye", ("st",), ("V2", "V3"))),
     ((r"\bdigoxin\b", r"\bdigitalis\b"),
      Unassessed("A digoxin effect", "the sagging shape of the ST depression, and the drug history", ("st",))),
+    ((r"\b(safe|ok|okay|fine|alright) to (give|start|use|prescribe|continue|stop|add)\b",
+      r"\b(can|could|should|may) (i|we) (give|start|use|prescribe|continue|stop|add|treat|admit|discharge|refer)\b",
+      r"\bwhat (would|should) (you|i|we) do\b", r"\bnext steps?\b", r"\btreat(ment|ed|ing)?\b", r"\bmanag(e|ement)\b",
+      r"\bmedications?\b", r"\bdrugs?\b", r"\bprescri", r"\bdischarg", r"\bbeta[- ]?blockers?\b",
+      r"\b(sotalol|amiodarone|dofetilide|flecainide|propafenone|haloperidol|methadone|azithromycin|ondansetron)\b",
+      r"\bneeds? (a )?(pacemaker|defibrillator|icd|ablation|cardioversion)\b", r"\bthromboly", r"\bcath(eter)? lab\b"),
+     Unassessed("A treatment decision (a drug, a device, what to do next)",
+                "the patient's symptoms, history, drugs and examination beside this ECG; I report what the ECG "
+                "measures, and the values that decisions of this kind check (the rhythm, PR, QRS and QTc) follow",
+                ("intervals",), decision=True)),
     ((r"\bhypotherm", r"\bosborn\b"),
      Unassessed("Hypothermia (Osborn waves)", "the body temperature, with prominent J waves (a hump at the end of the "
                 "QRS) in many leads, slow rates and a long QT; no hypothermia statement is made", ("st",))),
@@ -143,7 +160,7 @@ KNOWLEDGE_FOR_INTENT = {
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "p_wave": ("p-wave",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
-    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
+    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "quality": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
     "not_assessed": (),
 }
 
@@ -166,13 +183,19 @@ def route(question: str) -> list[str]:
         hits.remove("axis")  # "the P axis" asks about the P wave, not the QRS axis
     if "summary" in hits and len(hits) > 1 and not any(re.search(p, q) for p in SUMMARY_BEYOND_NORMAL):
         hits.remove("summary")  # "is the PR normal?" asks about the PR, not for the whole reading
-    if "intervals" in hits and len(hits) > 1:  # "the PR interval" asks about PR, not every interval
-        hits.remove("intervals")
+    if "qrs" in hits and "axis" in hits and not re.search(r"\bqrs\b(?!\s*axis)", q):
+        hits.remove("qrs")  # "the QRS axis" asks about the axis, not the QRS duration
+    if re.search(r"\bblocks?\b", q) and not {"pr", "qrs"} & set(hits):
+        # "is there any block?": AV block (the PR) and bundle branch or fascicular block (the QRS)
+        at = q.index("block")
+        hits = [i for i in hits if first[i] < at] + ["pr", "qrs"] + [i for i in hits if first[i] >= at]
     unassessed = not_assessed(question)
     if unassessed:
         # what the findings cannot say comes first, then the measured answers that bear on it
         hits = ["not_assessed"] + [i for i in hits if i not in ("general",)]
         hits += [i for u in unassessed for i in u.intents if i not in hits]
+    if "intervals" in hits and len([i for i in hits if i != "not_assessed"]) > 1:
+        hits.remove("intervals")  # "the PR interval" asks about PR, not every interval
     if "confidence" in hits:  # "how sure are you about the QT?": the value first, then what it rests on
         hits.remove("confidence")
         hits.append("confidence")

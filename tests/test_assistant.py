@@ -11,6 +11,7 @@ from assistant.knowledge import load_knowledge
 from assistant.router import route
 from assistant.verify import numbers_in, verify
 from ecg import load
+from ecg.interpret import criteria
 from ecg.measure import measure
 
 from conftest import PTBXL
@@ -705,10 +706,18 @@ def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
               "Is there early repolarization?": "st", "What should I look at first?": "teach",
               "Show me the calipers": "intervals", "Is there sinus arrest?": "pause",
               "Is the patient having a heart attack?": "st", "Should I be worried?": "summary",
-              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "technical",
-              "What is the heart doing?": "summary"}
+              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "quality",
+              "What is the heart doing?": "summary", "Is the patient in AF?": "rhythm", "Any reciprocal changes?": "st",
+              "Any acute changes?": "st", "Is the ECG good quality?": "quality", "What is the R/S ratio in V1?": "amplitudes",
+              "What would a cardiologist say?": "summary", "What are the limitations of this reading?": "confidence"}
     for q, intent in expect.items():
         assert route(q)[0] == intent, (q, route(q))
+    # "any block" asks about AV block and bundle branch block; "the QRS axis" about the axis alone;
+    # "any abnormalities" beside the rhythm for the whole reading; electrodes and noise apart
+    assert route("Is there any block?") == ["pr", "qrs"] and route("Is there a bundle branch block?") == ["qrs"]
+    assert route("What's the QRS axis in degrees?") == ["axis"] and route("What is the QRS and the axis?") == ["qrs", "axis"]
+    assert route("What is the rhythm and are there any abnormalities?") == ["rhythm", "summary"]
+    assert route("Were the electrodes reversed or is it just noise?") == ["technical", "quality"]
     # "normal" beside a specific intent asks about that value, not for the whole reading
     assert route("What is a normal PR interval?") == ["pr"] and route("Are the intervals normal?") == ["intervals"]
     assert route("Is this ECG normal?") == ["summary"] and "summary" in route("Summarize the QRS findings")
@@ -742,6 +751,47 @@ def test_a_question_about_a_leads_qrs_complex_gets_its_morphology_and_amplitudes
     assert "QRS morphology" in text and "[V1 S" not in text and "[finding: LEADS_NORMALIZED]" in text, text
 
 
+def test_the_lvh_answer_gives_each_voltage_against_its_limit():
+    """"Is there LVH?": the Sokolow-Lyon and Cornell voltages and R(aVL) from the measurements,
+    each with its tag and the limit of ``criteria.json`` (Cornell's for the patient's sex, both
+    when it is unknown), on a record that meets no criterion (PTB-XL 1) and on one that meets
+    them (the first of the PTB-XL records here with an LVH finding); the reply passes the numbers check."""
+    lim = criteria()["lvh"]
+    a = Assistant(llm=None)
+    q = "Is there LVH?"
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    v, ravl = m["voltages"], abs(m["per_lead"]["aVL"]["r_amp_mv"])
+    text = a.answer(q, m).text
+    assert "criteria for left ventricular hypertrophy are not met" in text, text
+    assert f"[Sokolow-Lyon {v['sokolow_lyon_mv']:.2f} mV] (criterion above {lim['sokolow_lyon_mv']['value']:g} mV)" in text, text
+    assert f"[Cornell {v['cornell_mv']:.2f} mV] (criterion above {lim['cornell_male_mv']['value']:g} mV in men and" in text, text
+    assert f"[R aVL {ravl:.2f} mV] (criterion above {lim['ravl_mv']['value']:g} mV)" in text, text
+    women = a.answer(q, m, sex="F").text
+    assert f"above {lim['cornell_female_mv']['value']:g} mV in women)" in women and "mV in men)" not in women
+    measured = (measure(load(h.with_suffix(""))).to_dict() for h in sorted((PTBXL / "00000").glob("*_hr.hea"))[:60])
+    hit = next(mm for mm in measured if any(d["code"] == "LVH" for d in mm["findings"]))
+    text = a.answer(q, hit).text
+    assert "[finding: LVH]" in text and f"[Sokolow-Lyon {hit['voltages']['sokolow_lyon_mv']:.2f} mV]" in text, text
+    assert "not met" not in text, text
+    for mm in (m, hit):
+        ctx = a.build_context(q, route(q), mm, mm["findings"], [], None, "signal")
+        assert verify(a.answer(q, mm).text.replace(OVERREAD, ""), ctx.render(), q).ok
+
+
+def test_a_treatment_question_is_left_to_the_clinician_with_the_values_it_checks():
+    """"Can I give this patient sotalol?", "What should we do next?": the answer says the decision
+    is the clinician's, then gives the rhythm-independent measurements (rate, PR, QRS, QTc); a
+    question naming a measured value beside the drug gets that value's answer."""
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    a = Assistant(llm=None)
+    for q in ("Can I give this patient sotalol?", "What should we do next?"):
+        assert route(q) == ["not_assessed", "intervals"], (q, route(q))
+        text = a.answer(q, m).text
+        assert "is the clinician's to make" in text and f"[QTc {fmt(m['qtc_ms']['bazett'])} ms, Bazett]" in text, text
+        assert f"[PR {fmt(m['pr_ms'])} ms]" in text and "[HR " in text, text
+    assert route("Is it safe to give a QT-prolonging drug?") == ["not_assessed", "qt"]
+
+
 def test_a_follow_up_that_names_only_a_lead_continues_the_question_before():
     """"What is the ST level in V1?" then "And in V5?": the second question, routed nowhere on its
     own, gets the same answer for V5; a fresh conversation, or one whose question names something
@@ -769,7 +819,8 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
                  "Is there a bundle branch block?", "What is the axis?", "Are there extra beats?",
                  "What is the heart rate?", "Is there LVH?", "Summarize this ECG", "Is this patient paced?",
                  "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?",
-                 "Is there a Q wave in III?", "How tall is the R wave in aVL?"]
+                 "Is there a Q wave in III?", "How tall is the R wave in aVL?", "Is the ECG good quality?",
+                 "Can I give this patient sotalol?", "What is the QRS morphology in V1?"]
     paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
     a = Assistant(llm=None)
     for p in paths:
