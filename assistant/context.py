@@ -67,6 +67,12 @@ VOLTAGES = (("sokolow_lyon", "Sokolow-Lyon voltage (S in V1 + the taller R in V5
             ("r_avl", "R-wave amplitude in aVL", ("per_lead", "aVL", "r_amp_mv"), "R aVL", ("ravl_mv",)))
 
 
+#: The measurements whose reason for being null the prompt gives (``null_reasons`` keys).
+NULL_NAMES = {"heart_rate_bpm": "heart rate", "p_duration_ms": "P duration", "pr_ms": "PR interval",
+              "qrs_ms": "QRS duration", "qt_ms": "QT interval", "axis_deg.qrs": "QRS axis",
+              "voltages.sokolow_lyon_mv": "Sokolow-Lyon voltage", "voltages.cornell_mv": "Cornell voltage"}
+LIMB_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF")
+PRECORDIAL_LEADS = ("V1", "V2", "V3", "V4", "V5", "V6")
 #: Whom a sex-specific limit is for, as the prompt names it.
 LIMIT_WHO = {"cornell_male_mv": " in men", "cornell_female_mv": " in women"}
 
@@ -102,7 +108,8 @@ def evidence_text(ev: dict) -> str:
 def facts_from_measurements(m: dict) -> list[Fact]:
     """Facts for every non-null global measurement in a ``Measurements.to_dict()``, the QRS
     duration of the premature ventricular beats' own median beat where there is one, the longest RR
-    and the voltages of the LVH criteria (:data:`VOLTAGES`, mV, as absolute values)."""
+    the voltages of the LVH criteria (:data:`VOLTAGES`, mV, as absolute values) and the largest QRS
+    peak-to-peak amplitude of the limb and of the precordial leads (mV, the low-voltage criteria)."""
     conf = m.get("confidence") or {}
     facts = []
     for key, mkey, label, unit, tag in _SCALARS:
@@ -128,6 +135,12 @@ def facts_from_measurements(m: dict) -> list[Fact]:
             v = (v or {}).get(k)
         if v is not None:
             facts.append(Fact(key, label, abs(float(v)), "mV", f"[{short} {abs(float(v)):.2f} mV]", None))
+    for key, group, leads in (("qrs_pp_limb", "limb", LIMB_LEADS), ("qrs_pp_precordial", "precordial", PRECORDIAL_LEADS)):
+        pp = [(float(v), ld) for ld in leads if (v := ((m.get("per_lead") or {}).get(ld) or {}).get("qrs_pp_mv")) is not None]
+        if pp:
+            v, ld = max(pp)
+            facts.append(Fact(key, f"Largest QRS peak-to-peak amplitude of the {group} leads (in {ld})", v, "mV",
+                              f"[{ld} QRS {v:.2f} mV peak to peak]", None))
     for a in ("p", "qrs", "t"):
         v = (m.get("axis_deg") or {}).get(a)
         if v is not None:
@@ -314,6 +327,10 @@ class Context:
                 parts.append(f"ending with the beat at {clock(lr[1], float(self.measurements.get('duration_s') or 0.0))}; "
                              f"a sinus pause lasts more than {c['rate']['pause_s']['value']:g} s by the 2018 "
                              "ACC/AHA/HRS bradycardia guideline")
+            if f.key in ("qrs_pp_limb", "qrs_pp_precordial"):
+                group = "limb" if f.key == "qrs_pp_limb" else "precordial"
+                parts.append(f"low QRS voltage when below {c['low_voltage'][group + '_pp_mv']['value']:g} mV in every "
+                             f"{group} lead")
             lvh_limits = next((lims for k, *_, lims in VOLTAGES if k == f.key), None)
             if lvh_limits:
                 parts.append("LVH limit " + ", ".join(f"{c['lvh'][k]['value']:g} mV" + LIMIT_WHO.get(k, "")
@@ -324,6 +341,10 @@ class Context:
             return f" ({'; '.join(parts)})" if parts else ""
 
         lines += [f"- {f.text} {f.tag}" + about(f) for f in self.facts] or ["- nothing could be measured"]
+        nr = self.measurements.get("null_reasons") or {}
+        unmeasured = [f"{name} ({nr[k]})" for k, name in NULL_NAMES.items() if nr.get(k)]
+        if unmeasured:
+            lines.append("Not measured: " + "; ".join(unmeasured))
         if self.measurements.get("fs_hz"):
             lines.append(f"Recording: sampled at {self.measurements['fs_hz']:g} Hz; pacemaker stimuli are sought from "
                          f"{PACE_MIN_FS:g} Hz")

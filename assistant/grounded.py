@@ -422,6 +422,28 @@ def pause(ctx: Context) -> str:
     return s
 
 
+def low_voltage(ctx: Context) -> str:
+    """Low QRS voltage: the LVOLT statement, or the largest QRS peak-to-peak amplitude of the limb
+    and of the precordial leads against the limits (``criteria.json`` ``low_voltage``); nothing in
+    mV where the leads were normalized one by one."""
+    if _normalized(ctx):
+        return _findings_with(ctx, ("LEADS_NORMALIZED",), "")
+    stated = _findings_with(ctx, ("LVOLT",), "")
+    lim = criteria()["low_voltage"]
+    parts = []
+    for key, group in (("qrs_pp_limb", "limb"), ("qrs_pp_precordial", "precordial")):
+        f = ctx.fact(key)
+        if f is not None:
+            ld = f.label.rsplit("(in ", 1)[-1].rstrip(")")
+            parts.append(f"the largest QRS of the {group} leads spans {f.value:.2f} mV in {ld} {f.tag} (low when every "
+                         f"{group} lead is below {lim[group + '_pp_mv']['value']:g} mV)")
+    if not parts:
+        return stated or "The QRS amplitudes could not be measured on this ECG."
+    if stated:
+        return stated + " Measured: " + "; ".join(parts) + "."
+    return "The QRS voltage is not low: " + "; ".join(parts) + "."
+
+
 def lvh(ctx: Context) -> str:
     """The LVH and low-voltage statements, then each voltage of the LVH criteria against its limit
     (``criteria.json`` ``lvh``; Cornell's for the patient's sex, or both when it is not known), and
@@ -538,14 +560,8 @@ def intervals(ctx: Context) -> str:
                                                "axis_qrs")]
     if not facts:
         return "Nothing could be measured on this ECG."
-    shown, held = [], []
-    for f in facts:
-        if f.confidence is not None and f.confidence < DECLINE_CONFIDENCE:
-            held.append(f.label)
-        elif f.confidence is not None and f.confidence < 0.5:
-            shown.append(f"{f.label} {fmt(f.value)} {f.unit} {f.tag} (uncertain, confidence {f.confidence:.2f})")
-        else:
-            shown.append(f"{f.label} {fmt(f.value)} {f.unit} {f.tag}")
+    shown = [v for f in facts if (v := _shown(f))]
+    held = [f.label for f in facts if not _shown(f)]
     s = ("Measurements: " + "; ".join(shown) + ".") if shown else ""
     if held:
         s += (" " if s else "") + (f"Not stated because too uncertain (confidence below {DECLINE_CONFIDENCE}): "
@@ -667,9 +683,58 @@ def not_assessed(ctx: Context) -> str:
     return s
 
 
+#: The steps of the walk-through (:func:`teach`), in the order of the knowledge entry
+#: ``reading-order``: (step, the facts it states, the findings it states). Findings of no step are
+#: stated at the morphology step.
+WALK_STEPS = (
+    ("Signal quality and electrodes", (), ("POOR_QUALITY", "LIMB_REVERSAL", "LIMB_LEADS_INCONSISTENT", "LEADS_NORMALIZED",
+                                     "REDUCED_LEADS", "PACING_NOT_ASSESSED")),
+    ("Rate", ("heart_rate",), ("SBRAD", "STACH")),
+    ("Rhythm", (), ("SR", "AFIB", "AFLT", "SARRH", "NONSINUS_P", "NO_VISIBLE_P", "PACE", "PAC", "PVC")),
+    ("PR interval", ("pr",), PR_CODES),
+    ("QRS duration", ("qrs",), ("CLBBB", "CRBBB", "ILBBB", "IRBBB", "IVCD", "BORDERLINE_QRS")),
+    ("QT and QTc", ("qt", "qtc_hodges"), ("LONG_QTC", "BORDERLINE_QTC", "SHORT_QTC", "BORDERLINE_SHORT_QTC", "QTC_WIDE_QRS")),
+    ("Axis", ("axis_qrs",), ("LAD", "RAD", "NW_AXIS", "LAFB", "LPFB")),
+    ("P wave, QRS, ST segment and T wave by lead", ("p_duration",), None),
+)
+
+
+#: The measurement (``null_reasons`` key) behind each fact the walk-through states.
+_NULL_KEY = {"heart_rate": "heart_rate_bpm", "pr": "pr_ms", "qrs": "qrs_ms", "qt": "qt_ms", "axis_qrs": "axis_deg.qrs",
+             "p_duration": "p_duration_ms"}
+
+
+def _shown(f) -> str | None:
+    """A fact as the answers state it: value, unit and tag, "(uncertain, confidence ...)" below 0.5,
+    None below :data:`DECLINE_CONFIDENCE` (too uncertain to state)."""
+    if f.confidence is not None and f.confidence < DECLINE_CONFIDENCE:
+        return None
+    s = f"{f.label} {fmt(f.value)} {f.unit} {f.tag}"
+    return s + (f" (uncertain, confidence {f.confidence:.2f})" if f.confidence is not None and f.confidence < 0.5 else "")
+
+
 def teach(ctx: Context) -> str:
-    s = get_snippet("reading-order")
-    return f"{s.text} {s.tag} On this ECG, start with the rate: " + heart_rate(ctx)
+    """A walk through this ECG in the systematic reading order (knowledge entry ``reading-order``):
+    at each step the values measured for it and the statements its criteria made, or that none was
+    made; the criteria themselves are in the answers to each step's own question."""
+    ref = get_snippet("reading-order")
+    placed = {c for _, _, codes in WALK_STEPS if codes for c in codes}
+    steps = []
+    for k, (name, keys, codes) in enumerate(WALK_STEPS, 1):
+        vals = [v for key in keys if (f := ctx.fact(key)) is not None and (v := _shown(f))]
+        found = [d for d in ctx.findings if (d.get("code") not in placed if codes is None else d.get("code") in codes)]
+        said = " ".join(_finding_text(d, criterion=False) for d in found)
+        if not said:
+            reasons = [r for key in keys if (r := (ctx.measurements.get("null_reasons") or {}).get(_NULL_KEY.get(key)))]
+            said = ("No lead of poor quality, no electrode reversal pattern." if k == 1 else
+                    "No statement beyond normal limits." if vals or codes is None else
+                    "Not measured" + (f": {reasons[0]}." if reasons else "."))
+        steps.append(f"- {name}: " + ("; ".join(vals) + ". " if vals else "") + said)  # (no step numbers: every
+        # number in an answer must be a measured or quoted one)
+    steps.append("- Compare with a previous ECG of the patient: I have none, so a change from it cannot be judged here.")
+    return (f"{ref.text} {ref.tag} This ECG, step by step:\n" + "\n".join(steps) +
+            "\nAsk about any step (\"why is the QRS wide?\", \"what is the criterion for the axis?\") for its "
+            "criterion and source.")
 
 
 def general(ctx: Context) -> str:
@@ -734,7 +799,7 @@ REPLIES = {
     "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
-    "confidence": certainty, "technical": technical, "quality": quality, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
+    "confidence": certainty, "technical": technical, "quality": quality, "low_voltage": low_voltage, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,
     "amplitudes": amplitudes,
 }
 

@@ -35,13 +35,16 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
                 r"\birregular\b", r"\barrhythmi", r"\bjunctional\b", r"\bnodal\b", r"\bescape\b", r"\bsvt\b",
                 r"\bsupraventricular tachycardia\b", r"\bventricular tachycardia\b", r"\bvt\b", r"\baf\b", r"\ba-fib\b",
                 r"\bafl\b")),
-    ("heart_rate", (r"\bheart rate\b", r"\brate\b", r"\bbpm\b", r"\bpulse\b", r"\bhow fast\b", r"\bbrady", r"\btachy")),
+    ("heart_rate", (r"\bventricular (rate|response)\b", r"\bheart rate\b", r"\brate\b", r"\bbpm\b", r"\bpulse\b", r"\bhow fast\b", r"\bbrady", r"\btachy")),
+    ("low_voltage", (r"\blow (qrs )?voltage", r"\bvoltages? (is |are )?(low|small)\b", r"\bsmall (qrs )?complexes\b",
+                     r"\blow (qrs )?amplitude")),
     ("lvh", (r"\bhypertroph", r"\blvh\b", r"\bvoltage\b", r"\bsokolow\b", r"\bcornell\b")),
     ("st", (r"\bst\b", r"\bearly repolari[sz]", r"\breciprocal\b", r"\bacute\b", r"\bheart attack\b", r"\bacute coronary\b", r"\bocclusion\b",
             r"\bterritor", r"\bj[ -]?points?\b", r"\bischemi", r"\binfarct", r"\bstemi\b", r"\bmi\b", r"\bq[ -]?waves?\b", r"\bt[ -]?waves?\b")),
     ("intervals", (r"\bintervals?\b", r"\bmeasure", r"\bnumbers\b", r"\bdurations?\b", r"\bfiducials?\b",
                    r"\bcalipers?\b")),
-    ("teach", (r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn",
+    ("teach", (r"\bwalk (me |us )?through\b", r"\bgo (me )?through\b", r"\bwhat (am i|i am) looking at\b",
+               r"\bhow (do|should|can) i read\b", r"\bteach\b", r"\bsystematic", r"\bsteps?\b", r"\blearn",
                r"\blook at first\b", r"\bwhere (do|should) i (start|begin)\b", r"\bhow to read\b")),
     ("technical", (r"\brevers", r"\bswap", r"\bmisplac", r"\belectrodes?\b", r"\bplacement\b",
                    r"\bleads? (placed|connected)\b")),
@@ -104,6 +107,9 @@ NOT_ASSESSED: list[tuple[tuple[str, ...], Unassessed]] = [
       r"\bhypocalc", r"\bmagnesium\b"),
      Unassessed("An electrolyte disturbance", "the shape of the T wave (peaked or flattened), U waves and, above all, "
                 "the blood levels: the ECG neither confirms nor excludes it", ("qt", "qrs"))),
+    ((r"\bpr[- ]segments?\b",),
+     Unassessed("PR-segment depression or elevation", "the level of the segment from the end of the P wave to the "
+                "QRS against the TP baseline, which I do not measure (I measure the PR interval)", ("pr",))),
     ((r"\bpericardit",),
      Unassessed("Pericarditis", "widespread concave ST elevation with PR-segment depression, and the clinical "
                 "picture; PR-segment depression is not measured", ("st",))),
@@ -160,7 +166,7 @@ KNOWLEDGE_FOR_INTENT = {
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "p_wave": ("p-wave",), "qrs": ("qrs-duration",),
     "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
-    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "quality": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
+    "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "quality": (), "low_voltage": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
     "not_assessed": (),
 }
 
@@ -183,6 +189,8 @@ def route(question: str) -> list[str]:
         hits.remove("axis")  # "the P axis" asks about the P wave, not the QRS axis
     if "summary" in hits and len(hits) > 1 and not any(re.search(p, q) for p in SUMMARY_BEYOND_NORMAL):
         hits.remove("summary")  # "is the PR normal?" asks about the PR, not for the whole reading
+    if "low_voltage" in hits and "lvh" in hits and not re.search(r"\bhypertroph|\blvh\b|\bsokolow|\bcornell", q):
+        hits.remove("lvh")  # "is the voltage low?" asks about low voltage, not hypertrophy
     if "qrs" in hits and "axis" in hits and not re.search(r"\bqrs\b(?!\s*axis)", q):
         hits.remove("qrs")  # "the QRS axis" asks about the axis, not the QRS duration
     if re.search(r"\bblocks?\b", q) and not {"pr", "qrs"} & set(hits):

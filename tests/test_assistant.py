@@ -709,7 +709,8 @@ def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
               "What is Bazett's formula?": "qt", "Is the baseline wandering?": "quality",
               "What is the heart doing?": "summary", "Is the patient in AF?": "rhythm", "Any reciprocal changes?": "st",
               "Any acute changes?": "st", "Is the ECG good quality?": "quality", "What is the R/S ratio in V1?": "amplitudes",
-              "What would a cardiologist say?": "summary", "What are the limitations of this reading?": "confidence"}
+              "What would a cardiologist say?": "summary", "What are the limitations of this reading?": "confidence",
+              "What is the ventricular response?": "heart_rate", "Is the PR segment depressed?": "not_assessed"}
     for q, intent in expect.items():
         assert route(q)[0] == intent, (q, route(q))
     # "any block" asks about AV block and bundle branch block; "the QRS axis" about the axis alone;
@@ -778,6 +779,60 @@ def test_the_lvh_answer_gives_each_voltage_against_its_limit():
         assert verify(a.answer(q, mm).text.replace(OVERREAD, ""), ctx.render(), q).ok
 
 
+def test_a_walk_through_states_every_finding_once_at_its_step_in_the_reading_order():
+    """"Walk me through this ECG" (a student's request): the steps of the systematic reading order
+    in that order, each with its measured values and the statements its criteria made; every finding
+    of the ECG appears at exactly one step (PTB-XL 269: first-degree AV block, RBBB, a PVC, left
+    axis deviation, Q waves); a step whose value is null gives the reason (MIT-BIH 100, two leads:
+    no frontal axis)."""
+    from conftest import MITBIH
+
+    a = Assistant(llm=None)
+    q = "Walk me through this ECG"
+    assert route(q) == ["teach"] and route("Can you explain what I am looking at?") == ["teach"]
+    m = measure(load(PTBXL / "00000" / "00269_hr")).to_dict()
+    text = a.answer(q, m).text
+    steps = [ln for ln in text.splitlines() if ln.startswith("- ")]
+    names = [ln[2:].split(":")[0] for ln in steps]
+    assert names.index("Rate") < names.index("Rhythm") < names.index("PR interval") < names.index("QRS duration") \
+        < names.index("QT and QTc") < names.index("Axis"), names
+    for d in m["findings"]:
+        at = [n for n, ln in zip(names, steps) if f"[finding: {d['code']}]" in ln]
+        assert len(at) == 1, (d["code"], at)
+    pr_step = steps[names.index("PR interval")]
+    assert f"[PR {fmt(m['pr_ms'])} ms]" in pr_step and "[finding: 1AVB]" in pr_step, pr_step
+    assert "[finding: CRBBB]" in steps[names.index("QRS duration")]
+    ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok
+    mit = measure(load(MITBIH / "100")).to_dict()
+    axis_step = next(ln for ln in a.answer(q, mit).text.splitlines() if ln.startswith("- Axis"))
+    assert mit["axis_deg"]["qrs"] is None and mit["null_reasons"]["axis_deg.qrs"] in axis_step, axis_step
+
+
+def test_a_low_voltage_question_gets_the_largest_qrs_of_limb_and_precordial_leads():
+    """"Is there low voltage?": the largest QRS peak-to-peak amplitude of the limb and of the
+    precordial leads, with the lead, against the low-voltage limits (PTB-XL 1: not low); on a record
+    with LVOLT (the first of the PTB-XL records here) the statement; the LVH answer is not given
+    unless hypertrophy is asked about too."""
+    lim = criteria()["low_voltage"]
+    a = Assistant(llm=None)
+    q = "Is there low voltage?"
+    assert route(q) == ["low_voltage"] and route("Is the voltage low or is there LVH?") == ["low_voltage", "lvh"]
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    limb = max(("I", "II", "III", "aVR", "aVL", "aVF"), key=lambda ld: m["per_lead"][ld]["qrs_pp_mv"])
+    text = a.answer(q, m).text
+    assert text.startswith("The QRS voltage is not low"), text
+    assert (f"spans {m['per_lead'][limb]['qrs_pp_mv']:.2f} mV in {limb} [{limb} QRS" in text
+            and f"below {lim['limb_pp_mv']['value']:g} mV" in text), text
+    measured = (measure(load(h.with_suffix(""))).to_dict() for h in sorted((PTBXL / "00000").glob("*_hr.hea")))
+    low = next(mm for mm in measured if any(d["code"] == "LVOLT" for d in mm["findings"]))
+    text = a.answer(q, low).text
+    assert "[finding: LVOLT]" in text and "not low" not in text, text
+    for mm in (m, low):
+        ctx = a.build_context(q, route(q), mm, mm["findings"], [], None, "signal")
+        assert verify(a.answer(q, mm).text.replace(OVERREAD, ""), ctx.render(), q).ok
+
+
 def test_a_treatment_question_is_left_to_the_clinician_with_the_values_it_checks():
     """"Can I give this patient sotalol?", "What should we do next?": the answer says the decision
     is the clinician's, then gives the rhythm-independent measurements (rate, PR, QRS, QTc); a
@@ -820,7 +875,8 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
                  "What is the heart rate?", "Is there LVH?", "Summarize this ECG", "Is this patient paced?",
                  "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?",
                  "Is there a Q wave in III?", "How tall is the R wave in aVL?", "Is the ECG good quality?",
-                 "Can I give this patient sotalol?", "What is the QRS morphology in V1?"]
+                 "Can I give this patient sotalol?", "What is the QRS morphology in V1?", "Walk me through this ECG",
+                 "Is there low voltage?"]
     paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
     a = Assistant(llm=None)
     for p in paths:

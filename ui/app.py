@@ -23,7 +23,8 @@ DEMO_RECORDS = {
 SIGNAL_TYPES = ["hea", "dat", "csv"]
 IMAGE_TYPES = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "pdf"]
 EXAMPLES = ["What is the heart rate?", "Is the QT prolonged?", "What is the axis?", "Are there extra beats?",
-            "What is the ST level in V2?", "Show me similar cases", "What does a long QTc mean?"]
+            "What is the ST level in V2?", "Show me similar cases", "What does a long QTc mean?",
+            "Walk me through this ECG"]
 
 
 def _set_analysis(ecg) -> None:
