@@ -56,8 +56,15 @@ EXTRA_BEATS = {"PAC": "SVES", "PVC": "VES"}
 #: name -> (our code, PTB-XL codes). The Q-wave criteria are UDMI4's "ECG changes associated with
 #: prior myocardial infarction", and PTB-XL codes the infarct (inferior, anteroseptal... MI,
 #: diagnostic class MI without the acute injury statements INJ*) where its cardiologists saw Q
-#: waves, the form statement QWAVE on 8 of the 353 records only.
-WIDER = {"QWAVE~MI": ("QWAVE", {"QWAVE", "IMI", "ASMI", "ILMI", "AMI", "ALMI", "LMI", "IPLMI", "IPMI", "PMI"})}
+#: waves, the form statement QWAVE on 8 of the 353 records only. Likewise PTB-XL's cardiologists
+#: coded ST depression and T inversion as ischaemic ST-T change (ISC_ and its territories ISCAL,
+#: ISCAN, ISCAS, ISCIL, ISCIN, ISCLA) or as non-specific ST (NST_) or T-wave change (NT_, TAB_)
+#: far more often than with the form statements STD_ (17 records) and INVT (3 records): those rows
+#: score our STD and TINV against any of them.
+ISCHAEMIC = {"ISC_", "ISCAL", "ISCAN", "ISCAS", "ISCIL", "ISCIN", "ISCLA"}
+WIDER = {"QWAVE~MI": ("QWAVE", {"QWAVE", "IMI", "ASMI", "ILMI", "AMI", "ALMI", "LMI", "IPLMI", "IPMI", "PMI"}),
+         "STD_~ST-T": ("STD_", {"STD_", "NST_"} | ISCHAEMIC),
+         "INVT~ST-T": ("INVT", {"INVT", "NT_", "TAB_"} | ISCHAEMIC)}
 AXIS_MAP = {"LAD": "LAD", "ALAD": "LAD", "RAD": "RAD", "ARAD": "RAD"}
 #: PTB-XL heart_axis classes as degree ranges: our reading of them (PTB-XL does not publish the
 #: ranges; its labels follow the German axis types, where "left type" starts at about 0 degrees):
