@@ -60,9 +60,9 @@ PRINTED = [
 QTC_FORMULAS = ("bazett", "fridericia", "framingham", "hodges")
 #: The voltages of the LVH criteria (mV): key, name, where in ``Measurements.to_dict()``, short
 #: name for the tag, and the ``criteria.json`` ``lvh`` limits the prompt gives beside it.
-VOLTAGES = (("sokolow_lyon", "Sokolow-Lyon voltage (S in V1 + the taller R in V5 or V6)", ("voltages", "sokolow_lyon_mv"),
+VOLTAGES = (("sokolow_lyon", "Sokolow-Lyon voltage (S in V1 plus the taller R in V5 or V6)", ("voltages", "sokolow_lyon_mv"),
              "Sokolow-Lyon", ("sokolow_lyon_mv",)),
-            ("cornell", "Cornell voltage (R in aVL + S in V3)", ("voltages", "cornell_mv"), "Cornell",
+            ("cornell", "Cornell voltage (R in aVL plus S in V3)", ("voltages", "cornell_mv"), "Cornell",
              ("cornell_male_mv", "cornell_female_mv")),
             ("r_avl", "R-wave amplitude in aVL", ("per_lead", "aVL", "r_amp_mv"), "R aVL", ("ravl_mv",)))
 
@@ -107,7 +107,7 @@ def evidence_text(ev: dict) -> str:
 
 def facts_from_measurements(m: dict) -> list[Fact]:
     """Facts for every non-null global measurement in a ``Measurements.to_dict()``, the QRS
-    duration of the premature ventricular beats' own median beat where there is one, the longest RR
+    duration of the premature ventricular beats' own median beat where there is one, the longest RR,
     the voltages of the LVH criteria (:data:`VOLTAGES`, mV, as absolute values) and the largest QRS
     peak-to-peak amplitude of the limb and of the precordial leads (mV, the low-voltage criteria)."""
     conf = m.get("confidence") or {}
@@ -135,10 +135,10 @@ def facts_from_measurements(m: dict) -> list[Fact]:
             v = (v or {}).get(k)
         if v is not None:
             facts.append(Fact(key, label, abs(float(v)), "mV", f"[{short} {abs(float(v)):.2f} mV]", None))
-    for key, group, leads in (("qrs_pp_limb", "limb", LIMB_LEADS), ("qrs_pp_precordial", "precordial", PRECORDIAL_LEADS)):
-        pp = [(float(v), ld) for ld in leads if (v := ((m.get("per_lead") or {}).get(ld) or {}).get("qrs_pp_mv")) is not None]
-        if pp:
-            v, ld = max(pp)
+    for key, group in (("qrs_pp_limb", "limb"), ("qrs_pp_precordial", "precordial")):
+        big = largest_qrs(m, group)
+        if big is not None:
+            v, ld = big
             facts.append(Fact(key, f"Largest QRS peak-to-peak amplitude of the {group} leads (in {ld})", v, "mV",
                               f"[{ld} QRS {v:.2f} mV peak to peak]", None))
     for a in ("p", "qrs", "t"):
@@ -148,6 +148,14 @@ def facts_from_measurements(m: dict) -> list[Fact]:
             facts.append(Fact(f"axis_{a}", f"{name} axis", float(v), "degrees",
                               f"[{name} axis {fmt(v)}°]", conf.get(f"axis_deg.{a}")))
     return facts
+
+
+def largest_qrs(m: dict, group: str) -> tuple[float, str] | None:
+    """The largest QRS peak-to-peak amplitude (mV, ``per_lead.qrs_pp_mv``) of the ``"limb"`` or the
+    ``"precordial"`` leads, and its lead; None where none of them was measured."""
+    leads = LIMB_LEADS if group == "limb" else PRECORDIAL_LEADS
+    pp = [(float(v), ld) for ld in leads if (v := ((m.get("per_lead") or {}).get(ld) or {}).get("qrs_pp_mv")) is not None]
+    return max(pp) if pp else None
 
 
 def longest_rr(m: dict) -> tuple[float, float, str | None] | None:

@@ -21,7 +21,8 @@ from ecg.interpret import criteria
 from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
-from .context import PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, longest_rr
+from .context import (PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, largest_qrs,
+                      longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -432,9 +433,9 @@ def low_voltage(ctx: Context) -> str:
     lim = criteria()["low_voltage"]
     parts = []
     for key, group in (("qrs_pp_limb", "limb"), ("qrs_pp_precordial", "precordial")):
-        f = ctx.fact(key)
-        if f is not None:
-            ld = f.label.rsplit("(in ", 1)[-1].rstrip(")")
+        f, big = ctx.fact(key), largest_qrs(ctx.measurements, group)
+        if f is not None and big is not None:
+            ld = big[1]
             parts.append(f"the largest QRS of the {group} leads spans {f.value:.2f} mV in {ld} {f.tag} (low when every "
                          f"{group} lead is below {lim[group + '_pp_mv']['value']:g} mV)")
     if not parts:
@@ -457,10 +458,8 @@ def lvh(ctx: Context) -> str:
     limits = {"sokolow_lyon": f"{lim['sokolow_lyon_mv']['value']:g} mV",
               "cornell": cornell.get(ctx.sex) or " and ".join(cornell.values()),
               "r_avl": f"{lim['ravl_mv']['value']:g} mV"}
-    names = {"sokolow_lyon": "Sokolow-Lyon voltage (S in V1 plus the taller R in V5 or V6)",
-             "cornell": "Cornell voltage (R in aVL plus S in V3)", "r_avl": "R wave in aVL"}
-    parts = [f"{names[k]} {f.value:.2f} mV {f.tag} (criterion above {limits[k]})"
-             for k in names if (f := ctx.fact(k)) is not None]
+    parts = [f"{f.label} {f.value:.2f} mV {f.tag} (criterion above {limits[k]})"
+             for k in limits if (f := ctx.fact(k)) is not None]
     met = any(d.get("code") in ("LVH", "VCLVH") for d in ctx.findings)
     if not parts:
         return (stated or "The voltages of the LVH criteria could not be measured on this ECG.") + " " + \
