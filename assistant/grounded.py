@@ -210,6 +210,24 @@ def qt(ctx: Context) -> str:
     return s + _unsure(ctx, "qt", "qt_ms") + (" " + fewer if fewer else "")
 
 
+def qt_method(ctx: Context) -> str:
+    """How the QTc is calculated (knowledge entry ``qt-interval``, with the four formulas of
+    :mod:`ecg.measure`), worked on this ECG's QT and RR with each formula's result."""
+    ref = get_snippet("qt-interval")
+    s = f"{ref.text} {ref.tag}"
+    qt_f, rr, hr = ctx.fact("qt"), ctx.fact("rr"), ctx.fact("heart_rate")
+    if qt_f is None or rr is None:
+        return s + " " + _missing(ctx, "qt_ms", "QT interval")
+    how = {"bazett": "QT divided by the square root of the RR in seconds", "fridericia": "QT divided by the cube root of the RR in seconds",
+           "framingham": "QT plus 154 ms times (one minus the RR in seconds)",
+           "hodges": "QT plus 1.75 ms per bpm above 60"}
+    done = [f"{name.capitalize()}, {text}: {fmt(f.value)} ms {f.tag}" for name, text in how.items()
+            if (f := ctx.fact(f"qtc_{name}")) is not None]
+    s += (f" On this ECG the QT is {fmt(qt_f.value)} ms {qt_f.tag} and the RR {fmt(rr.value)} ms {rr.tag}"
+          + (f" (heart rate {fmt(hr.value)} bpm {hr.tag})" if hr is not None else "") + ". " + "; ".join(done) + ".")
+    return s + " The findings judge the QTc by Hodges."
+
+
 def explain_qt(ctx: Context) -> str:
     s = get_snippet("long-qtc").text + " " + get_snippet("long-qtc").tag
     b = ctx.fact("qtc_bazett")
@@ -795,7 +813,7 @@ def certainty(ctx: Context) -> str:
 
 
 REPLIES = {
-    "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
+    "heart_rate": heart_rate, "qt": qt, "explain_qt": explain_qt, "qt_method": qt_method, "axis": axis, "pr": pr, "p_wave": p_wave, "qrs": qrs,
     "rhythm": rhythm, "extra_beats": extra_beats, "lvh": lvh, "st": st, "intervals": intervals,
     "summary": summary, "similar_cases": similar_cases, "teach": teach, "general": general,
     "confidence": certainty, "technical": technical, "quality": quality, "low_voltage": low_voltage, "pacing": pacing, "pause": pause, "not_assessed": not_assessed,

@@ -36,14 +36,15 @@ VALUE_KEY = {"heart_rate": "heart_rate_bpm", "axis": "axis_deg.qrs", "pr": "pr_m
 RESTS_ON = {
     "heart_rate": "rate", "rhythm": "rate", "extra_beats": "rate", "pause": "rate", "pacing": "rate",
     "axis": "axis",
-    "pr": "global", "p_wave": "global", "qrs": "global", "qt": "global", "intervals": "global", "summary": "global",
-    "lvh": "global", "st": "global", "amplitudes": "global",
+    "pr": "global", "p_wave": "global", "qrs": "global", "qt": "global", "qt_method": "global", "intervals": "global", "summary": "global",
+    "lvh": "global", "st": "global", "amplitudes": "global", "low_voltage": "global", "teach": "global",
 }
 _WHAT = {"rate": "the rhythm leads", "axis": "the limb leads", "global": "the leads measured"}
 _VALUE = {"heart_rate": "heart rate", "rhythm": "rhythm", "extra_beats": "beat classification",
           "pause": "RR intervals", "pacing": "pacing assessment", "amplitudes": "QRS amplitudes", "axis": "QRS axis",
-          "pr": "PR interval", "p_wave": "P wave", "qrs": "QRS duration", "qt": "QT interval", "intervals": "intervals",
-          "summary": "interpretation", "lvh": "voltage criteria", "st": "ST-segment assessment"}
+          "pr": "PR interval", "p_wave": "P wave", "qrs": "QRS duration", "qt": "QT interval", "qt_method": "QT interval", "intervals": "intervals",
+          "summary": "interpretation", "lvh": "voltage criteria", "st": "ST-segment assessment",
+          "low_voltage": "QRS voltage", "teach": "walk-through"}
 
 
 @dataclass(frozen=True)

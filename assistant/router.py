@@ -15,6 +15,9 @@ INTENTS: list[tuple[str, tuple[str, ...]]] = [
     ("similar_cases", (r"\bsimilar\b", r"\bcases?\b", r"\blike this\b", r"\bcompar", r"\bhistorical\b")),
     ("explain_qt", (r"\bwhat (does|do|is|are)\b.*\b(long|prolonged|short)\b.*\bqt", r"\bmean\b.*\bqt",
                     r"\bqtc?\b.*\bmean\b", r"\bcauses?\b.*\bqt", r"\btorsade")),
+    ("qt_method", (r"\b(bazett|fridericia|framingham|hodges)('?s)? (formula|correction|method)",
+                   r"\bformula\b.*\bq[t]c?\b", r"\bq[t]c?\b.*\bformula", r"\bhow\b.*\b(calculat|comput|correct)\w*\b.*\bq[t]c?\b",
+                   r"\bhow\b.*\bq[t]c?\b.*\b(calculat|comput|correct)")),
     ("pacing", (r"\bpac(ed|ing|emakers?|ers?)\b", r"\bstimul(us|i|ation)\b", r"\bspikes?\b", r"\bcrt\b",
                 r"\bbiventricular\b")),
     ("pause", (r"\bpauses?\b", r"\bsinus arrest\b", r"\basystol", r"\blong(est)? rr\b", r"\bsinus exit block\b")),
@@ -164,7 +167,7 @@ def not_assessed(question: str) -> list[Unassessed]:
 KNOWLEDGE_FOR_INTENT = {
     "heart_rate": ("heart-rate",), "rhythm": ("sinus-rhythm", "atrial-fibrillation"),
     "extra_beats": ("extra-beats",), "pr": ("pr-interval",), "p_wave": ("p-wave",), "qrs": ("qrs-duration",),
-    "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "axis": ("axis",),
+    "qt": ("qt-interval", "long-qtc"), "explain_qt": ("long-qtc", "qt-interval"), "qt_method": ("qt-interval",), "axis": ("axis",),
     "lvh": ("lvh",), "st": ("st-changes", "normal-variant-ste"), "teach": ("reading-order",), "intervals": (),
     "summary": (), "similar_cases": (), "general": (), "confidence": (), "technical": (), "quality": (), "low_voltage": (), "pacing": ("pacing",), "pause": (), "amplitudes": (),
     "not_assessed": (),
@@ -183,8 +186,9 @@ def route(question: str) -> list[str]:
         if pos:
             first[name] = min(pos)
     hits = sorted(first, key=lambda n: first[n])  # in the order the question asks
-    if "explain_qt" in hits and "qt" in hits:
-        hits.remove("qt")
+    for first_qt in ("explain_qt", "qt_method"):
+        if first_qt in hits and "qt" in hits:
+            hits.remove("qt")  # "what does a long QT mean?", "how is the QTc calculated?": not the QT answer again
     if "axis" in hits and "p_wave" in hits and not re.search(r"(?<!\bp )(?<!\bp-)\baxis\b", q):
         hits.remove("axis")  # "the P axis" asks about the P wave, not the QRS axis
     if "summary" in hits and len(hits) > 1 and not any(re.search(p, q) for p in SUMMARY_BEYOND_NORMAL):

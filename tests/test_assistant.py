@@ -706,7 +706,7 @@ def test_questions_in_a_clinicians_words_reach_the_answer_they_ask_for():
               "Is there early repolarization?": "st", "What should I look at first?": "teach",
               "Show me the calipers": "intervals", "Is there sinus arrest?": "pause",
               "Is the patient having a heart attack?": "st", "Should I be worried?": "summary",
-              "What is Bazett's formula?": "qt", "Is the baseline wandering?": "quality",
+              "What is Bazett's formula?": "qt_method", "Is the baseline wandering?": "quality",
               "What is the heart doing?": "summary", "Is the patient in AF?": "rhythm", "Any reciprocal changes?": "st",
               "Any acute changes?": "st", "Is the ECG good quality?": "quality", "What is the R/S ratio in V1?": "amplitudes",
               "What would a cardiologist say?": "summary", "What are the limitations of this reading?": "confidence",
@@ -809,6 +809,24 @@ def test_a_walk_through_states_every_finding_once_at_its_step_in_the_reading_ord
     assert mit["axis_deg"]["qrs"] is None and mit["null_reasons"]["axis_deg.qrs"] in axis_step, axis_step
 
 
+def test_how_the_qtc_is_calculated_is_worked_on_this_ecgs_qt_and_rr():
+    """"How is the QTc calculated?" (a student's question; "What is Bazett's formula?" got the QT
+    values without the formula): each of the four formulas in words with its result on this ECG,
+    the QT and RR it starts from, and the knowledge entry that names them; "Is the QT long?" is
+    still the QT answer."""
+    a = Assistant(llm=None)
+    m = measure(load(PTBXL / "00000" / "00001_hr")).to_dict()
+    for q in ("How is the QTc calculated?", "What is Bazett's formula?", "How do you correct the QT?"):
+        assert route(q) == ["qt_method"], (q, route(q))
+        text = a.answer(q, m).text
+        assert "square root of the RR in seconds" in text and f"[QT {fmt(m['qt_ms'])} ms]" in text, text
+        for name in ("bazett", "fridericia", "framingham", "hodges"):
+            assert f"[QTc {fmt(m['qtc_ms'][name])} ms, {name.capitalize()}]" in text, (name, text)
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+    assert route("Is the QT long?") == ["qt"]
+
+
 def test_a_low_voltage_question_gets_the_largest_qrs_of_limb_and_precordial_leads():
     """"Is there low voltage?": the largest QRS peak-to-peak amplitude of the limb and of the
     precordial leads, with the lead, against the low-voltage limits (PTB-XL 1: not low); on a record
@@ -876,7 +894,7 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
                  "Is there a pause?", "Is there complete heart block?", "Any Brugada pattern?", "Is the signal noisy?",
                  "Is there a Q wave in III?", "How tall is the R wave in aVL?", "Is the ECG good quality?",
                  "Can I give this patient sotalol?", "What is the QRS morphology in V1?", "Walk me through this ECG",
-                 "Is there low voltage?"]
+                 "Is there low voltage?", "How is the QTc calculated?"]
     paths = [PTBXL / "00000" / f"{i:05d}_hr" for i in (1, 256, 337, 385, 455, 477)] + [LUDB / "1", LUDB / "51"]
     a = Assistant(llm=None)
     for p in paths:
