@@ -994,7 +994,6 @@ def _per_lead(m: Measurements, w: _Window, leads: list[str]) -> None:
         q = y[qon:qoff + 1]
         defl = _deflections(q)
         r_amp = max([a for _, a, _ in defl if a > 0], default=0.0)
-        ir = next((k for k, (_, a, _) in enumerate(defl) if a > 0 and a == r_amp), None)
         q_amp, q_dur = 0.0, 0.0
         if defl and defl[0][1] < 0:  # Q wave (or QS complex)
             q_amp = defl[0][1]
