@@ -85,6 +85,18 @@ def at_rate(rec, fs: float | None):
     return ECG(resample(rec.signal, rec.fs, float(fs)), float(fs), list(rec.leads), meta=dict(rec.meta))
 
 
+def mitbih_208_excerpt():
+    """5 min of MIT-BIH 208 (19:35-24:35, lead MLII, 360 Hz, as once shipped by SciPy;
+    ``../shared/data/mitbih/ecg.dat``) as an :class:`ecg.ECG` in mV: ADC values less 1024, over
+    200 per mV. Record 208 has frequent wide ventricular complexes, couplets and fusion beats;
+    no beat annotations come with the excerpt."""
+    from ecg import ECG
+
+    adc = np.load(MITBIH / "ecg.dat")["ecg"].astype(np.float64)
+    return ECG(((adc - 1024.0) / 200.0)[None, :].astype(np.float32), 360.0, ["II"],
+               meta={"record_id": "MIT-BIH 208 excerpt"})
+
+
 def save_results(name: str, res: dict) -> Path:
     """Write a bench's results to ``bench/out/<name>.json`` (git-ignored) and return the path;
     values JSON cannot hold (numpy scalars, tuples of objects) are written as text."""

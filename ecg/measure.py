@@ -46,6 +46,10 @@ from .record import ECG, MIN_DURATION_S
 MIN_FS, MAX_FS = 100.0, 1000.0
 #: Records longer than this are measured in windows of this length (s).
 WINDOW_S = 60.0
+#: Each window is analysed with this much (s) of the record on either side, and keeps the beats
+#: of its own span: a beat at a window's edge then has its RR intervals on both sides (for its
+#: class and for the search for a missed beat in a long RR), as every other beat has.
+WINDOW_PAD_S = 5.0
 #: A lead needs at least this much recorded signal (s) to enter the median beats; a 3x4 paper
 #: ECG prints 2.5 s of each lead (the rest is NaN after digitization).
 MIN_LEAD_S = 2.0
@@ -225,7 +229,7 @@ def _json_safe(o):
 
 @dataclass
 class _Window:
-    start: int                      # first sample (500 Hz) of the window in the record
+    start: int                      # first sample (500 Hz) of the analysed segment in the record
     beats: np.ndarray               # aligned QRS positions, record samples at 500 Hz
     classes: list
     dominant: np.ndarray            # bool per beat
@@ -240,6 +244,8 @@ class _Window:
     atrial: dict = field(default_factory=dict)
     dl_other: dict = field(default_factory=dict)  # beat class -> delineation of that class's median beat
                                                   # (ventricular ectopics; paced beats among conducted ones)
+    span: tuple | None = None       # (first, end) record samples (500 Hz) whose beats the window
+                                    # reports (its segment without the padding); None: all
 
 
 def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
@@ -518,7 +524,11 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
             e = min(n_in, s + win_in)
             if n_in - e < 2 * fs:
                 e = n_in
-            windows.append(_analyze_window(sig[:, s:e], fs, int(round(s * WORK_FS / fs)), k in pick, usable))
+            pad = int(WINDOW_PAD_S * fs)
+            a, b = max(0, s - pad), min(n_in, e + pad)
+            win = _analyze_window(sig[:, a:b], fs, int(round(a * WORK_FS / fs)), k in pick, usable)
+            win.span = (int(round(s * WORK_FS / fs)), int(round(e * WORK_FS / fs)))
+            windows.append(win)
             if e == n_in:
                 break
     return _summarize(ecg, windows, interpret)
@@ -586,8 +596,10 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     m.meta = {k: ecg.meta.get(k) for k in ("record_id", "age", "sex") if k in ecg.meta}
     if "digitization" in ecg.meta:
         m.meta["digitized"] = True  # (a signal traced from an image: ecg.interpret's pacing caution)
-    all_beats = np.concatenate([w.beats for w in windows]) if windows else np.zeros(0, int)
-    all_cls = sum((list(w.classes) for w in windows), [])
+    own = [np.ones(w.beats.size, bool) if w.span is None else (w.beats >= w.span[0]) & (w.beats < w.span[1])
+           for w in windows]
+    all_beats = np.concatenate([w.beats[k] for w, k in zip(windows, own)]) if windows else np.zeros(0, int)
+    all_cls = sum(([c for c, keep in zip(w.classes, k) if keep] for w, k in zip(windows, own)), [])
     order = np.argsort(all_beats, kind="stable")
     all_beats = all_beats[order]
     all_cls = [all_cls[i] for i in order]
@@ -711,7 +723,7 @@ def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, class
     of the delineated ones (``window_iv``: ``id(window)`` -> :func:`_intervals`) and all beats
     (``beats``: record samples at 500 Hz, sorted and deduplicated; ``classes`` one per beat)."""
     t = beats / WORK_FS
-    starts = [w.start / WORK_FS for w in windows]
+    starts = [(w.start if w.span is None else w.span[0]) / WORK_FS for w in windows]
     ends = starts[1:] + [duration_s]
     per = []
     for w, a, b in zip(windows, starts, ends):
