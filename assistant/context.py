@@ -129,6 +129,10 @@ def facts_from_measurements(m: dict) -> list[Fact]:
     longest = longest_rr(m)
     if longest is not None:
         facts.append(Fact("rr_longest", "Longest RR interval", longest[0], "ms", f"[longest RR {fmt(longest[0])} ms]", None))
+    hidden = longest_obscured_rr(m)
+    if hidden is not None:
+        facts.append(Fact("rr_obscured", "Longest RR interval hidden by an artefact (not counted as a pause)", hidden[0],
+                          "ms", f"[RR under artefact {fmt(hidden[0])} ms]", None))
     for key, label, path, short, _ in VOLTAGES:
         v = m
         for k in path:
@@ -163,14 +167,31 @@ def longest_rr(m: dict) -> tuple[float, float, str | None] | None:
     that starts it (``beats.classes``: a premature beat's is its compensatory pause): over the whole
     recording for one measured in windows (``long_term.longest_rr_ms``, class None), else from the
     beats' RR series; None without two beats."""
-    lt = (m.get("long_term") or {}).get("longest_rr_ms")
+    return _longest(m, hidden=False)
+
+
+def longest_obscured_rr(m: dict) -> tuple[float, float, str | None] | None:
+    """As :func:`longest_rr`, over the RR intervals that an artefact hides instead
+    (``beats.rr_obscured``, ``long_term.longest_obscured_rr_ms``; ecg.measure): in every lead the
+    tracing leaves its baseline by more than its QRS complexes, so a beat there could not be seen.
+    :func:`longest_rr` leaves these out. None where there is none."""
+    return _longest(m, hidden=True)
+
+
+def _longest(m: dict, hidden: bool) -> tuple[float, float, str | None] | None:
+    lt = m.get("long_term") or {}
     if lt:
-        return float(lt["value"]), float(lt["at_s"]), None
+        e = lt.get("longest_obscured_rr_ms" if hidden else "longest_rr_ms")
+        return (float(e["value"]), float(e["at_s"]), None) if e else None
     b = m.get("beats") or {}
     rr, t, cls = b.get("rr_ms") or [], b.get("r_peaks_ms") or [], b.get("classes") or []
     if not rr or len(t) != len(rr) + 1:
         return None
-    k = max(range(len(rr)), key=lambda i: rr[i])
+    obscured = set(b.get("rr_obscured") or [])
+    ks = [i for i in range(len(rr)) if (i in obscured) == hidden]
+    if not ks:
+        return None
+    k = max(ks, key=lambda i: rr[i])
     return float(rr[k]), float(t[k + 1]) / 1000.0, (cls[k] if len(cls) == len(t) else None)
 
 
@@ -385,6 +406,9 @@ class Context:
                          f"to {fmt(hr['max'])} bpm (starting at {clock(hr['max_at_s'], dur)})")
             if rr:
                 lines.append(f"- longest RR interval {fmt(rr['value'])} ms, ending at {clock(rr['at_s'], dur)}")
+            if hid := lt.get("longest_obscured_rr_ms"):
+                lines.append(f"- an RR interval of {fmt(hid['value'])} ms, ending at {clock(hid['at_s'], dur)}, lies "
+                             "under an artefact in every lead (not counted as the longest RR: beats there could be hidden)")
             pph = lt.get("premature_per_hour") or {}
             lines.append(f"- premature beats per hour: supraventricular {pph.get('supraventricular')}, "
                          f"ventricular {pph.get('ventricular')}")

@@ -22,7 +22,7 @@ from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
 from .context import (PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, largest_qrs,
-                      longest_rr)
+                      longest_obscured_rr, longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -421,8 +421,10 @@ def pause(ctx: Context) -> str:
     bradycardia guideline), over the whole recording where it was measured in windows; a long RR
     that follows a premature beat is named as its compensatory pause."""
     f = ctx.fact("rr_longest")
+    hidden = ctx.fact("rr_obscured")
     if f is None:
-        return "I could not measure the RR intervals on this ECG, so I cannot say whether there is a pause."
+        return "I could not measure the RR intervals on this ECG, so I cannot say whether there is a pause." + (
+            _hidden_rr(ctx, hidden) if hidden is not None else "")
     lim = float(criteria()["rate"]["pause_s"]["value"])
     s = f"The longest RR interval is {fmt(f.value)} ms {f.tag}"
     rr = ctx.fact("rr")
@@ -438,7 +440,16 @@ def pause(ctx: Context) -> str:
     if before in ("premature_ventricular", "premature_supraventricular"):
         kind = "ventricular" if before == "premature_ventricular" else "supraventricular"
         s += f" The longest RR follows a premature {kind} beat: it is that beat's compensatory pause [finding: beats]."
-    return s
+    return s + (_hidden_rr(ctx, hidden) if hidden is not None else "")
+
+
+def _hidden_rr(ctx: Context, f) -> str:
+    """The sentence on the longest RR interval that an artefact hides (fact ``rr_obscured``)."""
+    at = longest_obscured_rr(ctx.measurements)[1]
+    return (f" One longer RR, {fmt(f.value)} ms {f.tag} ending at "
+            f"{clock(at, float(ctx.measurements.get('duration_s') or 0.0))}, is not counted: during it the tracing "
+            "leaves its baseline by more than the QRS complexes in every lead (an artefact, such as an electrode "
+            "coming loose), so beats there could be hidden. Look at the tracing there.")
 
 
 def low_voltage(ctx: Context) -> str:

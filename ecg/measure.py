@@ -143,7 +143,8 @@ class Measurements:
     ``long_term``: for a record measured in more than one :data:`WINDOW_S` window (longer than
     about 90 s), the summary a Holter reader expects (:func:`_long_term`): ``heart_rate_bpm``
     (``mean`` of all beats, ``min`` / ``max`` of the mean rates of the windows at least half a
-    window long, with ``min_at_s`` / ``max_at_s``, the window start), ``longest_rr_ms`` (``value``, ``at_s``: the beat ending it),
+    window long, with ``min_at_s`` / ``max_at_s``, the window start), ``longest_rr_ms`` (``value``, ``at_s``: the beat ending it;
+    leaving out the RR intervals an artefact hides, whose longest is ``longest_obscured_rr_ms``),
     ``premature_per_hour`` (``supraventricular``, ``ventricular``), ``qtc_bazett_ms`` (``min``,
     ``median``, ``max`` over the delineated windows, each with its own window's RR), and
     ``per_window``: ``start_s``, ``end_s``, ``n_beats``, ``heart_rate_bpm``, the premature beat
@@ -178,7 +179,9 @@ class Measurements:
     null_reasons: dict = field(default_factory=dict)
     per_lead: dict = field(default_factory=dict)
     voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
-    beats: dict = field(default_factory=lambda: {"r_peaks_ms": [], "classes": [], "rr_ms": []})
+    #: ``r_peaks_ms``, ``classes`` (one per beat), ``rr_ms`` and ``rr_obscured``: the indices into
+    #: ``rr_ms`` of the long RR intervals an artefact hides in every lead (:func:`_obscured_rr`)
+    beats: dict = field(default_factory=lambda: {"r_peaks_ms": [], "classes": [], "rr_ms": [], "rr_obscured": []})
     rhythm: dict = field(default_factory=dict)
     fiducials: dict = field(default_factory=dict)
     signal_quality: dict = field(default_factory=dict)
@@ -632,6 +635,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         "r_peaks_ms": [round(float(v), 1) for v in r_ms],
         "classes": list(all_cls),
         "rr_ms": [round(float(v), 1) for v in rr],
+        "rr_obscured": _obscured_rr(ecg, r_ms, rr),
     }
     nr: dict[str, str] = {}
     conf: dict[str, float] = {}
@@ -709,7 +713,8 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     _fiducials(m, rep, leads, other)
     _finish_qtc(m, nr, conf)
     if len(windows) > 1:
-        m.long_term = _long_term(windows, window_iv, all_beats, all_cls, float(ecg.duration_s), m.heart_rate_bpm)
+        m.long_term = _long_term(windows, window_iv, all_beats, all_cls, float(ecg.duration_s), m.heart_rate_bpm,
+                                 m.beats["rr_obscured"])
     _no_p_waves_in_af(m, nr, conf)
     m.null_reasons, m.confidence = nr, conf
     if interpret:
@@ -718,10 +723,11 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
 
 
 def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, classes: list, duration_s: float,
-               mean_hr: float | None) -> dict:
+               mean_hr: float | None, obscured: list | tuple = ()) -> dict:
     """The long-record summary of :attr:`Measurements.long_term` from the windows, the intervals
     of the delineated ones (``window_iv``: ``id(window)`` -> :func:`_intervals`) and all beats
-    (``beats``: record samples at 500 Hz, sorted and deduplicated; ``classes`` one per beat)."""
+    (``beats``: record samples at 500 Hz, sorted and deduplicated; ``classes`` one per beat;
+    ``obscured``: the RR intervals, by index, that an artefact hides, :func:`_obscured_rr`)."""
     t = beats / WORK_FS
     starts = [(w.start if w.span is None else w.span[0]) / WORK_FS for w in windows]
     ends = starts[1:] + [duration_s]
@@ -751,14 +757,66 @@ def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, class
                                  "min_at_s": lo[1], "max": hi[0], "max_at_s": hi[1]}
     if beats.size >= 2:
         rr = np.diff(t) * 1000.0
-        k = int(np.argmax(rr))
-        out["longest_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
+        seen = np.ones(rr.size, bool)
+        seen[list(obscured)] = False
+        if seen.any():
+            k = int(np.flatnonzero(seen)[np.argmax(rr[seen])])
+            out["longest_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
+        if not seen.all():
+            k = int(np.flatnonzero(~seen)[np.argmax(rr[~seen])])
+            out["longest_obscured_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
     hours = duration_s / 3600.0
     out["premature_per_hour"] = {"supraventricular": round(classes.count("premature_supraventricular") / hours, 1),
                                  "ventricular": round(classes.count("premature_ventricular") / hours, 1)}
     qtc = [e["qtc_bazett_ms"] for e in per if e.get("qtc_bazett_ms") is not None]
     if qtc:
         out["qtc_bazett_ms"] = {"min": min(qtc), "median": float(np.median(qtc)), "max": max(qtc)}
+    return out
+
+
+#: RR intervals longer than this (ms) are checked for an artefact that could hide beats
+#: (:func:`_obscured_rr`); shorter ones cannot be taken for a pause.
+OBSCURED_MIN_RR_MS = 2000.0
+
+
+def _obscured_rr(ecg: ECG, r_ms: np.ndarray, rr: np.ndarray) -> list[int]:
+    """Indices of the RR intervals longer than :data:`OBSCURED_MIN_RR_MS` during which no lead
+    can show whether a beat occurred: in every lead recorded over the interval whose QRS
+    complexes reach 0.3 mV peak to peak, the signal (low-passed at 40 Hz, baseline wander kept)
+    spans a wider range between 250 ms after the first beat (its T wave) and 100 ms before the
+    next than the lead's QRS complexes do (the median peak-to-peak of up to 10 beats on either
+    side). An amplifier driven off its baseline and recovering, or an electrode coming off, does
+    this (MIT-BIH 208 at 3:29: a 2.3 mV step, then a 4 s decay without a QRS); a sinus pause or
+    asystole, whose baseline holds P waves or nothing, does not. Our criterion: a long RR counts
+    as a pause only where the tracing shows that nothing happened in it."""
+    out: list[int] = []
+    fs = float(ecg.fs)
+    h = max(1, int(0.06 * fs))
+    for k in np.flatnonzero(rr > OBSCURED_MIN_RR_MS):
+        near = r_ms[max(0, k - 9):k + 11]
+        lo = max(0, int((near[0] / 1000.0 - 1.0) * fs))
+        hi = min(ecg.signal.shape[1], int((near[-1] / 1000.0 + 1.0) * fs))
+        a = int((r_ms[k] / 1000.0 + 0.25) * fs) - lo
+        b = int((r_ms[k + 1] / 1000.0 - 0.1) * fs) - lo
+        if b <= a:
+            continue
+        seg = np.asarray(ecg.signal[:, lo:hi], np.float64)
+        at = [int(t / 1000.0 * fs) - lo for t in near]
+        counted, readable = 0, False
+        for row in seg:
+            if not np.isfinite(row).all():
+                continue
+            y = bandpass(row[None, :], fs, 0.0, 40.0)[0]
+            pp = [np.ptp(y[max(0, i - h):i + h + 1]) for i in at if 0 <= i < y.size]
+            qrs = float(np.median(pp)) if pp else 0.0
+            if qrs < 0.3:
+                continue
+            counted += 1
+            if np.ptp(y[a:b]) <= qrs:
+                readable = True
+                break
+        if counted and not readable:
+            out.append(int(k))
     return out
 
 

@@ -675,6 +675,31 @@ def test_pause_question_gets_the_longest_rr_against_the_sinus_pause_limit():
     assert ("compensatory pause" in text) == cls[k].startswith("premature"), (cls[k], text)
 
 
+def test_pause_answer_leaves_out_an_rr_hidden_by_an_artefact():
+    """MIT-BIH 208 (5 min excerpt) at 3:29 steps 2.3 mV off its baseline and decays for 4 s with no
+    QRS complex on it: that RR of over 4 s is an artefact hiding the beats, not a pause. The pause
+    answer gives the longest RR outside such stretches, against the limit, and names the hidden
+    one apart; the spliced pause of the test above (a quiet baseline) stays a pause."""
+    from bench._common import mitbih_208_excerpt
+
+    q = "Is there a pause?"
+    m = measure(mitbih_208_excerpt()).to_dict()
+    rr, t = np.array(m["beats"]["rr_ms"]), np.array(m["beats"]["r_peaks_ms"]) / 1000.0
+    hidden = m["beats"]["rr_obscured"]
+    assert any(t[k] < 209.5 and t[k + 1] > 213.0 for k in hidden), [(t[k], rr[k]) for k in hidden]
+    seen = np.delete(rr, hidden)
+    assert m["long_term"]["longest_rr_ms"]["value"] == pytest.approx(seen.max(), abs=0.1)
+    assert m["long_term"]["longest_obscured_rr_ms"]["value"] == pytest.approx(rr[hidden].max(), abs=0.1)
+    a = Assistant(llm=None)
+    text = a.answer(q, m).text
+    lim_ms = criteria()["rate"]["pause_s"]["value"] * 1000
+    assert seen.max() < lim_ms < rr[hidden].max()
+    assert f"[longest RR {fmt(seen.max())} ms]" in text and ": no pause" in text, text
+    assert f"[RR under artefact {fmt(rr[hidden].max())} ms]" in text and "is not counted" in text, text
+    ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+    assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+
+
 def test_conditions_no_finding_states_are_named_as_not_assessed():
     """Brugada pattern, second-degree AV block, electrical alternans: no criterion of ours states
     them, so the answer says so and what recognizing them takes, then gives the measured answers
