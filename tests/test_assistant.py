@@ -807,7 +807,7 @@ def test_the_lvh_answer_gives_each_voltage_against_its_limit():
 def test_a_walk_through_states_every_finding_once_at_its_step_in_the_reading_order():
     """"Walk me through this ECG" (a student's request): the steps of the systematic reading order
     in that order, each with its measured values and the statements its criteria made; every finding
-    of the ECG appears at exactly one step (PTB-XL 269: first-degree AV block, RBBB, a PVC, left
+    of the ECG appears at exactly one step (PTB-XL 269: first-degree AV block, RBBB, a PAC, left
     axis deviation, Q waves); a step whose value is null gives the reason (MIT-BIH 100, two leads:
     no frontal axis)."""
     from conftest import MITBIH
