@@ -494,8 +494,8 @@ def classify_beats(
         # width and amplitude alone are noisy on narrow QRS; they count with a reduced correlation
         odd_shape = corr[j] < ODD_SHAPE_CORR and (width_ratio[j] > ODD_WIDTH_RATIO or ampl_ratio[j] > ODD_AMPL_RATIO)
         abnormal = corr[j] < ABNORMAL_CORR or odd_shape
-        # very different: by shape alone, or abnormal by correlation and wide (a late-coupled or
-        # fusion-free ventricular complex of MIT-BIH 208 correlates 0.6-0.8, at twice the width)
+        # very different: by shape alone, or abnormal by correlation and wide (a late-coupled
+        # ventricular complex of MIT-BIH 208 correlates 0.6-0.8 with the template, at twice its width)
         very_different = corr[j] < VERY_DIFFERENT_CORR or (corr[j] < ABNORMAL_CORR and width_ratio[j] > ODD_WIDTH_RATIO)
         if paced_flags is not None and paced_flags[j]:
             classes[j] = "paced"
