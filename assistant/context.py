@@ -195,6 +195,14 @@ def _longest(m: dict, hidden: bool) -> tuple[float, float, str | None] | None:
     return float(rr[k]), float(t[k + 1]) / 1000.0, (cls[k] if len(cls) == len(t) else None)
 
 
+def artefact_stretches(m: dict) -> list[tuple[float, float, int]]:
+    """The stretches where no lead shows an ECG (``beats.artefact_s``, ecg.measure), each as
+    (start s, end s, number of detected beats inside)."""
+    b = m.get("beats") or {}
+    t = [v / 1000.0 for v in (b.get("r_peaks_ms") or [])]
+    return [(float(a), float(e), sum(1 for x in t if a <= x < e)) for a, e in (b.get("artefact_s") or [])]
+
+
 def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
     """The recorded leads whose unfiltered trace shows high-frequency noise (muscle tremor, mains),
     with its level in mV (``signal_quality``: ``hf_noise_mv``, ``reason``)."""
@@ -384,11 +392,17 @@ class Context:
             b = self.measurements.get("beats") or {}
             dur = float(self.measurements.get("duration_s") or 0.0)
 
+            art_s = [(a, e) for a, e, _ in artefact_stretches(self.measurements)]
+
             def at(kind: str) -> str:  # the times of the beats of a non-dominant class, as the answers give them
-                ts = [t for t, k in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if k == kind]
-                return "" if kind == "normal" or not ts else " (at " + ", ".join(clock(t / 1000, dur) for t in ts[:10]) + ")"
+                ts = [t for t, k in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if k == kind
+                      and not (kind == "unclassified" and any(a <= t / 1000 < e for a, e in art_s))]
+                more = f" and {len(ts) - 10} more" if len(ts) > 10 else ""
+                return "" if kind == "normal" or not ts else " (at " + ", ".join(clock(t / 1000, dur) for t in ts[:10]) + more + ")"
+            n_prem = sum(n for n, name in kinds if name.startswith("premature"))
             lines.append(f"Beats [finding: beats]: {rh['n_beats']} detected; "
-                         + ", ".join(f"{n} {name}{at(name.replace(' ', '_'))}" for n, name in kinds if n))
+                         + ", ".join(f"{n} {name}{at(name.replace(' ', '_'))}" for n, name in kinds if n)
+                         + (f"; {n_prem} premature in all" if n_prem else ""))
         if self.lead_quality:
             low = [ld for ld in self.lead_quality if is_low(ld, self.lead_quality, self.source)]
             lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
@@ -396,6 +410,13 @@ class Context:
         hf = [f"{ld} {mv:.2f} mV" for ld, mv in hf_noisy_leads(self.measurements)]
         if hf:
             lines.append("High-frequency noise on the unfiltered trace [finding: signal quality]: " + ", ".join(hf))
+        art = artefact_stretches(self.measurements)
+        if art:
+            dur = float(self.measurements.get("duration_s") or 0.0)
+            n_art = sum(n for *_, n in art)
+            lines.append("Stretches where no lead shows an ECG (artefact), their beats unclassified [finding: signal "
+                         "quality]: " + ", ".join(f"{clock(a, dur)}-{clock(b, dur)} ({n} beats)" for a, b, n in art)
+                         + f"; {n_art} beats in all, {(rh.get('n_unclassified') or 0) - n_art} unclassified beats elsewhere")
         lt = self.measurements.get("long_term") or {}
         if lt.get("heart_rate_bpm"):
             hr, rr = lt["heart_rate_bpm"], lt.get("longest_rr_ms") or {}

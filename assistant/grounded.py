@@ -21,8 +21,8 @@ from ecg.interpret import criteria
 from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
-from .context import (PRINTED, UNCERTAINTY_NAMES, Context, evidence_text, fmt, hf_noisy_leads, largest_qrs,
-                      longest_obscured_rr, longest_rr)
+from .context import (PRINTED, UNCERTAINTY_NAMES, Context, artefact_stretches, evidence_text, fmt, hf_noisy_leads,
+                      largest_qrs, longest_obscured_rr, longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -384,9 +384,16 @@ def extra_beats(ctx: Context) -> str:
     times = beats.get("r_peaks_ms") or []
     names = {"premature_ventricular": "premature ventricular", "premature_supraventricular": "premature supraventricular"}
     extra = [(t, c) for t, c in zip(times, classes) if c in names]
-    odd = [t for t, c in zip(times, classes) if c == "unclassified"]
+    art = artefact_stretches(ctx.measurements)
+    hidden = [t for t, c in zip(times, classes)
+              if c == "unclassified" and any(a <= t / 1000.0 < b for a, b, _ in art)]
+    odd = [t for t, c in zip(times, classes) if c == "unclassified" and t not in hidden]
     dur = float(ctx.measurements.get("duration_s") or 0.0)
-    odd_s = "" if not odd else (
+    odd_s = "" if not hidden else (
+        f" {len(hidden)} beat{'s' if len(hidden) > 1 else ''} {'lie' if len(hidden) > 1 else 'lies'} in stretches where "
+        "no lead shows an ECG (artefact), and I do not classify "
+        + ("them" if len(hidden) > 1 else "it") + " [finding: signal quality].")
+    odd_s += "" if not odd else (
         f" {len(odd)} beat{'s' if len(odd) > 1 else ''} at "
         + ", ".join(clock(t / 1000, dur) for t in odd[:8])
         + (" look" if len(odd) > 1 else " looks") + " very different but "
@@ -397,16 +404,16 @@ def extra_beats(ctx: Context) -> str:
     if not classes:
         return "I could not classify the beats on this ECG."
     if not extra:
-        if not odd:
+        if not odd and not hidden:
             return f"No premature beats: all {len(classes)} detected beats look like the underlying rhythm [finding: beats]."
-        return (f"No premature beats: {len(classes) - len(odd)} of the {len(classes)} detected beats look like the "
-                f"underlying rhythm [finding: beats].{odd_s}")
+        return (f"No premature beats: {len(classes) - len(odd) - len(hidden)} of the {len(classes)} detected beats look "
+                f"like the underlying rhythm [finding: beats].{odd_s}")
     groups = []
     for c, name in names.items():
         at = [t for t, k in extra if k == c]
         if at:
-            more = f" and {len(at) - 5} more" if len(at) > 5 else ""
-            groups.append(f"{len(at)} {name} (at {', '.join(clock(t / 1000, dur) for t in at[:5])}{more})")
+            more = f" and {len(at) - 10} more" if len(at) > 10 else ""
+            groups.append(f"{len(at)} {name} (at {', '.join(clock(t / 1000, dur) for t in at[:10])}{more})")
     where = "; ".join(groups)
     s = f"Of {len(classes)} detected beats, {len(extra)} {'is' if len(extra) == 1 else 'are'} premature: {where} [finding: beats].{odd_s} "
     pvq, qrs = ctx.fact("pvc_qrs"), ctx.fact("qrs")
@@ -648,6 +655,16 @@ def _lead_quality(ctx: Context) -> str:
     if noisy:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
+    art = artefact_stretches(ctx.measurements)
+    if art:
+        dur = float(ctx.measurements.get("duration_s") or 0.0)
+        where = ", ".join(f"{clock(a, dur)} to {clock(b, dur)}" for a, b, _ in art[:6]) + (
+            f" and {len(art) - 6} more" if len(art) > 6 else "")
+        n = sum(k for *_, k in art)
+        s += (f" {'In one stretch' if len(art) == 1 else f'In {len(art)} stretches'} ({where}) no lead shows an ECG: "
+              "every lead leaves its baseline by more than its QRS complexes (an artefact: a loose electrode, movement, "
+              f"or an amplifier at its limit). The {n} beats detected there are left unclassified, and no rhythm or "
+              "premature beat is read from them [finding: signal quality].")
     return s
 
 

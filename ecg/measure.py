@@ -39,7 +39,7 @@ from . import delineate as _dl
 from .errors import ECGSignalError
 from .filters import WORK_FS, bandpass, fill_nan, resample
 from .leads import LIMB_LEADS
-from .quality import lead_quality
+from .quality import ARTEFACT_DILATE_S, artefact_spans, lead_quality
 from .record import ECG, MIN_DURATION_S
 
 #: Accepted sampling rates (Hz). Below 100 Hz QRS onset/offset cannot be located to 10 ms.
@@ -179,9 +179,12 @@ class Measurements:
     null_reasons: dict = field(default_factory=dict)
     per_lead: dict = field(default_factory=dict)
     voltages: dict = field(default_factory=lambda: {"sokolow_lyon_mv": None, "cornell_mv": None})
-    #: ``r_peaks_ms``, ``classes`` (one per beat), ``rr_ms`` and ``rr_obscured``: the indices into
-    #: ``rr_ms`` of the long RR intervals an artefact hides in every lead (:func:`_obscured_rr`)
-    beats: dict = field(default_factory=lambda: {"r_peaks_ms": [], "classes": [], "rr_ms": [], "rr_obscured": []})
+    #: ``r_peaks_ms``, ``classes`` (one per beat), ``rr_ms``, ``rr_obscured`` (the indices into
+    #: ``rr_ms`` of the long RR intervals an artefact hides in every lead, :func:`_obscured_rr`)
+    #: and ``artefact_s`` (``[start_s, end_s]`` stretches where no lead shows an ECG, whose beats
+    #: are unclassified: :func:`ecg.quality.artefact_spans`)
+    beats: dict = field(default_factory=lambda: {"r_peaks_ms": [], "classes": [], "rr_ms": [], "rr_obscured": [],
+                                                 "artefact_s": []})
     rhythm: dict = field(default_factory=dict)
     fiducials: dict = field(default_factory=dict)
     signal_quality: dict = field(default_factory=dict)
@@ -249,6 +252,8 @@ class _Window:
                                                   # (ventricular ectopics; paced beats among conducted ones)
     span: tuple | None = None       # (first, end) record samples (500 Hz) whose beats the window
                                     # reports (its segment without the padding); None: all
+    artefact: list = field(default_factory=list)  # (first, end) record samples (500 Hz) where no
+                                                  # lead shows an ECG (ecg.quality.artefact_spans)
 
 
 def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
@@ -324,6 +329,13 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             paced = paced[~bad]
     held = _held_ends(raw, fs_in, xw.shape[1])
     classes, corr, _ = _beats.classify_beats(r, xw, WORK_FS, paced, recorded=rec & ~held[None, :])
+    # a beat inside a stretch where no lead shows an ECG cannot be told apart from the artefact
+    # (AAMI EC57 class Q): it is neither a premature beat nor part of the median beats
+    spans = artefact_spans(xf, nan, r[np.array(classes, dtype=object) == "normal"], WORK_FS) if r.size else []
+    for s0, s1 in spans:
+        for j in np.flatnonzero((r >= s0) & (r < s1)):
+            if classes[j] != "paced":
+                classes[j] = "unclassified"
     cls = np.array(classes, dtype=object)
     if r.size:
         counts = {c: int(np.sum(cls == c)) for c in ("normal", "paced")}
@@ -336,6 +348,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         dom_class = "normal"
     xm = np.where(part[:, None] & ~nan, xf, np.nan)
     win = _Window(start500, r, classes, dominant)
+    win.artefact = [(s0 + start500, s1 + start500) for s0, s1 in spans]
     stack = None
     pace_at = None
     if r.size:
@@ -636,6 +649,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         "classes": list(all_cls),
         "rr_ms": [round(float(v), 1) for v in rr],
         "rr_obscured": _obscured_rr(ecg, r_ms, rr),
+        "artefact_s": _artefact_s(windows),
     }
     nr: dict[str, str] = {}
     conf: dict[str, float] = {}
@@ -771,6 +785,23 @@ def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, class
     qtc = [e["qtc_bazett_ms"] for e in per if e.get("qtc_bazett_ms") is not None]
     if qtc:
         out["qtc_bazett_ms"] = {"min": min(qtc), "median": float(np.median(qtc)), "max": max(qtc)}
+    return out
+
+
+def _artefact_s(windows: list[_Window]) -> list[list[float]]:
+    """The windows' artefact stretches (each clipped to the window's own span), merged where
+    they lie within :data:`ecg.quality.ARTEFACT_DILATE_S` of each other, as
+    ``[[start_s, end_s], ...]`` from record start."""
+    got = []
+    for w in windows:
+        lo, hi = w.span if w.span is not None else (-np.inf, np.inf)
+        got += [(max(a, lo), min(b, hi)) for a, b in w.artefact if min(b, hi) > max(a, lo)]
+    out: list[list[float]] = []
+    for a, b in sorted(got):
+        if out and a <= (out[-1][1] + ARTEFACT_DILATE_S) * WORK_FS:
+            out[-1][1] = max(out[-1][1], round(b / WORK_FS, 2))
+        else:
+            out.append([round(a / WORK_FS, 2), round(b / WORK_FS, 2)])
     return out
 
 

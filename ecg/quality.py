@@ -63,6 +63,60 @@ def hf_noise(raw: np.ndarray, nan_mask: np.ndarray, beats: np.ndarray | None, fs
     return out
 
 
+#: Artefact stretches (:func:`artefact_spans`), our heuristics: a lead is off its ECG where its
+#: 0.5-40 Hz signal, outside the dominant beats' QRS windows, exceeds this multiple of their QRS
+#: peak ...
+ARTEFACT_QRS_FACTOR = 1.5
+#: ... each such sample counts for this long (s) either side ...
+ARTEFACT_DILATE_S = 0.3
+#: ... and a stretch where every lead is off counts from this length (s).
+ARTEFACT_MIN_S = 1.0
+
+
+def artefact_spans(filtered: np.ndarray, nan_mask: np.ndarray, dominant: np.ndarray, fs: float) -> list:
+    """Stretches where no lead shows an ECG, as ``[(first, end), ...]`` samples.
+
+    In every lead recorded over most of the window whose dominant QRS peak (the median over the
+    beats of the largest 0.5-40 Hz value in -60..+100 ms) reaches 0.05 mV, the signal outside
+    those QRS windows exceeds :data:`ARTEFACT_QRS_FACTOR` times that peak (each such sample
+    counted for :data:`ARTEFACT_DILATE_S` either side), for at least :data:`ARTEFACT_MIN_S`. An
+    amplifier flipping between its limits (CinC 2015 a103l, its last 40 s) does this; T waves, P
+    waves and baseline wander stay under the QRS peak in some lead (no LUDB or PTB-XL record has a
+    stretch). Needs 3 dominant beats; ``filtered`` ``(n_leads, n)`` mV, ``nan_mask`` as there,
+    ``dominant`` their QRS positions (samples), ``fs`` Hz."""
+    n = filtered.shape[1]
+    a, b = int(0.06 * fs), int(0.10 * fs)
+    dom = np.asarray([i for i in dominant if i - a >= 0 and i + b <= n], int)
+    if dom.size < 3:
+        return []
+    in_qrs = np.zeros(n, bool)
+    for i in dom:
+        in_qrs[i - a:i + b] = True
+    off = np.ones(n, bool)
+    used = 0
+    for row, nan in zip(filtered, nan_mask):
+        if nan.mean() > 0.5:
+            continue
+        peak = float(np.median([np.abs(row[i - a:i + b]).max() for i in dom]))
+        if peak < FLAT_PTP_MV:
+            continue
+        used += 1
+        off &= (np.abs(row) > ARTEFACT_QRS_FACTOR * peak) & ~in_qrs & ~nan
+    idx = np.flatnonzero(off)
+    if not used or idx.size == 0:
+        return []
+    d = int(ARTEFACT_DILATE_S * fs)
+    spans = []
+    lo, hi = idx[0] - d, idx[0] + d
+    for i in idx[1:]:
+        if i - d > hi:
+            spans.append((lo, hi))
+            lo = i - d
+        hi = i + d
+    spans.append((lo, hi))
+    return [(max(0, int(s)), min(n, int(e))) for s, e in spans if e - s >= ARTEFACT_MIN_S * fs]
+
+
 def lead_quality(
     raw: np.ndarray,
     filtered: np.ndarray,

@@ -700,6 +700,33 @@ def test_pause_answer_leaves_out_an_rr_hidden_by_an_artefact():
     assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
 
 
+def test_quality_and_extra_beat_answers_name_the_stretches_of_artefact():
+    """CinC 2015 a103l: the signal-quality answer names the stretches where no lead shows an ECG,
+    with their clock times and the number of beats left unclassified in them; the extra-beat
+    answer counts those beats apart from the unclassified beats elsewhere; both pass the numbers
+    check against their prompt."""
+    from conftest import MITBIH
+
+    from assistant.context import artefact_stretches
+    from ecg.record import clock
+
+    m = measure(load(MITBIH / "a103l")).to_dict()
+    art = artefact_stretches(m)
+    assert art
+    a = Assistant(llm=None)
+    q = "How is the signal quality?"
+    text = a.answer(q, m).text
+    a0, b0, _ = art[0]
+    assert f"{clock(a0, m['duration_s'])} to {clock(b0, m['duration_s'])}" in text, text
+    n = sum(k for *_, k in art)
+    assert f"The {n} beats detected there are left unclassified" in text, text
+    assert verify(text.replace(OVERREAD, ""), a.build_context(q, route(q), m, m["findings"], [], None, "signal").render(), q).ok
+    q = "Are there extra beats?"
+    text = a.answer(q, m).text
+    assert f"{n} beats lie in stretches where no lead shows an ECG" in text, text
+    assert verify(text.replace(OVERREAD, ""), a.build_context(q, route(q), m, m["findings"], [], None, "signal").render(), q).ok
+
+
 def test_conditions_no_finding_states_are_named_as_not_assessed():
     """Brugada pattern, second-degree AV block, electrical alternans: no criterion of ours states
     them, so the answer says so and what recognizing them takes, then gives the measured answers

@@ -734,3 +734,21 @@ def test_a_fragmented_qrs_is_taken_at_one_point_in_every_beat():
     off = np.flatnonzero(np.abs(rr - np.median(rr)) > 0.12 * np.median(rr))
     assert off.size == 0 or off.tolist() == [rr.size - 1], (off, rr[off])
     assert not any(c.startswith("premature") for c in m.beats["classes"]), m.beats["classes"]
+
+
+def test_stretches_where_no_lead_shows_an_ecg_leave_their_beats_unclassified():
+    """CinC 2015 a103l (a false asystole alarm): in its last 40 s both leads flip between the
+    amplifier's limits. Those stretches are found (beats.artefact_s), all in that last part, and
+    every beat detected in them is unclassified, not a premature beat; clean records (MIT-BIH
+    100, every 7th LUDB and PTB-XL record) have none."""
+    m = measure(load(DATA / "mitbih" / "a103l"), interpret=False)
+    spans = m.beats["artefact_s"]
+    assert spans and all(255.0 <= a < b <= m.duration_s for a, b in spans), spans
+    assert sum(b - a for a, b in spans) >= 8.0
+    t, c = np.array(m.beats["r_peaks_ms"]) / 1000.0, m.beats["classes"]
+    inside = [k for k in range(t.size) if any(a <= t[k] < b for a, b in spans)]
+    assert inside and all(c[k] == "unclassified" for k in inside)
+    clean = [MIT100] + [LUDB / str(i) for i in range(1, 141, 7)] + sorted(
+        p.with_suffix("") for p in (DATA / "ptbxl" / "records500" / "00000").glob("*_hr.hea"))[::7]
+    for p in clean:
+        assert measure(load(p), interpret=False).beats["artefact_s"] == [], p
