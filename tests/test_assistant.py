@@ -494,7 +494,11 @@ def test_long_record_answers_give_clock_times_and_the_window_rates():
     n_pac = m["beats"]["classes"].count("premature_supraventricular")
     first = next(t for t, c in zip(m["beats"]["r_peaks_ms"], m["beats"]["classes"]) if c == "premature_supraventricular")
     assert f"{n_pac} premature supraventricular (at {clock(first / 1000, m['duration_s'])}" in text
-    assert f"and {n_pac - 5} more" in text and " s," not in text.split("[finding: beats]")[0]
+    # the first 10 of each class, as the prompt's beat line lists them, then how many more
+    counts = text.split("[finding: beats]")[0]
+    assert f"and {n_pac - 10} more)" in counts and " s," not in counts, counts
+    q = "Are there extra beats, and where?"
+    assert verify(text.replace(OVERREAD, ""), a.build_context(q, route(q), m, m["findings"], [], None, "signal").render(), q).ok
     rate = a.answer("What is the heart rate?", m).text
     hr = m["long_term"]["heart_rate_bpm"]
     assert f"ranged from {fmt(hr['min'])} bpm" in rate and f"to {fmt(hr['max'])} bpm" in rate
