@@ -197,9 +197,10 @@ def _longest(m: dict, hidden: bool) -> tuple[float, float, str | None] | None:
 
 def artefact_stretches(m: dict) -> list[tuple[float, float, int]]:
     """The stretches where no lead shows an ECG (``beats.artefact_s``, ecg.measure), each as
-    (start s, end s, number of detected beats inside)."""
+    (start s, end s, number of beats inside, all unclassified there but paced ones, which are not
+    counted)."""
     b = m.get("beats") or {}
-    t = [v / 1000.0 for v in (b.get("r_peaks_ms") or [])]
+    t = [v / 1000.0 for v, c in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if c == "unclassified"]
     return [(float(a), float(e), sum(1 for x in t if a <= x < e)) for a, e in (b.get("artefact_s") or [])]
 
 
