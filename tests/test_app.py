@@ -141,3 +141,29 @@ def test_long_record_view_jumps_to_a_premature_beat():
     assert len(v) == 1 and sum(o.startswith("S at ") for o in box.options) >= 20
     box.set_value(v[0]).run()
     assert not at.exception, at.exception
+
+
+def test_long_record_view_jumps_to_a_stretch_of_artefact():
+    """The ECG view of CinC 2015 a103l offers its stretches where no lead shows an ECG to jump to,
+    one per stretch that the measurement lists; choosing one shows the tracing from 1 s before it."""
+    def page():
+        import streamlit as st
+
+        from assistant.service import analyze
+        from conftest import MITBIH
+        from ecg import load
+        from ui.views import show_ecg
+
+        if "a" not in st.session_state:
+            st.session_state["a"] = analyze(load(MITBIH / "a103l"))
+        show_ecg(st.session_state["a"])
+
+    at = AppTest.from_function(page, default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="ecg_jump")
+    art = [o for o in box.options if o.startswith("artefact ")]
+    n = len(at.session_state["a"].measurement_dict["beats"]["artefact_s"])
+    assert n and len(art) == n, (art, n)
+    box.set_value(art[0]).run()
+    assert not at.exception, at.exception

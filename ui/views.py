@@ -129,9 +129,11 @@ def show_ecg(analysis) -> None:
         from ecg.record import clock
 
         jumps = {"(choose with the slider)": None} | {
-            f"{lab} at {clock(t / 1000, dur)}": t / 1000 for t, lab in labels[:500]}
-        jump = st.selectbox("Jump to a premature beat (S = supraventricular, V = ventricular)", list(jumps),
-                            key="ecg_jump")
+            f"{lab} at {clock(t / 1000, dur)}": t / 1000 for t, lab in labels[:500]} | {
+            f"artefact (no lead shows an ECG) at {clock(a, dur)}": a + 5.0 - 1.0
+            for a, _ in ((d.get("beats") or {}).get("artefact_s") or [])[:100]}
+        jump = st.selectbox("Jump to a premature beat (S = supraventricular, V = ventricular) or an artefact",
+                            list(jumps), key="ecg_jump")
         start = st.slider("Start of the 10 s shown (s)", 0.0, float(dur - 10.0), 0.0, 1.0, key="ecg_start")
         if jumps[jump] is not None:
             start = max(0.0, jumps[jump] - 5.0)
