@@ -651,11 +651,13 @@ def _lead_quality(ctx: Context) -> str:
     high-frequency noise."""
     poor = [d for d in ctx.findings if d.get("code") == "POOR_QUALITY"]
     noisy = [f"{ld} ({mv:.2f} mV)" for ld, mv in hf_noisy_leads(ctx.measurements)]
-    s = _finding_text(poor[0]) if poor else "No lead is of poor quality for measuring [finding: signal quality]."
+    art = artefact_stretches(ctx.measurements)
+    s = _finding_text(poor[0]) if poor else (
+        f"No lead is of poor quality for measuring{' over the recording as a whole' if art else ''} "
+        "[finding: signal quality].")
     if noisy:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
-    art = artefact_stretches(ctx.measurements)
     if art:
         dur = float(ctx.measurements.get("duration_s") or 0.0)
         where = ", ".join(f"{clock(a, dur)} to {clock(b, dur)}" for a, b, _ in art[:6]) + (
