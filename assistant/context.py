@@ -204,6 +204,15 @@ def artefact_stretches(m: dict) -> list[tuple[float, float, int]]:
     return [(float(a), float(e), sum(1 for x in t if a <= x < e)) for a, e in (b.get("artefact_s") or [])]
 
 
+def artefact_beats(m: dict) -> set[float]:
+    """The R-peak times (ms, ``beats.r_peaks_ms``) of the unclassified beats that lie in a
+    stretch where no lead shows an ECG (:func:`artefact_stretches`)."""
+    b = m.get("beats") or {}
+    spans = b.get("artefact_s") or []
+    return {t for t, c in zip(b.get("r_peaks_ms") or [], b.get("classes") or [])
+            if c == "unclassified" and any(a <= t / 1000.0 < e for a, e in spans)}
+
+
 def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
     """The recorded leads whose unfiltered trace shows high-frequency noise (muscle tremor, mains),
     with its level in mV (``signal_quality``: ``hf_noise_mv``, ``reason``)."""
@@ -393,11 +402,11 @@ class Context:
             b = self.measurements.get("beats") or {}
             dur = float(self.measurements.get("duration_s") or 0.0)
 
-            art_s = [(a, e) for a, e, _ in artefact_stretches(self.measurements)]
+            in_art = artefact_beats(self.measurements)
 
             def at(kind: str) -> str:  # the times of the beats of a non-dominant class, as the answers give them
                 ts = [t for t, k in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if k == kind
-                      and not (kind == "unclassified" and any(a <= t / 1000 < e for a, e in art_s))]
+                      and t not in in_art]
                 more = f" and {len(ts) - 10} more" if len(ts) > 10 else ""
                 return "" if kind == "normal" or not ts else " (at " + ", ".join(clock(t / 1000, dur) for t in ts[:10]) + more + ")"
             n_prem = sum(n for n, name in kinds if name.startswith("premature"))

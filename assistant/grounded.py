@@ -21,8 +21,8 @@ from ecg.interpret import criteria
 from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
-from .context import (PRINTED, UNCERTAINTY_NAMES, Context, artefact_stretches, evidence_text, fmt, hf_noisy_leads,
-                      largest_qrs, longest_obscured_rr, longest_rr)
+from .context import (PRINTED, UNCERTAINTY_NAMES, Context, artefact_beats, artefact_stretches, evidence_text, fmt,
+                      hf_noisy_leads, largest_qrs, longest_obscured_rr, longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -384,10 +384,9 @@ def extra_beats(ctx: Context) -> str:
     times = beats.get("r_peaks_ms") or []
     names = {"premature_ventricular": "premature ventricular", "premature_supraventricular": "premature supraventricular"}
     extra = [(t, c) for t, c in zip(times, classes) if c in names]
-    art = artefact_stretches(ctx.measurements)
-    hidden = [t for t, c in zip(times, classes)
-              if c == "unclassified" and any(a <= t / 1000.0 < b for a, b, _ in art)]
-    odd = [t for t, c in zip(times, classes) if c == "unclassified" and t not in hidden]
+    in_art = artefact_beats(ctx.measurements)
+    hidden = [t for t in times if t in in_art]
+    odd = [t for t, c in zip(times, classes) if c == "unclassified" and t not in in_art]
     dur = float(ctx.measurements.get("duration_s") or 0.0)
     odd_s = "" if not hidden else (
         f" {len(hidden)} beat{'s' if len(hidden) > 1 else ''} {'lie' if len(hidden) > 1 else 'lies'} in stretches where "

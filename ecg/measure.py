@@ -773,12 +773,10 @@ def _long_term(windows: list[_Window], window_iv: dict, beats: np.ndarray, class
         rr = np.diff(t) * 1000.0
         seen = np.ones(rr.size, bool)
         seen[list(obscured)] = False
-        if seen.any():
-            k = int(np.flatnonzero(seen)[np.argmax(rr[seen])])
-            out["longest_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
-        if not seen.all():
-            k = int(np.flatnonzero(~seen)[np.argmax(rr[~seen])])
-            out["longest_obscured_rr_ms"] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
+        for key, sel in (("longest_rr_ms", seen), ("longest_obscured_rr_ms", ~seen)):
+            if sel.any():
+                k = int(np.flatnonzero(sel)[np.argmax(rr[sel])])
+                out[key] = {"value": round(float(rr[k]), 1), "at_s": round(float(t[k + 1]), 2)}
     hours = duration_s / 3600.0
     out["premature_per_hour"] = {"supraventricular": round(classes.count("premature_supraventricular") / hours, 1),
                                  "ventricular": round(classes.count("premature_ventricular") / hours, 1)}

@@ -118,10 +118,10 @@ def test_long_record_window_table():
                                                   for e in lt["per_window"]) > 0
 
 
-def test_long_record_view_jumps_to_a_premature_beat():
-    """The ECG view of a long record (MIT-BIH 100) offers its premature beats to jump to; choosing
-    the ventricular one shows the 10 s around it."""
-    def page():
+def _ecg_view_of(record: str):
+    """The app's ECG view (``ui.views.show_ecg``) of the MIT-BIH-folder record ``record``, run
+    once in an AppTest; the analysis is kept in its session state under ``"a"``."""
+    def page(record: str):
         import streamlit as st
 
         from assistant.service import analyze
@@ -130,12 +130,19 @@ def test_long_record_view_jumps_to_a_premature_beat():
         from ui.views import show_ecg
 
         if "a" not in st.session_state:
-            st.session_state["a"] = analyze(load(MITBIH / "100"))
+            st.session_state["a"] = analyze(load(MITBIH / record))
         show_ecg(st.session_state["a"])
 
-    at = AppTest.from_function(page, default_timeout=300)
+    at = AppTest.from_function(page, args=(record,), default_timeout=300)
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_long_record_view_jumps_to_a_premature_beat():
+    """The ECG view of a long record (MIT-BIH 100) offers its premature beats to jump to; choosing
+    the ventricular one shows the 10 s around it."""
+    at = _ecg_view_of("100")
     box = at.selectbox(key="ecg_jump")
     v = [o for o in box.options if o.startswith("V at ")]
     assert len(v) == 1 and sum(o.startswith("S at ") for o in box.options) >= 20
@@ -146,21 +153,7 @@ def test_long_record_view_jumps_to_a_premature_beat():
 def test_long_record_view_jumps_to_a_stretch_of_artefact():
     """The ECG view of CinC 2015 a103l offers its stretches where no lead shows an ECG to jump to,
     one per stretch that the measurement lists; choosing one shows the tracing from 1 s before it."""
-    def page():
-        import streamlit as st
-
-        from assistant.service import analyze
-        from conftest import MITBIH
-        from ecg import load
-        from ui.views import show_ecg
-
-        if "a" not in st.session_state:
-            st.session_state["a"] = analyze(load(MITBIH / "a103l"))
-        show_ecg(st.session_state["a"])
-
-    at = AppTest.from_function(page, default_timeout=300)
-    at.run()
-    assert not at.exception, at.exception
+    at = _ecg_view_of("a103l")
     box = at.selectbox(key="ecg_jump")
     art = [o for o in box.options if o.startswith("artefact ")]
     n = len(at.session_state["a"].measurement_dict["beats"]["artefact_s"])

@@ -130,7 +130,8 @@ def show_ecg(analysis) -> None:
 
         jumps = {"(choose with the slider)": None} | {
             f"{lab} at {clock(t / 1000, dur)}": t / 1000 for t, lab in labels[:500]} | {
-            f"artefact (no lead shows an ECG) at {clock(a, dur)}": a + 5.0 - 1.0
+            # (the view starts 5 s before the time jumped to: a stretch is shown from 1 s before it)
+            f"artefact (no lead shows an ECG) at {clock(a, dur)}": a + 4.0
             for a, _ in ((d.get("beats") or {}).get("artefact_s") or [])[:100]}
         jump = st.selectbox("Jump to a premature beat (S = supraventricular, V = ventricular) or an artefact",
                             list(jumps), key="ecg_jump")
