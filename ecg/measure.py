@@ -106,6 +106,17 @@ QRS_ON_SPREAD_WEIGHT = 0.5
 #: on the even ids PR 9.0 vs 7.4 -> 10.4 vs 6.2 and P duration 6.8 vs 9.6 (inverted) -> 11.6 vs 8.5.
 P_ON_SPREAD_WEIGHT = 0.25
 
+#: mV: the median beat is rebuilt on beats with the PR-segment spline (``ecg.delineate.pr_baseline``)
+#: subtracted where the PR level steps by more than this from one beat to the next (median over
+#: beats and leads). Our threshold: above every LUDB and PTB-XL record here with a P wave (LUDB
+#: sinus records 0.005-0.026; PTB-XL 0.008-0.038 without a drift annotation, 0.043 at most with
+#: one), and below the step a 0.5 mV 0.3 Hz wander (IEC 60601-2-51's baseline test signal) leaves
+#: after the 0.5 Hz high-pass (LUDB: 0.046-0.090). At 0.03 it also acted on 10 PTB-XL and 3 LUDB
+#: records with no wander to speak of and no measurable gain, and lost PTB-XL 50's low P wave (SR
+#: read as AFIB). Paced rhythms (no PR segment before a stimulus) and rhythms without a P wave
+#: (AF; flutter waves step by 0.036 on LUDB 52) are left as they are.
+PR_SPLINE_MIN_MV = 0.045
+
 #: A QRS measured wider than this (ms) is taken as a QRS end that was not found (see
 #: :data:`ecg.delineate.QRS_MAX_MS`).
 QRS_MAX_MS = _dl.QRS_MAX_MS
@@ -254,6 +265,8 @@ class _Window:
                                     # reports (its segment without the padding); None: all
     artefact: list = field(default_factory=list)  # (first, end) record samples (500 Hz) where no
                                                   # lead shows an ECG (ecg.quality.artefact_spans)
+    pr_wander_mv: float | None = None  # median step of the PR-segment level between beats (mV)
+    pr_spline: bool = False         # the median beat was built after subtracting the PR spline
 
 
 def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
@@ -360,15 +373,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         dom = aligned[dominant]
         rr_d = np.diff(aligned)
         win.rr_dom = float(np.median(rr_d)) if rr_d.size else None
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                if stack.shape[0] >= 2:
-                    res = stack - med[None]
-                    win.noise = np.sqrt(np.nanmedian(np.nanmean(res[:, :, 20:580] ** 2, axis=2), axis=0))
-                win.n_beats_lead = np.isfinite(stack[:, :, _dl.ALIGN]).sum(axis=0)
+        win.noise, win.n_beats_lead = _median_noise(stack, med)
         if delineate:
             # a lead recorded for part of the window (a paper ECG's 2.5 s) has fewer beats in its
             # median, hence more noise: weight its share of the multi-lead P magnitude by its
@@ -376,6 +381,18 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             n_in = np.isfinite(stack[:, :, _dl.ALIGN]).sum(axis=0).astype(float)
             lw = n_in / max(1.0, float(n_in.max()))
             win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at, lw)
+            if win.dl.p_present and win.dl.qrs_on is not None and pace_at is None:
+                # baseline wander the 0.5 Hz high-pass left: subtract the spline through the PR
+                # segments and measure again on the median beat of the corrected beats (only where
+                # there is an isoelectric PR segment to put the knots on: not in AF or flutter)
+                base, win.pr_wander_mv = _dl.pr_baseline(xm, dom, win.dl.qrs_on - _dl.ALIGN, PR_SPLINE_MIN_MV)
+                if base is not None:
+                    xm = np.where(np.isfinite(base), xm - base, xm)
+                    med, _, stack = _dl.median_beats(xm, aligned, dominant, refine=False)
+                    win.median = med
+                    win.noise, win.n_beats_lead = _median_noise(stack, med)
+                    win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at, lw)
+                    win.pr_spline = True
             if dom.size >= 4:
                 for half in (0, 1):
                     sel = np.zeros(aligned.size, bool)
@@ -398,6 +415,22 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     win.quality = lead_quality(x500, xf, nan, stack, win.median, WORK_FS, win.beats, fs_in)
     win.beats = win.beats + start500
     return win
+
+
+def _median_noise(stack: np.ndarray, med: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Beat-to-beat noise of each lead's median beat: the median over beats of the RMS residual
+    from the median (mV; None with fewer than two beats), and the number of beats per lead."""
+    noise = None
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if stack.shape[0] >= 2:
+                res = stack - med[None]
+                noise = np.sqrt(np.nanmedian(np.nanmean(res[:, :, 20:580] ** 2, axis=2), axis=0))
+            n_beats = np.isfinite(stack[:, :, _dl.ALIGN]).sum(axis=0)
+    return noise, n_beats
 
 
 def _pace_in_median(spikes500: np.ndarray, beats: np.ndarray) -> int | None:
@@ -1511,6 +1544,11 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | N
         "units": "ms from record start",
         "median_beat": {"fs_hz": WORK_FS, "align_ms": _dl.ms(_dl.ALIGN),
                         **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
+                        # baseline wander under the beats (PR level step between beats, mV) and
+                        # whether the beats were straightened by the PR spline before the median
+                        "pr_wander_mv": None if w.pr_wander_mv is None or not np.isfinite(w.pr_wander_mv)
+                        else round(float(w.pr_wander_mv), 4),
+                        "pr_spline": bool(w.pr_spline),
                         "per_lead": _lead_fiducials_ms(med_per),
                         "by_class": {c: {**{k: (None if v is None else _dl.ms(v)) for k, v in own_f[c].items()},
                                          "per_lead": _lead_fiducials_ms(_per_lead_fiducials(d, leads), with_p=False)}
