@@ -535,6 +535,20 @@ def class_criterion(name: str) -> str:
 PACE_MIN_FS = 400.0
 
 
+#: A stimulus' second difference must exceed this many robust SDs of the lead's own second
+#: difference (its noise). Our threshold: Gaussian noise exceeds 6 SD with a probability of 2e-9
+#: per sample. GAUSS_Q99: the 99th percentile of |z| for Gaussian noise.
+SPIKE_NOISE_SD = 6.0
+GAUSS_Q99 = 2.576
+
+
+def _robust_sd(v_abs: np.ndarray) -> np.ndarray:
+    """``(n_leads, 1)`` robust SD of each row of a difference signal given as ``|v|`` (1.4826 x the
+    median of ``|v|`` over every third sample: differences of an ECG have a median of about 0, so
+    that is their MAD)."""
+    return 1.4826 * np.median(v_abs[:, ::3], axis=1, keepdims=True)
+
+
 def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     """Find pacemaker stimulus artefacts.
 
@@ -542,8 +556,10 @@ def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     detection) that is much steeper than any physiological slope. At sampling rates of 400 Hz
     or more it shows as a second difference above 0.1 mV and beyond 3 times the lead's 99th
     percentile (a spike occupies well under 1 % of the samples, so that percentile is the level
-    of the steepest QRS slopes), rising out of a quiet signal (the slope 4-16 ms before it under a
-    quarter of its own), in at least 3 leads at once (2 with 3-5 leads, 1 with fewer).
+    of the steepest QRS slopes; the share broadband noise adds to it is taken out) and
+    :data:`SPIKE_NOISE_SD` times the noise, rising out of a quiet signal (the slope 4-16 ms before
+    it under a quarter of its own, plus 3 noise SDs), in at least 3 leads at once (2 with 3-5
+    leads, 1 with fewer).
     These are our heuristics (no standard defines them); devices that filter out pacing spikes
     before storing the signal defeat them, and a paced rhythm is only called when spikes precede
     most beats (:func:`ecg.measure.measure`).
@@ -560,17 +576,25 @@ def pacing_spikes(x_raw: np.ndarray, fs: float) -> np.ndarray:
     # a spike rises and falls within ~2 ms: a second difference far above the steepest QRS slope
     x = np.nan_to_num(x_raw)
     d2 = np.abs(np.diff(x, n=2, axis=-1))
-    ref = np.percentile(d2, 99, axis=1, keepdims=True) + 1e-6
-    hit = (d2 > 3 * ref) & (d2 > 0.1)
+    # the recording's own sample-to-sample noise (robust SD of the first and second differences,
+    # which in a clean ECG are tiny): broadband noise fills the 99th percentile with itself (25 uV
+    # RMS of white noise at 500 Hz puts it near 0.16 mV, and 3 times that above LUDB's 0.2-0.4 mV
+    # stimuli); its share is taken out of that percentile, and a spike must stand out of it
+    s2 = _robust_sd(d2)
+    q99 = np.percentile(d2, 99, axis=1, keepdims=True)
+    ref = np.sqrt(np.maximum(q99 ** 2 - (GAUSS_Q99 * s2) ** 2, 0.0)) + 1e-6
+    hit = (d2 > 3 * ref) & (d2 > 0.1) & (d2 > SPIKE_NOISE_SD * s2)
     # ... and out of a quiet signal: the slope over the 4-16 ms before it is under a quarter of
-    # the spike's own slope (an R peak, also sharp at 500 Hz, is reached by a steep upstroke)
+    # the spike's own slope (an R peak, also sharp at 500 Hz, is reached by a steep upstroke),
+    # beyond what the noise adds to that slope
     d1 = np.abs(np.diff(x, axis=-1))
+    s1 = _robust_sd(d1)[:, 0]
     a, b = int(round(0.016 * fs)), int(round(0.004 * fs))
     li, ti = np.nonzero(hit)
     for l_, t_ in zip(li, ti):
         lo, hi = max(0, t_ - a), max(0, t_ - b)
         own = d1[l_, t_: t_ + 2].max()
-        if hi > lo and d1[l_, lo:hi].max() > 0.25 * own:
+        if hi > lo and d1[l_, lo:hi].max() > 0.25 * own + 3 * s1[l_]:
             hit[l_, t_] = False
     score = hit.sum(axis=0)
     n_l = x_raw.shape[0]
