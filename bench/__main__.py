@@ -12,7 +12,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ["speed", "beats", "delineation", "findings", "findings_ludb", "reversal", "quality", "amplitudes", "digitization"]
+BENCHES = ["speed", "beats", "delineation", "noise", "findings", "findings_ludb", "reversal", "quality", "amplitudes", "digitization"]
 
 
 def main(argv=None) -> int:

@@ -84,6 +84,68 @@ def bandpass(x: np.ndarray, fs: float, low_hz: float = 0.5, high_hz: float = 40.
     return _sig.sosfiltfilt(sos, y, axis=-1, padlen=padlen).astype(np.float32)
 
 
+#: A mains hum is filtered out where, in any lead, the spectral line within 0.5 Hz of 50 or 60 Hz
+#: reaches this amplitude (mV) and this many times the median of the bins 1-5 Hz away. Our
+#: thresholds: PTB-XL here has two records with hum (304: 0.061 mV at 13x, 197: 0.026 mV at 32x);
+#: every other PTB-XL and LUDB record stays under 0.015 mV or under 8x (LUDB 34, paced: 0.011 mV
+#: at 17x); IEC 60601-2-51's mains test signal (25 uV) shows at about 0.025 mV and 150x.
+MAINS_MIN_MV = 0.015
+MAINS_MIN_RATIO = 8.0
+MAINS_HZ = (50.0, 60.0)
+
+
+def mains_hum_hz(x: np.ndarray, fs: float, fs_in: float | None = None) -> list[float]:
+    """The mains frequencies (of :data:`MAINS_HZ`) whose hum the record carries.
+
+    Args:
+        x: ``(n_leads, n_samples)`` in mV, finite, at ``fs`` Hz.
+        fs: Hz of ``x``. fs_in: the record's own rate (a line at or above 0.49 of it cannot be told
+            from the band edge and is not sought); ``fs`` if None.
+
+    Returns:
+        list of the frequencies (Hz) with a spectral line of at least :data:`MAINS_MIN_MV` and
+        :data:`MAINS_MIN_RATIO` times its neighbourhood in some lead; empty for records under 2 s.
+    """
+    y = np.asarray(x, dtype=np.float64)
+    n = y.shape[-1]
+    if n < 2 * fs:
+        return []
+    amp = np.abs(np.fft.rfft(y - y.mean(axis=-1, keepdims=True), axis=-1)) * 2.0 / n
+    f = np.fft.rfftfreq(n, 1.0 / fs)
+    out = []
+    for f0 in MAINS_HZ:
+        if f0 >= 0.49 * (fs_in or fs):
+            continue
+        line = amp[..., np.abs(f - f0) <= 0.5].max(axis=-1)
+        near = np.median(amp[..., (np.abs(f - f0) > 1.0) & (np.abs(f - f0) <= 5.0)], axis=-1)
+        if np.any((line >= MAINS_MIN_MV) & (line >= MAINS_MIN_RATIO * np.maximum(near, 1e-9))):
+            out.append(f0)
+    return out
+
+
+def mains_notch(x: np.ndarray, fs: float, freqs, q: float = 30.0) -> np.ndarray:
+    """Zero-phase notch filters at the given mains frequencies along the last axis.
+
+    The AC-interference filter of clinical electrocardiographs, applied where
+    :func:`mains_hum_hz` finds a hum: our 40 Hz low-pass (order 2, forward and backward) still
+    passes 29 % of a 50 Hz hum (17 % of 60 Hz), and what is left is not locked to the beats, so
+    it stays in the beat-to-beat noise and tips the T-end and P-wave searches. A notch of quality
+    factor ``q`` (-3 dB width f/q: 1.7 Hz at 50 Hz) leaves the QRS spectrum around it unchanged.
+
+    Args:
+        x: ``(..., n_samples)`` in mV, finite. fs: Hz. freqs: Hz (below half of ``fs``).
+
+    Returns:
+        float32 array of the same shape.
+    """
+    y = np.asarray(x, dtype=np.float64)
+    padlen = min(y.shape[-1] - 1, int(fs))
+    for f0 in freqs:
+        b, a = _sig.iirnotch(float(f0), q, fs=fs)
+        y = _sig.filtfilt(b, a, y, axis=-1, padlen=padlen)
+    return y.astype(np.float32)
+
+
 def remove_baseline(x: np.ndarray, fs: float) -> np.ndarray:
     """Remove baseline wander with two cascaded moving medians (200 ms, then 600 ms).
 

@@ -37,7 +37,7 @@ import numpy as np
 from . import beats as _beats
 from . import delineate as _dl
 from .errors import ECGSignalError
-from .filters import WORK_FS, bandpass, fill_nan, resample
+from .filters import WORK_FS, bandpass, fill_nan, mains_hum_hz, mains_notch, resample
 from .leads import LIMB_LEADS
 from .quality import ARTEFACT_DILATE_S, artefact_spans, lead_quality
 from .record import ECG, MIN_DURATION_S
@@ -109,12 +109,12 @@ P_ON_SPREAD_WEIGHT = 0.25
 #: mV: the median beat is rebuilt on beats with the PR-segment spline (``ecg.delineate.pr_baseline``)
 #: subtracted where the PR level steps by more than this from one beat to the next (median over
 #: beats and leads). Our threshold: above every LUDB and PTB-XL record here with a P wave (LUDB
-#: sinus records 0.005-0.026; PTB-XL 0.008-0.038 without a drift annotation, 0.043 at most with
-#: one), and below the step a 0.5 mV 0.3 Hz wander (IEC 60601-2-51's baseline test signal) leaves
-#: after the 0.5 Hz high-pass (LUDB: 0.046-0.090). At 0.03 it also acted on 10 PTB-XL and 3 LUDB
-#: records with no wander to speak of and no measurable gain, and lost PTB-XL 50's low P wave (SR
-#: read as AFIB). Paced rhythms (no PR segment before a stimulus) and rhythms without a P wave
-#: (AF; flutter waves step by 0.036 on LUDB 52) are left as they are.
+#: 0.003-0.026; PTB-XL 0.006-0.038 without a drift annotation, 0.040 at most with one), and below
+#: the step that a 0.5 mV 0.3 Hz wander (IEC 60601-2-51's baseline test signal) leaves after the
+#: 0.5 Hz high-pass (LUDB: 0.042-0.085, 124 of 128 records with a P wave above it). At 0.03 it
+#: also acted on 10 PTB-XL and 3 LUDB records with no wander to speak of and no measurable gain,
+#: and lost PTB-XL 50's low P wave (SR read as AFIB). Paced rhythms (no PR segment before a
+#: stimulus) and rhythms without a P wave (AF; flutter waves) are left as they are.
 PR_SPLINE_MIN_MV = 0.045
 
 #: A QRS measured wider than this (ms) is taken as a QRS end that was not found (see
@@ -166,6 +166,13 @@ class Measurements:
     (:func:`lead_consistency`): ``einthoven_residual``, ``einthoven_fit``, ``lead_range_spread``,
     ``not_assessed``.
 
+    ``filters``: how the signal was conditioned before it was measured: ``band_hz`` (the
+    zero-phase band-pass, ``[0.5, 40.0]``), ``mains_notch_hz`` (the mains frequencies notched out
+    in some window, where :func:`ecg.filters.mains_hum_hz` found a hum), ``pr_spline`` (the median
+    beat shown was built on beats with the PR-segment spline subtracted,
+    :data:`PR_SPLINE_MIN_MV`) and ``pr_wander_mv`` (the step of the PR-segment level from one beat
+    to the next that decides it, median over beats and leads; None without a P wave).
+
     Attributes not in ``to_dict()``:
         median_beats: float32 ``(n_leads, 600)``, 500 Hz, 1.2 s window with the QRS alignment
             point at sample 200 (400 ms); NaN rows for leads without one; rows in ``leads`` order.
@@ -200,6 +207,7 @@ class Measurements:
     fiducials: dict = field(default_factory=dict)
     signal_quality: dict = field(default_factory=dict)
     lead_consistency: dict = field(default_factory=dict)
+    filters: dict = field(default_factory=dict)
     findings: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     median_beats: np.ndarray | None = field(default=None, repr=False)
@@ -218,6 +226,7 @@ class Measurements:
             "per_lead": self.per_lead, "voltages": self.voltages, "beats": self.beats,
             "rhythm": self.rhythm, "fiducials": self.fiducials,
             "signal_quality": self.signal_quality, "lead_consistency": self.lead_consistency,
+            "filters": self.filters,
             "findings": [f.to_dict() if hasattr(f, "to_dict") else f for f in self.findings],
         }
         return _json_safe(d)
@@ -267,6 +276,7 @@ class _Window:
                                                   # lead shows an ECG (ecg.quality.artefact_spans)
     pr_wander_mv: float | None = None  # median step of the PR-segment level between beats (mV)
     pr_spline: bool = False         # the median beat was built after subtracting the PR spline
+    mains_hz: list = field(default_factory=list)  # mains frequencies notched out (Hz)
 
 
 def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
@@ -291,7 +301,10 @@ def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
 def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
     x500 = resample(raw, fs_in, WORK_FS)
     x500, nan = fill_nan(x500)
-    xf = bandpass(x500, WORK_FS, 0.5, 40.0)
+    # a mains hum is notched out before the band-pass (what the 40 Hz low-pass leaves of it stays
+    # in every beat); the unfiltered copy keeps it for the pacing spikes and the quality indices
+    hum = mains_hum_hz(x500, WORK_FS, fs_in)
+    xf = bandpass(mains_notch(x500, WORK_FS, hum) if hum else x500, WORK_FS, 0.5, 40.0)
     ptp = np.array([
         np.percentile(row[~m], 99.5) - np.percentile(row[~m], 0.5) if (~m).sum() > 10 else 0.0
         for row, m in zip(xf, nan)
@@ -306,7 +319,8 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         # with enough signal to hold a beat helps to find the beats, each during its own span
         w = (part | (((~nan).sum(axis=1) >= MIN_DETECT_S * WORK_FS) & (ptp >= 0.05))).astype(float)
     if not w.any():
-        return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS, None, fs_in))
+        return _Window(start500, np.zeros(0, int), [], np.zeros(0, bool), quality=lead_quality(x500, xf, nan, None, None, WORK_FS, None, fs_in),
+                       mains_hz=hum)
     rec = (w[:, None] > 0) & ~nan  # where each lead used for the beats was recorded
     r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
     spikes = _beats.pacing_spikes(raw, fs_in)
@@ -325,7 +339,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             # blank the stimuli (straight line over +/- 6 ms) so that neither the beat detector
             # nor the delineator takes a spike for a QRS slope, then detect the beats again
             x500 = _dl.blank_spikes(x500, [int(round(t * WORK_FS)) for t in spikes], half=3)
-            xf = bandpass(x500, WORK_FS, 0.5, 40.0)
+            xf = bandpass(mains_notch(x500, WORK_FS, hum) if hum else x500, WORK_FS, 0.5, 40.0)
             r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
             t_r = r / WORK_FS
             # a beat is paced when a stimulus precedes its detection point, or lies within the
@@ -361,6 +375,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         dom_class = "normal"
     xm = np.where(part[:, None] & ~nan, xf, np.nan)
     win = _Window(start500, r, classes, dominant)
+    win.mains_hz = hum
     win.artefact = [(s0 + start500, s1 + start500) for s0, s1 in spans]
     stack = None
     pace_at = None
@@ -668,6 +683,8 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         qual[name] = dict(qi)
     m.signal_quality = qual
     m.lead_consistency = lead_consistency(ecg)
+    m.filters = {"band_hz": [0.5, 40.0], "mains_notch_hz": sorted({f for w in windows for f in w.mains_hz}),
+                 "pr_spline": False, "pr_wander_mv": None}
     if all_beats.size < 2:
         if all_beats.size == 0:
             raise ECGSignalError(
@@ -757,6 +774,8 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     for w in [rep, *dws]:
         for c, d in w.dl_other.items():
             other.setdefault(c, d)
+    m.filters.update(pr_spline=bool(rep.pr_spline), pr_wander_mv=None if rep.pr_wander_mv is None or not
+                     np.isfinite(rep.pr_wander_mv) else round(float(rep.pr_wander_mv), 4))
     _fiducials(m, rep, leads, other)
     _finish_qtc(m, nr, conf)
     if len(windows) > 1:
@@ -1544,11 +1563,6 @@ def _fiducials(m: Measurements, w: _Window, leads: list[str], dl_other: dict | N
         "units": "ms from record start",
         "median_beat": {"fs_hz": WORK_FS, "align_ms": _dl.ms(_dl.ALIGN),
                         **{k: (None if v is None else _dl.ms(v)) for k, v in med_f.items()},
-                        # baseline wander under the beats (PR level step between beats, mV) and
-                        # whether the beats were straightened by the PR spline before the median
-                        "pr_wander_mv": None if w.pr_wander_mv is None or not np.isfinite(w.pr_wander_mv)
-                        else round(float(w.pr_wander_mv), 4),
-                        "pr_spline": bool(w.pr_spline),
                         "per_lead": _lead_fiducials_ms(med_per),
                         "by_class": {c: {**{k: (None if v is None else _dl.ms(v)) for k, v in own_f[c].items()},
                                          "per_lead": _lead_fiducials_ms(_per_lead_fiducials(d, leads), with_p=False)}
