@@ -213,6 +213,18 @@ def artefact_beats(m: dict) -> set[float]:
             if c == "unclassified" and any(a <= t / 1000.0 < e for a, e in spans)}
 
 
+def conditioning(m: dict) -> list[str]:
+    """What was done to the signal beyond the plain band-pass before it was measured
+    (``filters``): the mains frequencies notched out, and the PR-segment spline with the PR-level
+    step that called for it; phrases, empty when neither was needed."""
+    f = m.get("filters") or {}
+    out = [f"a {fmt(hz)} Hz mains hum was notched out" for hz in f.get("mains_notch_hz") or []]
+    if f.get("pr_spline") and f.get("pr_wander_mv") is not None:
+        out.append(f"the baseline, whose PR-segment level stepped by {f['pr_wander_mv']:.2f} mV from beat to beat, was "
+                   "straightened with a spline through the PR segments")
+    return out
+
+
 def hf_noisy_leads(m: dict) -> list[tuple[str, float]]:
     """The recorded leads whose unfiltered trace shows high-frequency noise (muscle tremor, mains),
     with its level in mV (``signal_quality``: ``hf_noise_mv``, ``reason``)."""
@@ -417,6 +429,11 @@ class Context:
             low = [ld for ld in self.lead_quality if is_low(ld, self.lead_quality, self.source)]
             lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
                          + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))
+        cond = conditioning(self.measurements)
+        if cond:
+            band = (self.measurements.get("filters") or {}).get("band_hz") or [0.5, 40.0]
+            lines.append(f"Signal conditioning [finding: signal quality]: {fmt(band[0])}-{fmt(band[1])} Hz band-pass; "
+                         + "; ".join(cond))
         hf = [f"{ld} {mv:.2f} mV" for ld, mv in hf_noisy_leads(self.measurements)]
         if hf:
             lines.append("High-frequency noise on the unfiltered trace [finding: signal quality]: " + ", ".join(hf))

@@ -22,7 +22,7 @@ from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
 from .context import (PRINTED, UNCERTAINTY_NAMES, Context, artefact_beats, artefact_stretches, evidence_text, fmt,
-                      hf_noisy_leads, largest_qrs, longest_obscured_rr, longest_rr)
+                      conditioning, hf_noisy_leads, largest_qrs, longest_obscured_rr, longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -657,6 +657,9 @@ def _lead_quality(ctx: Context) -> str:
     if noisy:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
+    cond = conditioning(ctx.measurements)
+    if cond:
+        s += " Before measuring, " + " and ".join(cond) + " [finding: signal quality]."
     if art:
         dur = float(ctx.measurements.get("duration_s") or 0.0)
         where = ", ".join(f"{clock(a, dur)} to {clock(b, dur)}" for a, b, _ in art[:6]) + (

@@ -14,7 +14,7 @@ from ecg import load
 from ecg.interpret import criteria
 from ecg.measure import measure
 
-from conftest import PTBXL
+from conftest import LUDB, PTBXL
 
 
 @pytest.fixture(scope="module")
@@ -960,3 +960,29 @@ def test_every_grounded_reply_passes_the_numbers_check_against_its_own_prompt():
             ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
             v = verify(text.replace(OVERREAD, ""), ctx.render(), q)
             assert v.ok, (p.name, q, v, text)
+
+
+def test_quality_answer_names_the_mains_notch_and_the_baseline_spline():
+    """PTB-XL 304 carries a real 50 Hz hum; LUDB 60 gets IEC 60601-2-51's baseline test signal
+    (0.3 Hz, 0.5 mV). "Is the signal quality good?" says what was done to the signal before it was
+    measured (the notch; the PR-segment spline with the PR-level step from ``filters``), and the
+    reply passes the numbers check against its own prompt. PTB-XL 1 needs neither and its answer
+    names none."""
+    from ecg import ECG
+
+    q = "Is the signal quality good?"
+    a = Assistant(llm=None)
+    hum = measure(load(PTBXL / "00000" / "00304_hr")).to_dict()
+    rec = load(LUDB / "60")
+    t = np.arange(rec.n_samples) / rec.fs
+    wander = rec.signal + 0.5 * np.sin(2 * np.pi * 0.3 * t + np.linspace(0.0, np.pi, rec.signal.shape[0])[:, None])
+    wan = measure(ECG(wander.astype(np.float32), rec.fs, list(rec.leads))).to_dict()
+    assert hum["filters"]["mains_notch_hz"] == [50.0] and wan["filters"]["pr_spline"] is True
+    for m, said in ((hum, "a 50 Hz mains hum was notched out"),
+                    (wan, f"stepped by {wan['filters']['pr_wander_mv']:.2f} mV from beat to beat, was straightened")):
+        text = a.answer(q, m).text
+        assert said in text, text
+        ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
+        assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
+    plain = a.answer(q, measure(load(PTBXL / "00000" / "00001_hr")).to_dict()).text
+    assert "notched" not in plain and "spline" not in plain, plain
