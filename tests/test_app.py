@@ -160,3 +160,18 @@ def test_long_record_view_jumps_to_a_stretch_of_artefact():
     assert n and len(art) == n, (art, n)
     box.set_value(art[0]).run()
     assert not at.exception, at.exception
+
+
+def test_measurements_say_how_the_signal_was_filtered():
+    """Under the measurement table: the band the intervals were measured in, and a mains notch
+    where the record carries a hum (PTB-XL 304, a real 50 Hz hum) but not where it does not
+    (PTB-XL 1)."""
+    from conftest import PTBXL
+    from ecg import load
+    from ecg.measure import measure
+    from ui.views import filters_caption
+
+    hum = filters_caption(measure(load(PTBXL / "00000" / "00304_hr")).to_dict())
+    plain = filters_caption(measure(load(PTBXL / "00000" / "00001_hr")).to_dict())
+    assert "0.5-40 Hz band-pass" in hum and "50 Hz notch" in hum and "spline" not in hum, hum
+    assert "0.5-40 Hz band-pass" in plain and "notch" not in plain, plain

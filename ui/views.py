@@ -143,6 +143,19 @@ def show_ecg(analysis) -> None:
     st.pyplot(fig, clear_figure=True)
 
 
+def filters_caption(d: dict) -> str:
+    """How the signal was conditioned before it was measured (``filters``), as a line under the
+    measurement table: the band-pass, a mains notch, the PR-segment baseline spline."""
+    f = d.get("filters") or {}
+    band = f.get("band_hz") or [0.5, 40.0]
+    parts = [f"{band[0]:g}-{band[1]:g} Hz band-pass (zero phase)"]
+    parts += [f"{hz:g} Hz notch (a mains hum was found)" for hz in f.get("mains_notch_hz") or []]
+    if f.get("pr_spline"):
+        parts.append(f"baseline straightened with a spline through the PR segments (the PR level stepped by "
+                     f"{f['pr_wander_mv']:.2f} mV from beat to beat)")
+    return "Measured on the signal after: " + "; ".join(parts) + ". The tracing is drawn unfiltered."
+
+
 def show_measurements(analysis) -> None:
     d = analysis.measurement_dict
     st.subheader("Measurements" + (" (from image)" if analysis.source == "image" else ""))
@@ -151,6 +164,7 @@ def show_measurements(analysis) -> None:
     if analysis.printed:
         st.caption("'printed on page': the recording machine's own values read from the image, shown to compare; "
                    "they are not used.")
+    st.caption(filters_caption(d))
     with st.expander("Per-lead measurements (median beat)"):
         st.dataframe(lead_table(d), hide_index=True, width="stretch")
     lt = d.get("long_term") or {}
