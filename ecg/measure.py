@@ -374,8 +374,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
         dominant = np.zeros(0, bool)
         dom_class = "normal"
     xm = np.where(part[:, None] & ~nan, xf, np.nan)
-    win = _Window(start500, r, classes, dominant)
-    win.mains_hz = hum
+    win = _Window(start500, r, classes, dominant, mains_hz=hum)
     win.artefact = [(s0 + start500, s1 + start500) for s0, s1 in spans]
     stack = None
     pace_at = None
