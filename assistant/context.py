@@ -84,11 +84,12 @@ UNCERTAINTY_PARTS = {
     "t_end_dispersion": "the leads disagree on where the T wave ends, which adds",
     "flat_t_leads": "some leads have a T wave too flat to show its end, which adds",
     "sampling": "the sampling step adds",
+    "reduced_lead_set": "fewer than the 12 standard leads were recorded (on LUDB such a lead set errs by that much more), which adds",
 }
 #: The same components in a few words, for the app's measurement table.
 UNCERTAINTY_SHORT = {"split_half": "odd vs even beats", "qrs_onset_threshold_spread": "QRS onset vs threshold",
                      "p_onset_threshold_spread": "P onset vs threshold", "t_end_dispersion": "T ends across leads",
-                     "flat_t_leads": "flat T leads", "sampling": "sampling"}
+                     "flat_t_leads": "flat T leads", "sampling": "sampling", "reduced_lead_set": "fewer leads"}
 UNCERTAINTY_NAMES = {"p_duration_ms": "P duration", "pr_ms": "PR interval", "qrs_ms": "QRS duration",
                      "qt_ms": "QT interval"}
 

@@ -1,6 +1,6 @@
 """Stability of the global intervals and findings against added noise, on LUDB.
 
-Run: ``python -m bench.noise [--limit N] [--step K] [--no-nk]`` (default every 2nd LUDB record,
+Run: ``python -m bench.noise [--limit N] [--step K] [--no-nk] [--fs HZ] [--leads II,...]`` (default every 2nd LUDB record,
 70 records; with neurokit2 about 5 minutes, without it about 30 s).
 
 Clinical ECG programs are tested for the stability of their measurements against noise: the
@@ -36,7 +36,8 @@ import warnings
 
 import numpy as np
 
-from ._common import LUDB, fmt, global_intervals, ludb_ids, ludb_waves, nk_delineate_lead, save_results
+from ._common import (FS_HELP, LEADS_HELP, LUDB, at_rate, fmt, global_intervals, ludb_ids, ludb_waves, nk_delineate_lead,
+                      save_results, with_leads)
 
 INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
 #: The statements compared with and without noise: rhythm and conduction (amplitude statements
@@ -91,7 +92,7 @@ def _mae(v: list) -> dict:
     return {"n": len(v), "mae": float(np.mean(v)) if v else None}
 
 
-def run(limit=None, step=2, with_nk=True) -> dict:
+def run(limit=None, step=2, with_nk=True, fs=None, leads=None) -> dict:
     from ecg import load
 
     ids = ludb_ids(limit, step)
@@ -107,7 +108,7 @@ def run(limit=None, step=2, with_nk=True) -> dict:
     notch = {n: 0 for n in ["none", *names]}
     t = {w: 0.0 for w in who}
     for rid in ids:
-        rec = load(LUDB / str(rid))
+        rec = with_leads(at_rate(load(LUDB / str(rid)), fs), leads)
         ref = global_intervals(ludb_waves(rid), robust=True)
         base = {}
         for n in ["none", *names]:
@@ -149,7 +150,7 @@ def run(limit=None, step=2, with_nk=True) -> dict:
                 "p95_abs": float(np.percentile(np.abs(a), 95)) if a.size else None}
 
     return {
-        "records": len(ids), "step": step, "noises": names, "who": list(who), "seconds": t,
+        "records": len(ids), "step": step, "fs_hz": fs or 500.0, "leads": leads or "all 12", "noises": names, "who": list(who), "seconds": t,
         "change": {w: {n: {k: {**summ(change[w][n][k]), "appeared_or_lost": flips[w][n][k]} for k in INTERVALS}
                        for n in names} for w in who},
         "error": {w: {n: {k: summ(error[w][n][k]) for k in INTERVALS} for n in ["none", *names]} for w in who},
@@ -165,7 +166,7 @@ def report(res: dict) -> str:
     lab = {"ours": "ours", "nk": "neurokit2"}
     nth = {1: "st", 2: "nd", 3: "rd"}.get(res["step"], "th")
     L = [f"Stability against noise (IEC 60601-2-51 noise types), {res['records']} LUDB records (every "
-         f"{res['step']}{nth}); time ours {res['seconds']['ours']:.1f} s"
+         f"{res['step']}{nth}; {res['fs_hz']:g} Hz; leads: {', '.join(res['leads']) if isinstance(res['leads'], list) else res['leads']}); time ours {res['seconds']['ours']:.1f} s"
          + (f", neurokit2 dwt {res['seconds']['nk']:.1f} s" if "nk" in who else ""),
          "Change from the noise-free value, ms: mean / SD / 95th percentile of |change| (values appeared or lost)"]
     head = f"{'noise':27} {'method':10} " + " ".join(f"{k[:-3]:>22}" for k in INTERVALS)
@@ -204,11 +205,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--limit", type=int, default=None, help="only the first N records (after --step)")
     ap.add_argument("--step", type=int, default=2, help="every K-th LUDB record (default 2)")
     ap.add_argument("--no-nk", action="store_true", help="skip the neurokit2 reference run")
+    ap.add_argument("--fs", type=float, default=None, help=FS_HELP + " (the noise is added at that rate)")
+    ap.add_argument("--leads", default=None, help=LEADS_HELP)
     a = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
-    res = run(a.limit, a.step, not a.no_nk)
+    leads = [x.strip() for x in a.leads.split(",")] if a.leads else None
+    res = run(a.limit, a.step, not a.no_nk, fs=a.fs, leads=leads)
     print(report(res))
-    save_results("noise", res)
+    save_results("noise" + ("" if a.fs is None else f"_fs{a.fs:g}") + ("" if not leads else "_" + "-".join(leads)), res)
     return res
 
 

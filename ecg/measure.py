@@ -117,6 +117,34 @@ P_ON_SPREAD_WEIGHT = 0.25
 #: stimulus) and rhythms without a P wave (AF; flutter waves) are left as they are.
 PR_SPLINE_MIN_MV = 0.045
 
+#: ms: the uncertainty a recording with fewer than the 12 standard leads adds to each interval: the
+#: RMS error of our interval from that lead set against LUDB's 12-lead robust reference, beyond the
+#: 12-lead RMS error (sqrt(rms_set^2 - rms_12^2); ``python -m bench.delineation --leads II`` and
+#: ``--leads I,II,III,aVR,aVL,aVF``, 140 records: 12 leads P 11.9, PR 9.2, QRS 11.0, QT 16.2; lead
+#: II alone 17.6, 12.3, 18.4, 39.4; the limb leads 14.0, 11.1, 15.0, 26.4). Without it the fewer
+#: the leads, the higher the confidence: the T-end dispersion and the flat-T leads of the other
+#: leads are not there to add theirs (lead II alone: mean QT confidence 0.77 against 0.52 with
+#: all 12, at twice the error). One or two leads take the single-lead figures, three to six the
+#: limb-lead ones, seven to eleven the limb-lead ones scaled by sqrt((12 - n) / 6) (our
+#: interpolation, the variance falling linearly to 0 at 12 leads).
+REDUCED_LEAD_MS = {"single_lead": {"p_duration_ms": 13.0, "pr_ms": 8.2, "qrs_ms": 14.7, "qt_ms": 35.9},
+                   "limb_leads": {"p_duration_ms": 7.3, "pr_ms": 6.2, "qrs_ms": 10.2, "qt_ms": 20.8}}
+
+
+def reduced_lead_uncertainty(leads: list[str]) -> dict[str, float]:
+    """The uncertainty (ms per interval, :data:`REDUCED_LEAD_MS`) that measuring on ``leads`` rather
+    than the 12 standard leads adds; empty for all 12 (or for leads with no standard name)."""
+    from .leads import STANDARD_LEADS
+
+    n = len(set(leads) & set(STANDARD_LEADS))
+    if n == 0 or n >= len(STANDARD_LEADS):
+        return {}
+    if n <= 2:
+        return dict(REDUCED_LEAD_MS["single_lead"])
+    k = 1.0 if n <= 6 else math.sqrt((12 - n) / 6.0)
+    return {iv: round(v * k, 1) for iv, v in REDUCED_LEAD_MS["limb_leads"].items()}
+
+
 #: A QRS measured wider than this (ms) is taken as a QRS end that was not found (see
 #: :data:`ecg.delineate.QRS_MAX_MS`).
 QRS_MAX_MS = _dl.QRS_MAX_MS
@@ -742,15 +770,19 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
     rep = dws[int(np.argsort(qrs_list)[len(qrs_list) // 2])]
     dl = rep.dl
     snr_q = mean_q
+    fewer = reduced_lead_uncertainty([n for n, q in qual.items() if not q["flat"]])
     for k in vals:
         if vals[k]:
             v = float(np.median(vals[k]))
             setattr(m, k, float(round(v)))
             u = float(np.median(uncs[k]))
-            m.uncertainty_ms[k] = round(u, 1)
-            conf[k] = round(interval_confidence(u, TOL_MS[k], snr_q), 3)
             # the evidence behind it: the components of the window whose uncertainty is the median
             pk = parts[k][int(np.argsort(uncs[k])[len(uncs[k]) // 2])]
+            if k in fewer:
+                u = math.sqrt(u * u + fewer[k] ** 2)
+                pk = {**pk, "reduced_lead_set": fewer[k]}
+            m.uncertainty_ms[k] = round(u, 1)
+            conf[k] = round(interval_confidence(u, TOL_MS[k], snr_q), 3)
             m.confidence_evidence[k] = {"uncertainty_parts_ms": pk, "tolerance_ms": TOL_MS[k],
                                         "signal_quality": round(snr_q, 3), "windows": len(uncs[k])}
         else:
