@@ -431,10 +431,10 @@ class Context:
             lines.append(f"Lead quality: {len(self.lead_quality)} leads recorded, {len(low)} of low quality"
                          + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))
         cond = conditioning(self.measurements)
-        if cond:
+        if cond or "quality" in self.intents:
             band = (self.measurements.get("filters") or {}).get("band_hz") or [0.5, 40.0]
-            lines.append(f"Signal conditioning [finding: signal quality]: {fmt(band[0])}-{fmt(band[1])} Hz band-pass; "
-                         + "; ".join(cond))
+            lines.append(f"Signal conditioning [finding: signal quality]: {band[0]:g}-{band[1]:g} Hz band-pass (zero "
+                         "phase); " + ("; ".join(cond) if cond else "no mains notch or baseline spline was needed"))
         hf = [f"{ld} {mv:.2f} mV" for ld, mv in hf_noisy_leads(self.measurements)]
         if hf:
             lines.append("High-frequency noise on the unfiltered trace [finding: signal quality]: " + ", ".join(hf))

@@ -658,8 +658,11 @@ def _lead_quality(ctx: Context) -> str:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
     cond = conditioning(ctx.measurements)
-    if cond:
-        s += " Before measuring, " + " and ".join(cond) + " [finding: signal quality]."
+    band = (ctx.measurements.get("filters") or {}).get("band_hz") or [0.5, 40.0]
+    if cond or "quality" in ctx.intents:
+        s += (f" Filtering before measurement: a {band[0]:g}-{band[1]:g} Hz band-pass (zero phase)"
+              + ("; besides, " + " and ".join(cond) if cond else "; no mains hum or beat-to-beat baseline wander "
+                 "called for more") + " [finding: signal quality].")
     if art:
         dur = float(ctx.measurements.get("duration_s") or 0.0)
         where = ", ".join(f"{clock(a, dur)} to {clock(b, dur)}" for a, b, _ in art[:6]) + (

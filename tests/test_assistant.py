@@ -966,8 +966,8 @@ def test_quality_answer_names_the_mains_notch_and_the_baseline_spline():
     """PTB-XL 304 carries a real 50 Hz hum; LUDB 60 gets IEC 60601-2-51's baseline test signal
     (0.3 Hz, 0.5 mV). "Is the signal quality good?" says what was done to the signal before it was
     measured (the notch; the PR-segment spline with the PR-level step from ``filters``), and the
-    reply passes the numbers check against its own prompt. PTB-XL 1 needs neither and its answer
-    names none."""
+    reply passes the numbers check against its own prompt. PTB-XL 1 needs neither: asked which
+    filters were applied, it names the band-pass alone."""
     from ecg import ECG
 
     q = "Is the signal quality good?"
@@ -984,5 +984,5 @@ def test_quality_answer_names_the_mains_notch_and_the_baseline_spline():
         assert said in text, text
         ctx = a.build_context(q, route(q), m, m["findings"], [], None, "signal")
         assert verify(text.replace(OVERREAD, ""), ctx.render(), q).ok, text
-    plain = a.answer(q, measure(load(PTBXL / "00000" / "00001_hr")).to_dict()).text
-    assert "notched" not in plain and "spline" not in plain, plain
+    plain = a.answer("Which filters were applied?", measure(load(PTBXL / "00000" / "00001_hr")).to_dict()).text
+    assert "0.5-40 Hz band-pass" in plain and "notched" not in plain and "spline" not in plain, plain
