@@ -114,7 +114,11 @@ P_ON_SPREAD_WEIGHT = 0.25
 #: 0.5 Hz high-pass (LUDB: 0.042-0.085, 124 of 128 records with a P wave above it). At 0.03 it
 #: also acted on 10 PTB-XL and 3 LUDB records with no wander to speak of and no measurable gain,
 #: and lost PTB-XL 50's low P wave (SR read as AFIB). Paced rhythms (no PR segment before a
-#: stimulus) and rhythms without a P wave (AF; flutter waves) are left as they are.
+#: stimulus) and rhythms without a P wave (AF; flutter waves) are left as they are, and so are
+#: signals digitized from an image: their PR levels step by 0.06-0.07 mV on phone photos (ecg00027,
+#: 28, 30) with the tracing's jitter over a printed lead's 2-3 beats, and with the spline the paper
+#: round trip (``bench.digitization --groups roundtrip``) kept PR within 10 ms on 91 % of the
+#: pages, 95 % without.
 PR_SPLINE_MIN_MV = 0.045
 
 #: ms: the uncertainty a recording with fewer than the 12 standard leads adds to each interval: the
@@ -326,7 +330,8 @@ def _held_ends(raw: np.ndarray, fs_in: float, n500: int) -> np.ndarray:
     return held
 
 
-def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray) -> _Window:
+def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: bool, usable: np.ndarray,
+                    spline: bool = True) -> _Window:
     x500 = resample(raw, fs_in, WORK_FS)
     x500, nan = fill_nan(x500)
     # a mains hum is notched out before the band-pass (what the 40 Hz low-pass leaves of it stays
@@ -423,7 +428,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             n_in = np.isfinite(stack[:, :, _dl.ALIGN]).sum(axis=0).astype(float)
             lw = n_in / max(1.0, float(n_in.max()))
             win.dl = _dl.delineate_median(med, win.rr_dom, win.noise, pace_at, lw)
-            if win.dl.p_present and win.dl.qrs_on is not None and pace_at is None:
+            if spline and win.dl.p_present and win.dl.qrs_on is not None and pace_at is None:
                 # baseline wander the 0.5 Hz high-pass left: subtract the spline through the PR
                 # segments and measure again on the median beat of the corrected beats (only where
                 # there is an isoelectric PR segment to put the knots on: not in AF or flutter)
@@ -604,8 +609,11 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
         )
     n_in = sig.shape[1]
     win_in = int(WINDOW_S * fs)
+    # no PR spline on a signal traced from an image: its PR levels step with the tracing's jitter
+    # over the 2-3 beats of a printed lead, not with a wandering baseline (PR_SPLINE_MIN_MV)
+    spline = "digitization" not in ecg.meta
     if n_in <= win_in * 1.5:
-        windows = [_analyze_window(sig, fs, 0, True, usable)]
+        windows = [_analyze_window(sig, fs, 0, True, usable, spline)]
     else:
         starts = list(range(0, n_in - int(2 * fs), win_in))
         n_w = len(starts)
@@ -617,7 +625,7 @@ def measure(ecg: ECG, interpret: bool = True) -> Measurements:
                 e = n_in
             pad = int(WINDOW_PAD_S * fs)
             a, b = max(0, s - pad), min(n_in, e + pad)
-            win = _analyze_window(sig[:, a:b], fs, int(round(a * WORK_FS / fs)), k in pick, usable)
+            win = _analyze_window(sig[:, a:b], fs, int(round(a * WORK_FS / fs)), k in pick, usable, spline)
             win.span = (int(round(s * WORK_FS / fs)), int(round(e * WORK_FS / fs)))
             windows.append(win)
             if e == n_in:
