@@ -214,6 +214,15 @@ def artefact_beats(m: dict) -> set[float]:
             if c == "unclassified" and any(a <= t / 1000.0 < e for a, e in spans)}
 
 
+def filter_band(m: dict) -> tuple[float, float]:
+    """The band-pass (Hz) the measurements ``m`` were made in (``filters.band_hz``;
+    :data:`ecg.measure.MEASURE_BAND_HZ` for a measurement dict from before that key)."""
+    from ecg.measure import MEASURE_BAND_HZ
+
+    lo, hi = (m.get("filters") or {}).get("band_hz") or MEASURE_BAND_HZ
+    return float(lo), float(hi)
+
+
 def conditioning(m: dict) -> list[str]:
     """What was done to the signal beyond the plain band-pass before it was measured
     (``filters``): the mains frequencies notched out, and the PR-segment spline with the PR-level
@@ -432,7 +441,7 @@ class Context:
                          + "".join(f"; {ld} {self.lead_quality[ld].score:.2f} ({self.lead_quality[ld].reason})" for ld in low))
         cond = conditioning(self.measurements)
         if cond or "quality" in self.intents:
-            band = (self.measurements.get("filters") or {}).get("band_hz") or [0.5, 40.0]
+            band = filter_band(self.measurements)
             lines.append(f"Signal conditioning [finding: signal quality]: {band[0]:g}-{band[1]:g} Hz band-pass (zero "
                          "phase); " + ("; ".join(cond) if cond else "no mains notch or baseline spline was needed"))
         hf = [f"{ld} {mv:.2f} mV" for ld, mv in hf_noisy_leads(self.measurements)]

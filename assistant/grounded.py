@@ -22,7 +22,7 @@ from ecg.measure import LATER_ONLY_PARTS, confidence_without
 from ecg.record import clock, span
 
 from .context import (PRINTED, UNCERTAINTY_NAMES, Context, artefact_beats, artefact_stretches, evidence_text, fmt,
-                      conditioning, hf_noisy_leads, largest_qrs, longest_obscured_rr, longest_rr)
+                      conditioning, filter_band, hf_noisy_leads, largest_qrs, longest_obscured_rr, longest_rr)
 from .hedging import DECLINE_CONFIDENCE, VALUE_KEY, hedge, is_low, page_caution
 from .knowledge import get_snippet
 
@@ -658,7 +658,7 @@ def _lead_quality(ctx: Context) -> str:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
     cond = conditioning(ctx.measurements)
-    band = (ctx.measurements.get("filters") or {}).get("band_hz") or [0.5, 40.0]
+    band = filter_band(ctx.measurements)
     if cond or "quality" in ctx.intents:
         s += (f" Filtering before measurement: a {band[0]:g}-{band[1]:g} Hz band-pass (zero phase)"
               + ("; besides, " + " and ".join(cond) if cond else "; no mains hum or beat-to-beat baseline wander "

@@ -134,11 +134,14 @@ def mains_notch(x: np.ndarray, fs: float, freqs, q: float = 30.0) -> np.ndarray:
     factor ``q`` (-3 dB width f/q: 1.7 Hz at 50 Hz) leaves the QRS spectrum around it unchanged.
 
     Args:
-        x: ``(..., n_samples)`` in mV, finite. fs: Hz. freqs: Hz (below half of ``fs``).
+        x: ``(..., n_samples)`` in mV, finite. fs: Hz. freqs: Hz (below half of ``fs``); none
+            (what :func:`mains_hum_hz` gives a record without hum): ``x`` is returned as it is.
 
     Returns:
         float32 array of the same shape.
     """
+    if not len(freqs):
+        return np.asarray(x, dtype=np.float32)
     y = np.asarray(x, dtype=np.float64)
     padlen = min(y.shape[-1] - 1, int(fs))
     for f0 in freqs:

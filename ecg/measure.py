@@ -38,12 +38,14 @@ from . import beats as _beats
 from . import delineate as _dl
 from .errors import ECGSignalError
 from .filters import WORK_FS, bandpass, fill_nan, mains_hum_hz, mains_notch, resample
-from .leads import LIMB_LEADS
+from .leads import LIMB_LEADS, STANDARD_LEADS
 from .quality import ARTEFACT_DILATE_S, artefact_spans, lead_quality
 from .record import ECG, MIN_DURATION_S
 
 #: Accepted sampling rates (Hz). Below 100 Hz QRS onset/offset cannot be located to 10 ms.
 MIN_FS, MAX_FS = 100.0, 1000.0
+#: Hz: the zero-phase band-pass every measurement is made in (``ecg.filters`` gives the reasons).
+MEASURE_BAND_HZ = (0.5, 40.0)
 #: Records longer than this are measured in windows of this length (s).
 WINDOW_S = 60.0
 #: Each window is analysed with this much (s) of the record on either side, and keeps the beats
@@ -138,8 +140,6 @@ REDUCED_LEAD_MS = {"single_lead": {"p_duration_ms": 13.0, "pr_ms": 8.2, "qrs_ms"
 def reduced_lead_uncertainty(leads: list[str]) -> dict[str, float]:
     """The uncertainty (ms per interval, :data:`REDUCED_LEAD_MS`) that measuring on ``leads`` rather
     than the 12 standard leads adds; empty for all 12 (or for leads with no standard name)."""
-    from .leads import STANDARD_LEADS
-
     n = len(set(leads) & set(STANDARD_LEADS))
     if n == 0 or n >= len(STANDARD_LEADS):
         return {}
@@ -199,7 +199,7 @@ class Measurements:
     ``not_assessed``.
 
     ``filters``: how the signal was conditioned before it was measured: ``band_hz`` (the
-    zero-phase band-pass, ``[0.5, 40.0]``), ``mains_notch_hz`` (the mains frequencies notched out
+    zero-phase band-pass, :data:`MEASURE_BAND_HZ`), ``mains_notch_hz`` (the mains frequencies notched out
     in some window, where :func:`ecg.filters.mains_hum_hz` found a hum), ``pr_spline`` (the median
     beat shown was built on beats with the PR-segment spline subtracted,
     :data:`PR_SPLINE_MIN_MV`) and ``pr_wander_mv`` (the step of the PR-segment level from one beat
@@ -337,7 +337,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
     # a mains hum is notched out before the band-pass (what the 40 Hz low-pass leaves of it stays
     # in every beat); the unfiltered copy keeps it for the pacing spikes and the quality indices
     hum = mains_hum_hz(x500, WORK_FS, fs_in)
-    xf = bandpass(mains_notch(x500, WORK_FS, hum) if hum else x500, WORK_FS, 0.5, 40.0)
+    xf = bandpass(mains_notch(x500, WORK_FS, hum), WORK_FS, *MEASURE_BAND_HZ)
     ptp = np.array([
         np.percentile(row[~m], 99.5) - np.percentile(row[~m], 0.5) if (~m).sum() > 10 else 0.0
         for row, m in zip(xf, nan)
@@ -372,7 +372,7 @@ def _analyze_window(raw: np.ndarray, fs_in: float, start500: int, delineate: boo
             # blank the stimuli (straight line over +/- 6 ms) so that neither the beat detector
             # nor the delineator takes a spike for a QRS slope, then detect the beats again
             x500 = _dl.blank_spikes(x500, [int(round(t * WORK_FS)) for t in spikes], half=3)
-            xf = bandpass(mains_notch(x500, WORK_FS, hum) if hum else x500, WORK_FS, 0.5, 40.0)
+            xf = bandpass(mains_notch(x500, WORK_FS, hum), WORK_FS, *MEASURE_BAND_HZ)
             r = _beats.detect_r_peaks(xf, WORK_FS, w, recorded=rec)
             t_r = r / WORK_FS
             # a beat is paced when a stimulus precedes its detection point, or lies within the
@@ -718,7 +718,7 @@ def _summarize(ecg: ECG, windows: list[_Window], interpret: bool) -> Measurement
         qual[name] = dict(qi)
     m.signal_quality = qual
     m.lead_consistency = lead_consistency(ecg)
-    m.filters = {"band_hz": [0.5, 40.0], "mains_notch_hz": sorted({f for w in windows for f in w.mains_hz}),
+    m.filters = {"band_hz": list(MEASURE_BAND_HZ), "mains_notch_hz": sorted({f for w in windows for f in w.mains_hz}),
                  "pr_spline": False, "pr_wander_mv": None}
     if all_beats.size < 2:
         if all_beats.size == 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.context import UNCERTAINTY_SHORT, facts_from_measurements, fmt
+from assistant.context import UNCERTAINTY_SHORT, facts_from_measurements, filter_band, fmt
 
 
 #: The chat intent whose lead-quality hedge applies to each measured value (see assistant.hedging).
@@ -147,7 +147,7 @@ def filters_caption(d: dict) -> str:
     """How the signal was conditioned before it was measured (``filters``), as a line under the
     measurement table: the band-pass, a mains notch, the PR-segment baseline spline."""
     f = d.get("filters") or {}
-    band = f.get("band_hz") or [0.5, 40.0]
+    band = filter_band(d)
     parts = [f"{band[0]:g}-{band[1]:g} Hz band-pass (zero phase)"]
     parts += [f"{hz:g} Hz notch (a mains hum was found)" for hz in f.get("mains_notch_hz") or []]
     if f.get("pr_spline"):
