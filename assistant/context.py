@@ -200,9 +200,9 @@ def artefact_stretches(m: dict) -> list[tuple[float, float, int]]:
     """The stretches where no lead shows an ECG (``beats.artefact_s``, ecg.measure), each as
     (start s, end s, number of beats inside, all unclassified there but paced ones, which are not
     counted)."""
-    b = m.get("beats") or {}
-    t = [v / 1000.0 for v, c in zip(b.get("r_peaks_ms") or [], b.get("classes") or []) if c == "unclassified"]
-    return [(float(a), float(e), sum(1 for x in t if a <= x < e)) for a, e in (b.get("artefact_s") or [])]
+    hidden = artefact_beats(m)
+    return [(float(a), float(e), sum(1 for t in hidden if a <= t / 1000.0 < e))
+            for a, e in ((m.get("beats") or {}).get("artefact_s") or [])]
 
 
 def artefact_beats(m: dict) -> set[float]:

@@ -658,8 +658,8 @@ def _lead_quality(ctx: Context) -> str:
         s += (f" High-frequency noise (muscle tremor or mains) shows on the unfiltered trace in {', '.join(noisy)}; "
               "the measurements are made on the filtered signal [finding: signal quality].")
     cond = conditioning(ctx.measurements)
-    band = filter_band(ctx.measurements)
     if cond or "quality" in ctx.intents:
+        band = filter_band(ctx.measurements)
         s += (f" Filtering before measurement: a {band[0]:g}-{band[1]:g} Hz band-pass (zero phase)"
               + ("; besides, " + " and ".join(cond) if cond else "; no mains hum or beat-to-beat baseline wander "
                  "called for more") + " [finding: signal quality].")
