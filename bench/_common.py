@@ -342,6 +342,13 @@ def nk_delineate_lead(x: np.ndarray, fs: float = 500.0) -> list[tuple[str, int |
     return out
 
 
+def complete_waves(by_lead: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Per lead, the waves ``(wave, onset, peak, offset)`` of :func:`nk_delineate_lead` that have all
+    three fiducials (neurokit2 leaves some as None): what :func:`global_intervals` and
+    :func:`median_beat_intervals` take."""
+    return {ld: [w for w in ws if None not in w[1:]] for ld, ws in by_lead.items()}
+
+
 def single_core() -> None:
     """Limit BLAS/OpenMP pools to one thread (for speed figures 'on one core')."""
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -50,7 +50,7 @@ import numpy as np
 
 from ecg.leads import LIMB_LEADS
 
-from ._common import (FS_HELP, LEADS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, fmt, global_intervals,
+from ._common import (FS_HELP, LEADS_HELP, LUDB, ludb_limb_leads_restored, STD_LEADS, DATA, at_rate, complete_waves, fmt, global_intervals,
                       ludb_ids, ludb_waves, median_beat_intervals, nk_delineate_lead, save_results, with_leads)
 
 WAVES = ("P", "QRS", "T")
@@ -339,8 +339,7 @@ def run(limit=None, step=1, with_nk=True, verbose=False, fs=None, leads=None) ->
             t_nk += time.perf_counter() - t0
             for lead in (ld for ld in STD_LEADS if ld in rec.leads):
                 match_lead(ref.get(lead, []), nk_by_lead.get(lead, []), nks, spans.get(lead))
-            clean = {ld: [w for w in ws if w[1] is not None and w[3] is not None and w[2] is not None]
-                     for ld, ws in nk_by_lead.items()}
+            clean = complete_waves(nk_by_lead)
             gnk = global_intervals(clean)
             gnk_r = global_intervals(clean, robust=True)
             gnk_m = median_beat_intervals(clean)

@@ -36,7 +36,7 @@ import warnings
 
 import numpy as np
 
-from ._common import (FS_HELP, LEADS_HELP, LUDB, at_rate, fmt, global_intervals, ludb_ids, ludb_waves, nk_delineate_lead,
+from ._common import (FS_HELP, LEADS_HELP, LUDB, at_rate, complete_waves, fmt, global_intervals, ludb_ids, ludb_waves, nk_delineate_lead,
                       save_results, with_leads)
 
 INTERVALS = ("p_duration_ms", "pr_ms", "qrs_ms", "qt_ms")
@@ -74,8 +74,7 @@ def with_noise(rec, name: str, seed: int):
 
 def _nk_intervals(rec) -> dict:
     by_lead = {lead: nk_delineate_lead(rec.signal[i], rec.fs) for i, lead in enumerate(rec.leads)}
-    clean = {ld: [w for w in ws if None not in w[1:]] for ld, ws in by_lead.items()}
-    return global_intervals(clean, robust=True)
+    return global_intervals(complete_waves(by_lead), robust=True)
 
 
 def _ours(rec) -> tuple[dict, dict, set, dict]:
